@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {IDocumentRegistry} from "./IDocumentRegistry.sol";
+
+/**
+ * @title DocumentRegistry
+ * @notice Anchors SHA-256 document digests, singly or as Merkle batches, for a consortium of registrars.
+ *
+ * Roles: one default admin (two-step transfer with a delay, from OpenZeppelin's
+ * AccessControlDefaultAdminRules) grants and revokes {REGISTRAR_ROLE}.
+ *
+ * Sharp edges, stated plainly:
+ * - Duplicates are refused per root. A digest may still appear in several batches (checking every
+ *   member against storage would cost a storage slot per document); each anchoring stands and is
+ *   revoked on its own, like separate attestations.
+ * - Batch digests are read back from the transaction input. A batch anchored through another
+ *   contract (a multisig, say) is only recoverable from call traces, not from the top-level input.
+ * - Revocation needs the anchoring registrar to still hold {REGISTRAR_ROLE}: a member whose role was
+ *   removed can no longer change state, and an admin revokes on its behalf.
+ */
+contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
+    /// @inheritdoc IDocumentRegistry
+    bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
+
+    /// @inheritdoc IDocumentRegistry
+    /// @dev A full batch fits one transaction under Osaka's 2^24 gas cap per transaction (EIP-7825),
+    /// calldata being charged at least 1,280 gas per digest (EIP-7623): 12,000 x 1,280 = 15.4M.
+    /// It also bounds the on-chain tree (2n-1 memory words, whose cost grows quadratically).
+    uint256 public constant MAX_BATCH_SIZE = 12_000;
+
+    mapping(bytes32 root => Anchor) private _anchors;
+    mapping(bytes32 root => mapping(bytes32 digest => Revocation)) private _revocations;
+
+    /**
+     * @param initialAdminDelay Seconds a scheduled default-admin transfer must wait before acceptance.
+     * @param initialAdmin The default admin.
+     * @param initialRegistrars Accounts granted {REGISTRAR_ROLE} at deployment.
+     */
+    constructor(
+        uint48 initialAdminDelay,
+        address initialAdmin,
+        address[] memory initialRegistrars
+    ) AccessControlDefaultAdminRules(initialAdminDelay, initialAdmin) {
+        for (uint256 i = 0; i < initialRegistrars.length; ++i) {
+            _grantRole(REGISTRAR_ROLE, initialRegistrars[i]);
+        }
+    }
+
+    // ---------------------------------------------------------------- external, state-changing
+
+    /// @inheritdoc IDocumentRegistry
+    function anchor(bytes32 digest) external onlyRole(REGISTRAR_ROLE) {
+        if (digest == bytes32(0)) revert DocumentRegistryZeroDigest();
+        bytes32 root = _leaf(digest);
+        _record(root, 1);
+        emit DocumentAnchored(digest, root, msg.sender);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function anchorBatch(bytes32 root, bytes32[] calldata digests) external onlyRole(REGISTRAR_ROLE) {
+        bytes32 computed = _computeRoot(digests);
+        if (computed != root) revert DocumentRegistryRootMismatch(root, computed);
+        _record(root, uint16(digests.length));
+        emit BatchAnchored(root, msg.sender, digests.length);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function revoke(bytes32 root, bytes32 digest, bytes32[] calldata proof, uint16 reason) external {
+        Anchor memory anchored = _anchors[root];
+        if (anchored.registrar == address(0)) revert DocumentRegistryUnknownRoot(root);
+        if (!MerkleProof.verifyCalldata(proof, root, _leaf(digest))) {
+            revert DocumentRegistryInvalidProof(root, digest);
+        }
+        bool isAnchoringRegistrar = msg.sender == anchored.registrar && hasRole(REGISTRAR_ROLE, msg.sender);
+        if (!isAnchoringRegistrar && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert DocumentRegistryUnauthorizedRevoker(msg.sender, anchored.registrar);
+        }
+        Revocation storage revocation = _revocations[root][digest];
+        if (revocation.revokedAt != 0) revert DocumentRegistryAlreadyRevoked(root, digest, revocation);
+
+        _revocations[root][digest] = Revocation({
+            revokedBy: msg.sender,
+            revokedAt: uint40(block.timestamp),
+            blockNumber: uint40(block.number),
+            reason: reason
+        });
+        emit DocumentRevoked(root, digest, msg.sender, reason);
+    }
+
+    // ---------------------------------------------------------------- external, views
+
+    /// @inheritdoc IDocumentRegistry
+    function version() external pure returns (string memory) {
+        return "1.0.0";
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function anchorOf(bytes32 root) external view returns (Anchor memory) {
+        return _anchors[root];
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function documentAnchorOf(bytes32 digest) external view returns (Anchor memory) {
+        return _anchors[_leaf(digest)];
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function revocationOf(bytes32 root, bytes32 digest) external view returns (Revocation memory) {
+        return _revocations[root][digest];
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function verify(
+        bytes32 digest,
+        bytes32 root,
+        bytes32[] calldata proof
+    ) external view returns (Status status, Anchor memory anchorRecord, Revocation memory revocation) {
+        anchorRecord = _anchors[root];
+        if (anchorRecord.registrar == address(0) || !MerkleProof.verifyCalldata(proof, root, _leaf(digest))) {
+            Anchor memory none;
+            return (Status.Unknown, none, revocation);
+        }
+        revocation = _revocations[root][digest];
+        status = revocation.revokedAt == 0 ? Status.Anchored : Status.Revoked;
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function leafOf(bytes32 digest) external pure returns (bytes32) {
+        return _leaf(digest);
+    }
+
+    /// @inheritdoc IDocumentRegistry
+    function computeRoot(bytes32[] calldata digests) external pure returns (bytes32) {
+        return _computeRoot(digests);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _record(bytes32 root, uint16 leafCount) private {
+        Anchor memory existing = _anchors[root];
+        if (existing.registrar != address(0)) revert DocumentRegistryAlreadyAnchored(root, existing);
+        _anchors[root] = Anchor({
+            registrar: msg.sender,
+            anchoredAt: uint40(block.timestamp),
+            blockNumber: uint40(block.number),
+            leafCount: leafCount
+        });
+    }
+
+    /**
+     * @dev Rebuilds the root exactly as @openzeppelin/merkle-tree's StandardMerkleTree does for leaves
+     * already in ascending order: a heap-shaped array of 2n-1 nodes, leaf i at index 2n-2-i, node k's
+     * children at 2k+1 and 2k+2. Requiring ascending input (checked in one pass) instead of sorting
+     * on chain keeps this linear.
+     */
+    function _computeRoot(bytes32[] calldata digests) private pure returns (bytes32) {
+        uint256 n = digests.length;
+        if (n == 0) revert DocumentRegistryEmptyBatch();
+        if (n > MAX_BATCH_SIZE) revert DocumentRegistryBatchTooLarge(n, MAX_BATCH_SIZE);
+
+        bytes32[] memory tree = new bytes32[](2 * n - 1);
+        uint256 last = 2 * n - 2;
+        bytes32 previous;
+        for (uint256 i = 0; i < n; ++i) {
+            bytes32 digest = digests[i];
+            if (digest == bytes32(0)) revert DocumentRegistryZeroDigest();
+            bytes32 leaf = _leaf(digest);
+            if (i != 0 && leaf <= previous) revert DocumentRegistryUnsortedBatch(i);
+            tree[last - i] = leaf;
+            previous = leaf;
+        }
+        for (uint256 k = n - 1; k > 0; --k) {
+            tree[k - 1] = Hashes.commutativeKeccak256(tree[2 * k - 1], tree[2 * k]);
+        }
+        return tree[0];
+    }
+
+    /// @dev keccak256(bytes.concat(keccak256(abi.encode(digest)))) hashed in scratch space, so a batch
+    /// of n leaves does not allocate 4n words of memory.
+    function _leaf(bytes32 digest) private pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            mstore(0x00, digest)
+            mstore(0x00, keccak256(0x00, 0x20))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+/**
+ * Hardhat configuration for Docproof.
+ *
+ * Environment variables (all optional unless a network that needs them is selected):
+ *   RPC_URL         JSON-RPC endpoint of the private chain (`--network private`). Required there.
+ *   PRIVATE_KEY     0x-prefixed 32-byte hex key of the deployer / operator (`--network private`).
+ *                   Required there. Never committed, never printed.
+ *   CHAIN_ID        Expected chain id of the private chain; Hardhat refuses a chain that differs.
+ *   LOCAL_CHAIN_ID  Chain id of the in-process `hardhat` network and of `npm run chain` (31337).
+ *   REPORT_GAS      Any non-empty value prints the gas report after `npm test`.
+ *   HARDHAT_IGNITION_CONFIRM_DEPLOYMENT
+ *                   Any value skips Ignition's interactive "Confirm deploy" prompt (scripts, CI).
+ */
+import type { HardhatUserConfig, NetworkUserConfig } from "hardhat/types";
+import "@nomicfoundation/hardhat-toolbox";
+import "./tasks/offline-solc";
+import "./tasks/registrar";
+
+/** The compiler version is pinned here, in every pragma and in package.json's "solc". */
+const SOLIDITY_VERSION = "0.8.28";
+
+function privateNetwork(): NetworkUserConfig | undefined {
+  const flag = process.argv.indexOf("--network");
+  const selected = (flag >= 0 && process.argv[flag + 1] === "private") || process.env.HARDHAT_NETWORK === "private";
+  const url = process.env.RPC_URL;
+  const key = process.env.PRIVATE_KEY;
+  if (!selected) {
+    return url === undefined ? undefined : { url };
+  }
+  if (url === undefined || url === "") {
+    throw new Error("RPC_URL is required for --network private (e.g. RPC_URL=http://10.0.0.5:8545).");
+  }
+  if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new Error("PRIVATE_KEY is required for --network private: a 0x-prefixed 32-byte hex key.");
+  }
+  const chainId = process.env.CHAIN_ID === undefined ? undefined : Number(process.env.CHAIN_ID);
+  if (chainId !== undefined && !(Number.isSafeInteger(chainId) && chainId > 0)) {
+    throw new Error(`CHAIN_ID must be a positive integer, got "${process.env.CHAIN_ID}".`);
+  }
+  return { url, accounts: [key], ...(chainId === undefined ? {} : { chainId }) };
+}
+
+function localChainId(): number {
+  const raw = process.env.LOCAL_CHAIN_ID ?? "31337";
+  const chainId = Number(raw);
+  if (!(Number.isSafeInteger(chainId) && chainId > 0)) {
+    throw new Error(`LOCAL_CHAIN_ID must be a positive integer, got "${raw}".`);
+  }
+  return chainId;
+}
+
+const privateConfig = privateNetwork();
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLIDITY_VERSION,
+    settings: {
+      optimizer: { enabled: true, runs: 10_000 },
+      // Paris (the Merge) has no PUSH0/MCOPY, so the bytecode also runs on private chains that
+      // never activated Shanghai or Cancun (older GoQuorum and Besu networks).
+      evmVersion: "paris",
+    },
+  },
+  networks: {
+    hardhat: { chainId: localChainId() },
+    localhost: { url: "http://127.0.0.1:8545", chainId: localChainId() },
+    ...(privateConfig === undefined ? {} : { private: privateConfig }),
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS !== undefined && process.env.REPORT_GAS !== "",
+    offline: true,
+    currency: "USD",
+  },
+  mocha: { timeout: 120_000 },
+};
+
+export default config;

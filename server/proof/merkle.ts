@@ -1,0 +1,66 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { AbiCoder, keccak256 } from "ethers";
+
+/** A SHA-256 digest as 0x-prefixed lowercase hex (32 bytes). */
+export type Hex32 = `0x${string}`;
+
+const LEAF_ENCODING = ["bytes32"];
+const HEX32 = /^0x[0-9a-f]{64}$/;
+const abiCoder = AbiCoder.defaultAbiCoder();
+
+/** True for a 0x-prefixed lowercase 32-byte hex string. */
+export function isHex32(value: string): value is Hex32 {
+  return HEX32.test(value);
+}
+
+/**
+ * The StandardMerkleTree leaf of a digest: keccak256(bytes.concat(keccak256(abi.encode(digest)))).
+ * Equal to the registry's `leafOf`.
+ */
+export function leafOf(digest: Hex32): Hex32 {
+  return keccak256(keccak256(abiCoder.encode(LEAF_ENCODING, [digest]))) as Hex32;
+}
+
+/** A Merkle batch of documents, laid out exactly as the registry rebuilds it on chain. */
+export interface MerkleBatch {
+  readonly root: Hex32;
+  /** The digests in ascending order of their leaves: the calldata order `anchorBatch` requires. */
+  readonly digests: readonly Hex32[];
+  /** The Merkle proof of `digest`, sibling hashes from the leaf up. Throws if it is no member. */
+  proofOf(digest: Hex32): Hex32[];
+}
+
+/**
+ * Builds the batch of `digests` (distinct, non-empty). A one-digest batch has the digest's leaf as
+ * its root and an empty proof, which is how the registry keys a single anchoring too.
+ */
+export function buildBatch(digests: readonly Hex32[]): MerkleBatch {
+  if (digests.length === 0) throw new RangeError("A batch needs at least one digest.");
+  const tree = StandardMerkleTree.of(
+    digests.map((digest) => [digest]),
+    LEAF_ENCODING,
+  );
+  const indexByDigest = new Map<string, number>();
+  for (const [index, [digest]] of tree.entries()) {
+    if (indexByDigest.has(digest)) throw new RangeError(`Duplicate digest in batch: ${digest}`);
+    indexByDigest.set(digest, index);
+  }
+  const ordered = digests
+    .map((digest) => ({ digest, leaf: tree.leafHash([digest]) }))
+    .sort((a, b) => (a.leaf < b.leaf ? -1 : a.leaf > b.leaf ? 1 : 0))
+    .map(({ digest }) => digest);
+  return {
+    root: tree.root as Hex32,
+    digests: ordered,
+    proofOf(digest: Hex32): Hex32[] {
+      const index = indexByDigest.get(digest);
+      if (index === undefined) throw new RangeError(`Not a member of this batch: ${digest}`);
+      return tree.getProof(index) as Hex32[];
+    },
+  };
+}
+
+/** True when `proof` places `digest` under `root` (sorted-pair keccak256, as OpenZeppelin's MerkleProof). */
+export function verifyProof(digest: Hex32, root: Hex32, proof: readonly Hex32[]): boolean {
+  return StandardMerkleTree.verify(root, LEAF_ENCODING, [digest], [...proof]);
+}

@@ -1,0 +1,443 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { buildBatch, leafOf, type Hex32 } from "../../server/proof/merkle";
+import { ADMIN_DELAY, deployRegistryFixture, randomDigest, randomDigests } from "./fixtures";
+
+const { ethers } = hre;
+const Status = { Unknown: 0n, Anchored: 1n, Revoked: 2n };
+const ZERO = ethers.ZeroHash;
+
+async function latestBlock() {
+  const block = await ethers.provider.getBlock("latest");
+  if (block === null) throw new Error("no latest block");
+  return block;
+}
+
+describe("DocumentRegistry", function () {
+  describe("deployment", function () {
+    it("reports its version and batch limit", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      expect(await registry.version()).to.equal("1.0.0");
+      expect(await registry.MAX_BATCH_SIZE()).to.equal(12_000n);
+      expect(await registry.REGISTRAR_ROLE()).to.equal(ethers.id("REGISTRAR_ROLE"));
+    });
+
+    it("sets the admin, its transfer delay and the first registrar from the module parameters", async function () {
+      const { registry, admin, registrar, stranger, REGISTRAR_ROLE } = await loadFixture(deployRegistryFixture);
+      expect(await registry.defaultAdmin()).to.equal(admin.address);
+      expect(await registry.defaultAdminDelay()).to.equal(BigInt(ADMIN_DELAY));
+      expect(await registry.hasRole(REGISTRAR_ROLE, registrar.address)).to.equal(true);
+      expect(await registry.hasRole(REGISTRAR_ROLE, stranger.address)).to.equal(false);
+      expect(await registry.getRoleAdmin(REGISTRAR_ROLE)).to.equal(await registry.DEFAULT_ADMIN_ROLE());
+    });
+
+    it("defaults admin and registrar to the deployer", async function () {
+      const [deployer] = await ethers.getSigners();
+      const factory = await ethers.getContractFactory("DocumentRegistry");
+      const registry = await factory.deploy(0, deployer.address, [deployer.address]);
+      const REGISTRAR_ROLE = await registry.REGISTRAR_ROLE();
+      await expect(registry.deploymentTransaction())
+        .to.emit(registry, "RoleGranted")
+        .withArgs(REGISTRAR_ROLE, deployer.address, deployer.address);
+    });
+
+    it("supports the AccessControl interfaces", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      expect(await registry.supportsInterface("0x7965db0b")).to.equal(true); // IAccessControl
+      expect(await registry.supportsInterface("0x31498786")).to.equal(true); // IAccessControlDefaultAdminRules
+      expect(await registry.supportsInterface("0xffffffff")).to.equal(false);
+    });
+  });
+
+  describe("anchor", function () {
+    it("records registrar, block time, block number and one leaf in the anchoring of the digest's leaf", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      await registry.connect(registrar).anchor(digest);
+      const block = await latestBlock();
+
+      const record = await registry.documentAnchorOf(digest);
+      expect(record.registrar).to.equal(registrar.address);
+      expect(record.anchoredAt).to.equal(BigInt(block.timestamp));
+      expect(record.blockNumber).to.equal(BigInt(block.number));
+      expect(record.leafCount).to.equal(1n);
+      expect(await registry.anchorOf(leafOf(digest))).to.deep.equal(record);
+    });
+
+    it("emits DocumentAnchored with digest, root and registrar", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      await expect(registry.connect(registrar).anchor(digest))
+        .to.emit(registry, "DocumentAnchored")
+        .withArgs(digest, leafOf(digest), registrar.address);
+    });
+
+    it("verifies as anchored with an empty proof", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      await registry.connect(registrar).anchor(digest);
+      const [status, record] = await registry.verify(digest, leafOf(digest), []);
+      expect(status).to.equal(Status.Anchored);
+      expect(record.registrar).to.equal(registrar.address);
+    });
+
+    it("prevents non-registrars from anchoring", async function () {
+      const { registry, stranger, REGISTRAR_ROLE } = await loadFixture(deployRegistryFixture);
+      await expect(registry.connect(stranger).anchor(randomDigest()))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, REGISTRAR_ROLE);
+    });
+
+    it("rejects the zero digest", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      await expect(registry.connect(registrar).anchor(ZERO)).to.be.revertedWithCustomError(
+        registry,
+        "DocumentRegistryZeroDigest",
+      );
+    });
+
+    it("rejects a digest already anchored, carrying the existing record", async function () {
+      const { registry, registrar, otherRegistrar } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      await registry.connect(registrar).anchor(digest);
+      const block = await latestBlock();
+      await expect(registry.connect(otherRegistrar).anchor(digest))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryAlreadyAnchored")
+        .withArgs(leafOf(digest), [registrar.address, block.timestamp, block.number, 1]);
+    });
+  });
+
+  describe("anchorBatch", function () {
+    it("records the batch under its root with the leaf count", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(10));
+      await registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]);
+      const block = await latestBlock();
+      const record = await registry.anchorOf(batch.root);
+      expect(record.registrar).to.equal(registrar.address);
+      expect(record.anchoredAt).to.equal(BigInt(block.timestamp));
+      expect(record.blockNumber).to.equal(BigInt(block.number));
+      expect(record.leafCount).to.equal(10n);
+    });
+
+    it("emits BatchAnchored with root, registrar and leaf count", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(7));
+      await expect(registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]))
+        .to.emit(registry, "BatchAnchored")
+        .withArgs(batch.root, registrar.address, 7);
+    });
+
+    it("keeps every digest in the transaction input, so proofs rebuild from chain data alone", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(25));
+      const tx = await registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]);
+      const mined = await ethers.provider.getTransaction(tx.hash);
+      const call = registry.interface.parseTransaction({ data: mined!.data });
+      const rebuilt = buildBatch(call!.args.digests as Hex32[]);
+      expect(rebuilt.root).to.equal(batch.root);
+      for (const digest of batch.digests) expect(rebuilt.proofOf(digest)).to.deep.equal(batch.proofOf(digest));
+    });
+
+    it("prevents non-registrars from anchoring a batch", async function () {
+      const { registry, stranger, REGISTRAR_ROLE } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(3));
+      await expect(registry.connect(stranger).anchorBatch(batch.root, [...batch.digests]))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, REGISTRAR_ROLE);
+    });
+
+    it("rejects an empty batch", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      await expect(registry.connect(registrar).anchorBatch(randomDigest(), [])).to.be.revertedWithCustomError(
+        registry,
+        "DocumentRegistryEmptyBatch",
+      );
+    });
+
+    it("rejects a batch larger than MAX_BATCH_SIZE", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const digests = randomDigests(12_001);
+      await expect(registry.connect(registrar).anchorBatch(randomDigest(), digests))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryBatchTooLarge")
+        .withArgs(12_001, 12_000);
+    });
+
+    it("rejects a zero digest among the members", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(3));
+      await expect(
+        registry.connect(registrar).anchorBatch(batch.root, [...batch.digests, ZERO]),
+      ).to.be.revertedWithCustomError(registry, "DocumentRegistryZeroDigest");
+    });
+
+    it("rejects digests out of leaf order, naming the first offending index", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(5));
+      const swapped = [...batch.digests];
+      [swapped[2], swapped[3]] = [swapped[3], swapped[2]];
+      await expect(registry.connect(registrar).anchorBatch(batch.root, swapped))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnsortedBatch")
+        .withArgs(3);
+    });
+
+    it("rejects a digest repeated within the batch", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(4));
+      const repeated = [...batch.digests.slice(0, 2), batch.digests[1], ...batch.digests.slice(2)];
+      await expect(registry.connect(registrar).anchorBatch(batch.root, repeated))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnsortedBatch")
+        .withArgs(2);
+    });
+
+    it("rejects a declared root that differs from the digests' root", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(4));
+      const declared = randomDigest();
+      await expect(registry.connect(registrar).anchorBatch(declared, [...batch.digests]))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryRootMismatch")
+        .withArgs(declared, batch.root);
+    });
+
+    it("rejects a root already anchored, carrying the existing record", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(4));
+      await registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]);
+      const block = await latestBlock();
+      await expect(registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryAlreadyAnchored")
+        .withArgs(batch.root, [registrar.address, block.timestamp, block.number, 4]);
+    });
+
+    it("treats a one-digest batch as the single anchoring of that digest", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      await registry.connect(registrar).anchor(digest);
+      await expect(registry.connect(registrar).anchorBatch(leafOf(digest), [digest])).to.be.revertedWithCustomError(
+        registry,
+        "DocumentRegistryAlreadyAnchored",
+      );
+    });
+
+    it("lets the same digest stand in two batches, each verifiable on its own", async function () {
+      const { registry, registrar, otherRegistrar } = await loadFixture(deployRegistryFixture);
+      const shared = randomDigest();
+      const first = buildBatch([shared, ...randomDigests(3)]);
+      const second = buildBatch([shared, ...randomDigests(5)]);
+      await registry.connect(registrar).anchorBatch(first.root, [...first.digests]);
+      await registry.connect(otherRegistrar).anchorBatch(second.root, [...second.digests]);
+      const [s1, r1] = await registry.verify(shared, first.root, first.proofOf(shared));
+      const [s2, r2] = await registry.verify(shared, second.root, second.proofOf(shared));
+      expect([s1, s2]).to.deep.equal([Status.Anchored, Status.Anchored]);
+      expect([r1.registrar, r2.registrar]).to.deep.equal([registrar.address, otherRegistrar.address]);
+    });
+  });
+
+  describe("revoke", function () {
+    async function anchoredBatchFixture() {
+      const base = await deployRegistryFixture();
+      const batch = buildBatch(randomDigests(6));
+      await base.registry.connect(base.registrar).anchorBatch(batch.root, [...batch.digests]);
+      const single = randomDigest();
+      await base.registry.connect(base.registrar).anchor(single);
+      return { ...base, batch, single };
+    }
+
+    it("lets the anchoring registrar revoke a batch member, recording who, when and why", async function () {
+      const { registry, registrar, batch } = await loadFixture(anchoredBatchFixture);
+      const member = batch.digests[3];
+      await expect(registry.connect(registrar).revoke(batch.root, member, batch.proofOf(member), 4))
+        .to.emit(registry, "DocumentRevoked")
+        .withArgs(batch.root, member, registrar.address, 4);
+      const block = await latestBlock();
+      const revocation = await registry.revocationOf(batch.root, member);
+      expect(revocation.revokedBy).to.equal(registrar.address);
+      expect(revocation.revokedAt).to.equal(BigInt(block.timestamp));
+      expect(revocation.blockNumber).to.equal(BigInt(block.number));
+      expect(revocation.reason).to.equal(4n);
+    });
+
+    it("revokes only the named member: the others still verify as anchored", async function () {
+      const { registry, registrar, batch } = await loadFixture(anchoredBatchFixture);
+      const [revoked, ...others] = batch.digests;
+      await registry.connect(registrar).revoke(batch.root, revoked, batch.proofOf(revoked), 1);
+      const [status, , revocation] = await registry.verify(revoked, batch.root, batch.proofOf(revoked));
+      expect(status).to.equal(Status.Revoked);
+      expect(revocation.reason).to.equal(1n);
+      for (const other of others) {
+        const [otherStatus] = await registry.verify(other, batch.root, batch.proofOf(other));
+        expect(otherStatus).to.equal(Status.Anchored);
+      }
+    });
+
+    it("lets the anchoring registrar revoke a single document with an empty proof", async function () {
+      const { registry, registrar, single } = await loadFixture(anchoredBatchFixture);
+      await expect(registry.connect(registrar).revoke(leafOf(single), single, [], 0))
+        .to.emit(registry, "DocumentRevoked")
+        .withArgs(leafOf(single), single, registrar.address, 0);
+      const [status] = await registry.verify(single, leafOf(single), []);
+      expect(status).to.equal(Status.Revoked);
+    });
+
+    it("lets an admin revoke any registrar's document", async function () {
+      const { registry, admin, batch } = await loadFixture(anchoredBatchFixture);
+      const member = batch.digests[0];
+      await expect(registry.connect(admin).revoke(batch.root, member, batch.proofOf(member), 9))
+        .to.emit(registry, "DocumentRevoked")
+        .withArgs(batch.root, member, admin.address, 9);
+    });
+
+    it("prevents another registrar from revoking", async function () {
+      const { registry, registrar, otherRegistrar, batch } = await loadFixture(anchoredBatchFixture);
+      const member = batch.digests[0];
+      await expect(registry.connect(otherRegistrar).revoke(batch.root, member, batch.proofOf(member), 0))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnauthorizedRevoker")
+        .withArgs(otherRegistrar.address, registrar.address);
+    });
+
+    it("prevents a stranger from revoking", async function () {
+      const { registry, registrar, stranger, single } = await loadFixture(anchoredBatchFixture);
+      await expect(registry.connect(stranger).revoke(leafOf(single), single, [], 0))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnauthorizedRevoker")
+        .withArgs(stranger.address, registrar.address);
+    });
+
+    it("prevents a registrar whose role was removed from revoking its own documents", async function () {
+      const { registry, admin, registrar, single, REGISTRAR_ROLE } = await loadFixture(anchoredBatchFixture);
+      await registry.connect(admin).revokeRole(REGISTRAR_ROLE, registrar.address);
+      await expect(registry.connect(registrar).revoke(leafOf(single), single, [], 0))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnauthorizedRevoker")
+        .withArgs(registrar.address, registrar.address);
+    });
+
+    it("rejects an unknown root", async function () {
+      const { registry, registrar } = await loadFixture(anchoredBatchFixture);
+      const root = randomDigest();
+      await expect(registry.connect(registrar).revoke(root, randomDigest(), [], 0))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnknownRoot")
+        .withArgs(root);
+    });
+
+    it("rejects a proof that does not place the digest under the root", async function () {
+      const { registry, registrar, batch } = await loadFixture(anchoredBatchFixture);
+      const outsider = randomDigest();
+      await expect(registry.connect(registrar).revoke(batch.root, outsider, batch.proofOf(batch.digests[0]), 0))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryInvalidProof")
+        .withArgs(batch.root, outsider);
+    });
+
+    it("is final: a second revocation is rejected with the first one's record", async function () {
+      const { registry, registrar, admin, single } = await loadFixture(anchoredBatchFixture);
+      await registry.connect(registrar).revoke(leafOf(single), single, [], 2);
+      const block = await latestBlock();
+      await expect(registry.connect(admin).revoke(leafOf(single), single, [], 3))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryAlreadyRevoked")
+        .withArgs(leafOf(single), single, [registrar.address, block.timestamp, block.number, 2]);
+    });
+  });
+
+  describe("verify", function () {
+    it("answers unknown for a root never anchored", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      const [status, record, revocation] = await registry.verify(digest, leafOf(digest), []);
+      expect(status).to.equal(Status.Unknown);
+      expect(record.registrar).to.equal(ethers.ZeroAddress);
+      expect(revocation.revokedAt).to.equal(0n);
+    });
+
+    it("answers unknown, with no record, for a tampered proof", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(8));
+      await registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]);
+      const member = batch.digests[5];
+      const proof = batch.proofOf(member);
+      proof[1] = randomDigest();
+      const [status, record] = await registry.verify(member, batch.root, proof);
+      expect(status).to.equal(Status.Unknown);
+      expect(record.registrar).to.equal(ethers.ZeroAddress);
+    });
+
+    it("answers unknown for a one-byte-modified digest", async function () {
+      const { registry, registrar } = await loadFixture(deployRegistryFixture);
+      const digest = randomDigest();
+      await registry.connect(registrar).anchor(digest);
+      const modified = `${digest.slice(0, -2)}${digest.endsWith("00") ? "01" : "00"}` as Hex32;
+      const [status] = await registry.verify(modified, leafOf(digest), []);
+      expect(status).to.equal(Status.Unknown);
+    });
+  });
+
+  describe("off-chain parity", function () {
+    it("computes the same leaf as StandardMerkleTree and the TypeScript core", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      for (const digest of randomDigests(20)) {
+        const expected = StandardMerkleTree.of([[digest]], ["bytes32"]).leafHash([digest]);
+        expect(await registry.leafOf(digest)).to.equal(expected);
+        expect(leafOf(digest)).to.equal(expected);
+      }
+    });
+
+    it("computes the same root as StandardMerkleTree for sizes 1 to 64", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      for (let size = 1; size <= 64; size++) {
+        const digests = randomDigests(size);
+        const tree = StandardMerkleTree.of(
+          digests.map((d) => [d]),
+          ["bytes32"],
+        );
+        const batch = buildBatch(digests);
+        expect(batch.root).to.equal(tree.root);
+        expect(await registry.computeRoot([...batch.digests])).to.equal(tree.root);
+      }
+    });
+
+    it("applies the same ordering checks in computeRoot as in anchorBatch", async function () {
+      const { registry } = await loadFixture(deployRegistryFixture);
+      const batch = buildBatch(randomDigests(3));
+      await expect(registry.computeRoot([...batch.digests].reverse()))
+        .to.be.revertedWithCustomError(registry, "DocumentRegistryUnsortedBatch")
+        .withArgs(1);
+      await expect(registry.computeRoot([])).to.be.revertedWithCustomError(registry, "DocumentRegistryEmptyBatch");
+    });
+  });
+
+  describe("admin transfer", function () {
+    it("takes two steps and waits out the delay", async function () {
+      const { registry, admin, newAdmin } = await loadFixture(deployRegistryFixture);
+      await registry.connect(admin).beginDefaultAdminTransfer(newAdmin.address);
+      await expect(registry.connect(newAdmin).acceptDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        registry,
+        "AccessControlEnforcedDefaultAdminDelay",
+      );
+      await time.increase(ADMIN_DELAY + 1);
+      await expect(registry.connect(newAdmin).acceptDefaultAdminTransfer())
+        .to.emit(registry, "RoleGranted")
+        .withArgs(await registry.DEFAULT_ADMIN_ROLE(), newAdmin.address, newAdmin.address);
+      expect(await registry.defaultAdmin()).to.equal(newAdmin.address);
+    });
+
+    it("leaves the old admin powerless and gives the new admin the registrar role's control", async function () {
+      const { registry, admin, newAdmin, stranger, REGISTRAR_ROLE } = await loadFixture(deployRegistryFixture);
+      await registry.connect(admin).beginDefaultAdminTransfer(newAdmin.address);
+      await time.increase(ADMIN_DELAY + 1);
+      await registry.connect(newAdmin).acceptDefaultAdminTransfer();
+      await expect(registry.connect(admin).grantRole(REGISTRAR_ROLE, stranger.address))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, await registry.DEFAULT_ADMIN_ROLE());
+      await registry.connect(newAdmin).grantRole(REGISTRAR_ROLE, stranger.address);
+      expect(await registry.hasRole(REGISTRAR_ROLE, stranger.address)).to.equal(true);
+    });
+
+    it("cannot be accepted by anyone but the pending admin", async function () {
+      const { registry, admin, newAdmin, stranger } = await loadFixture(deployRegistryFixture);
+      await registry.connect(admin).beginDefaultAdminTransfer(newAdmin.address);
+      await time.increase(ADMIN_DELAY + 1);
+      await expect(registry.connect(stranger).acceptDefaultAdminTransfer())
+        .to.be.revertedWithCustomError(registry, "AccessControlInvalidDefaultAdmin")
+        .withArgs(stranger.address);
+    });
+  });
+});
