@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {IDocumentRegistry} from "./IDocumentRegistry.sol";
 
 /**
@@ -31,6 +30,9 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     /// calldata being charged at least 1,280 gas per digest (EIP-7623): 12,000 x 1,280 = 15.4M.
     /// It also bounds the on-chain tree (2n-1 memory words, whose cost grows quadratically).
     uint256 public constant MAX_BATCH_SIZE = 12_000;
+
+    uint256 private constant _FAILURE_ZERO_DIGEST = 1;
+    uint256 private constant _FAILURE_UNSORTED = 2;
 
     mapping(bytes32 root => Anchor) private _anchors;
     mapping(bytes32 root => mapping(bytes32 digest => Revocation)) private _revocations;
@@ -152,31 +154,79 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
     }
 
     /**
-     * @dev Rebuilds the root exactly as @openzeppelin/merkle-tree's StandardMerkleTree does for leaves
+     * @dev Rebuilds the root exactly as the StandardMerkleTree of OpenZeppelin's merkle-tree package does for leaves
      * already in ascending order: a heap-shaped array of 2n-1 nodes, leaf i at index 2n-2-i, node k's
      * children at 2k+1 and 2k+2. Requiring ascending input (checked in one pass) instead of sorting
      * on chain keeps this linear.
+     *
+     * NOTE: The two loops are in assembly because they run once per document: checked arithmetic,
+     * bounds checks and internal calls made the Solidity version cost about 1,200 gas per leaf, above
+     * the 1,280 gas calldata floor it now stays under (so a batch pays essentially its calldata).
+     * The tests check this function against the merkle-tree package for every size from 1 to 64
+     * and on random batches up to 1,000.
      */
-    function _computeRoot(bytes32[] calldata digests) private pure returns (bytes32) {
+    function _computeRoot(bytes32[] calldata digests) private pure returns (bytes32 root) {
         uint256 n = digests.length;
         if (n == 0) revert DocumentRegistryEmptyBatch();
         if (n > MAX_BATCH_SIZE) revert DocumentRegistryBatchTooLarge(n, MAX_BATCH_SIZE);
 
-        bytes32[] memory tree = new bytes32[](2 * n - 1);
-        uint256 last = 2 * n - 2;
-        bytes32 previous;
-        for (uint256 i = 0; i < n; ++i) {
-            bytes32 digest = digests[i];
-            if (digest == bytes32(0)) revert DocumentRegistryZeroDigest();
-            bytes32 leaf = _leaf(digest);
-            if (i != 0 && leaf <= previous) revert DocumentRegistryUnsortedBatch(i);
-            tree[last - i] = leaf;
-            previous = leaf;
+        uint256 failure;
+        uint256 failedIndex;
+        assembly ("memory-safe") {
+            let nodes := sub(shl(1, n), 1)
+            let tree := mload(0x40)
+            mstore(0x40, add(tree, shl(5, nodes)))
+
+            let previous := 0
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                let digest := calldataload(add(digests.offset, shl(5, i)))
+                if iszero(digest) {
+                    failure := _FAILURE_ZERO_DIGEST
+                    failedIndex := i
+                    break
+                }
+                mstore(0x00, digest)
+                mstore(0x00, keccak256(0x00, 0x20))
+                let leaf := keccak256(0x00, 0x20)
+                if and(gt(i, 0), iszero(gt(leaf, previous))) {
+                    failure := _FAILURE_UNSORTED
+                    failedIndex := i
+                    break
+                }
+                mstore(add(tree, shl(5, sub(sub(nodes, 1), i))), leaf)
+                previous := leaf
+            }
+
+            if iszero(failure) {
+                // Node k-1 hashes its children 2k-1 and 2k as a sorted pair, from the last inner node up.
+                for {
+                    let k := sub(n, 1)
+                } gt(k, 0) {
+                    k := sub(k, 1)
+                } {
+                    let rightChild := add(tree, shl(6, k))
+                    let left := mload(sub(rightChild, 0x20))
+                    let right := mload(rightChild)
+                    switch lt(left, right)
+                    case 1 {
+                        mstore(0x00, left)
+                        mstore(0x20, right)
+                    }
+                    default {
+                        mstore(0x00, right)
+                        mstore(0x20, left)
+                    }
+                    mstore(add(tree, shl(5, sub(k, 1))), keccak256(0x00, 0x40))
+                }
+                root := mload(tree)
+            }
         }
-        for (uint256 k = n - 1; k > 0; --k) {
-            tree[k - 1] = Hashes.commutativeKeccak256(tree[2 * k - 1], tree[2 * k]);
-        }
-        return tree[0];
+        if (failure == _FAILURE_ZERO_DIGEST) revert DocumentRegistryZeroDigest();
+        if (failure == _FAILURE_UNSORTED) revert DocumentRegistryUnsortedBatch(failedIndex);
     }
 
     /// @dev keccak256(bytes.concat(keccak256(abi.encode(digest)))) hashed in scratch space, so a batch
