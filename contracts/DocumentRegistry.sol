@@ -165,22 +165,29 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
      * The tests check this function against the merkle-tree package for every size from 1 to 64
      * and on random batches up to 1,000.
      */
-    function _computeRoot(bytes32[] calldata digests) private pure returns (bytes32 root) {
+    function _computeRoot(bytes32[] calldata digests) private pure returns (bytes32) {
         uint256 n = digests.length;
         if (n == 0) revert DocumentRegistryEmptyBatch();
         if (n > MAX_BATCH_SIZE) revert DocumentRegistryBatchTooLarge(n, MAX_BATCH_SIZE);
 
-        uint256 failure;
-        uint256 failedIndex;
-        assembly ("memory-safe") {
-            let nodes := sub(shl(1, n), 1)
-            let tree := mload(0x40)
-            mstore(0x40, add(tree, shl(5, nodes)))
+        bytes32[] memory tree = new bytes32[](2 * n - 1);
+        (uint256 failure, uint256 failedIndex) = _placeLeaves(digests, tree);
+        if (failure == _FAILURE_ZERO_DIGEST) revert DocumentRegistryZeroDigest();
+        if (failure == _FAILURE_UNSORTED) revert DocumentRegistryUnsortedBatch(failedIndex);
+        return _hashUpwards(tree, n);
+    }
 
+    /// @dev Writes leaf i at tree index 2n-2-i, checking that leaves strictly ascend and no digest is zero.
+    function _placeLeaves(
+        bytes32[] calldata digests,
+        bytes32[] memory tree
+    ) private pure returns (uint256 failure, uint256 failedIndex) {
+        assembly ("memory-safe") {
+            let lastSlot := add(tree, shl(5, mload(tree)))
             let previous := 0
             for {
                 let i := 0
-            } lt(i, n) {
+            } lt(i, digests.length) {
                 i := add(i, 1)
             } {
                 let digest := calldataload(add(digests.offset, shl(5, i)))
@@ -197,36 +204,37 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
                     failedIndex := i
                     break
                 }
-                mstore(add(tree, shl(5, sub(sub(nodes, 1), i))), leaf)
+                mstore(sub(lastSlot, shl(5, i)), leaf)
                 previous := leaf
             }
-
-            if iszero(failure) {
-                // Node k-1 hashes its children 2k-1 and 2k as a sorted pair, from the last inner node up.
-                for {
-                    let k := sub(n, 1)
-                } gt(k, 0) {
-                    k := sub(k, 1)
-                } {
-                    let rightChild := add(tree, shl(6, k))
-                    let left := mload(sub(rightChild, 0x20))
-                    let right := mload(rightChild)
-                    switch lt(left, right)
-                    case 1 {
-                        mstore(0x00, left)
-                        mstore(0x20, right)
-                    }
-                    default {
-                        mstore(0x00, right)
-                        mstore(0x20, left)
-                    }
-                    mstore(add(tree, shl(5, sub(k, 1))), keccak256(0x00, 0x40))
-                }
-                root := mload(tree)
-            }
         }
-        if (failure == _FAILURE_ZERO_DIGEST) revert DocumentRegistryZeroDigest();
-        if (failure == _FAILURE_UNSORTED) revert DocumentRegistryUnsortedBatch(failedIndex);
+    }
+
+    /// @dev Fills inner nodes from the last one up: node k-1 is the sorted-pair hash of nodes 2k-1 and 2k.
+    function _hashUpwards(bytes32[] memory tree, uint256 n) private pure returns (bytes32 root) {
+        assembly ("memory-safe") {
+            let nodes := add(tree, 0x20)
+            for {
+                let k := sub(n, 1)
+            } gt(k, 0) {
+                k := sub(k, 1)
+            } {
+                let rightChild := add(nodes, shl(6, k))
+                let left := mload(sub(rightChild, 0x20))
+                let right := mload(rightChild)
+                switch lt(left, right)
+                case 1 {
+                    mstore(0x00, left)
+                    mstore(0x20, right)
+                }
+                default {
+                    mstore(0x00, right)
+                    mstore(0x20, left)
+                }
+                mstore(add(nodes, shl(5, sub(k, 1))), keccak256(0x00, 0x40))
+            }
+            root := mload(nodes)
+        }
     }
 
     /// @dev keccak256(bytes.concat(keccak256(abi.encode(digest)))) hashed in scratch space, so a batch
