@@ -7,6 +7,10 @@
  *                   Required there. Never committed, never printed.
  *   CHAIN_ID        Expected chain id of the private chain; Hardhat refuses a chain that differs.
  *   LOCAL_CHAIN_ID  Chain id of the in-process `hardhat` network and of `npm run chain` (31337).
+ *   DEPLOY_CONFIRMATIONS
+ *                   Blocks Ignition waits for after each deployment transaction (1). BFT chains
+ *                   (QBFT, IBFT 2.0, Raft) are final at one block; raise it on proof-of-work or
+ *                   Clique networks that can reorganise.
  *   REPORT_GAS      Any non-empty value prints the gas report after `npm test`.
  *   HARDHAT_IGNITION_CONFIRM_DEPLOYMENT
  *                   Any value skips Ignition's interactive "Confirm deploy" prompt (scripts, CI).
@@ -33,20 +37,22 @@ function privateNetwork(): NetworkUserConfig | undefined {
   if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
     throw new Error("PRIVATE_KEY is required for --network private: a 0x-prefixed 32-byte hex key.");
   }
-  const chainId = process.env.CHAIN_ID === undefined ? undefined : Number(process.env.CHAIN_ID);
-  if (chainId !== undefined && !(Number.isSafeInteger(chainId) && chainId > 0)) {
-    throw new Error(`CHAIN_ID must be a positive integer, got "${process.env.CHAIN_ID}".`);
-  }
+  const chainId = process.env.CHAIN_ID ? positiveInteger("CHAIN_ID", 0) : undefined;
   return { url, accounts: [key], ...(chainId === undefined ? {} : { chainId }) };
 }
 
-function localChainId(): number {
-  const raw = process.env.LOCAL_CHAIN_ID ?? "31337";
-  const chainId = Number(raw);
-  if (!(Number.isSafeInteger(chainId) && chainId > 0)) {
-    throw new Error(`LOCAL_CHAIN_ID must be a positive integer, got "${raw}".`);
+function positiveInteger(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!(Number.isSafeInteger(value) && value > 0)) {
+    throw new Error(`${name} must be a positive integer, got "${raw}".`);
   }
-  return chainId;
+  return value;
+}
+
+function localChainId(): number {
+  return positiveInteger("LOCAL_CHAIN_ID", 31337);
 }
 
 const privateConfig = privateNetwork();
@@ -71,6 +77,7 @@ const config: HardhatUserConfig = {
     offline: true,
     currency: "USD",
   },
+  ignition: { requiredConfirmations: positiveInteger("DEPLOY_CONFIRMATIONS", 1) },
   mocha: { timeout: 120_000 },
 };
 
