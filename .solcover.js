@@ -1,0 +1,3 @@
+module.exports = {
+  istanbulReporter: ["text", "json-summary", "html"],
+};
