@@ -8,6 +8,9 @@ const HARDHAT_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
 const IGNITION_DIR = path.join(PROJECT_ROOT, "ignition");
 const REGISTRY_MODULE = path.join("ignition", "modules", "DocumentRegistry.ts");
 
+/** The well-known development mnemonic that Hardhat node and Anvil fund by default. */
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+
 /** The URL of the `localhost` network in hardhat.config.ts. */
 export const LOCAL_RPC_URL = "http://127.0.0.1:8545";
 

@@ -1,7 +1,6 @@
 import { HDNodeWallet, Mnemonic } from "ethers";
 
-/** The well-known development mnemonic that Hardhat node and Anvil both fund by default. */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+import { DEV_MNEMONIC } from "../../server/chain/local-chain";
 
 /** Development account `index` (funded on Hardhat node and Anvil); never holds real value. */
 export function devAccount(index: number): HDNodeWallet {

@@ -26,9 +26,16 @@ describe("offline-solc", function () {
     });
 
     it("refuses another version, naming both, instead of downloading", async function () {
-      await expect(
-        hre.run(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, { quiet: true, solcVersion: "0.8.27" }),
-      ).to.be.rejectedWith(/Solidity 0\.8\.27 was requested, but the bundled solc npm package is 0\.8\.28/);
+      const error: unknown = await hre
+        .run(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, { quiet: true, solcVersion: "0.8.27" })
+        .then(
+          () => undefined,
+          (rejection: unknown) => rejection,
+        );
+      expect(error).to.be.instanceOf(Error);
+      expect((error as Error).message).to.match(
+        /Solidity 0\.8\.27 was requested, but the bundled solc npm package is 0\.8\.28/,
+      );
     });
 
     it("is the version of the config, of the solc package and of every contract's pragma", function () {

@@ -1,0 +1,231 @@
+import { JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt } from "ethers";
+import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
+import { DocproofError, isDocproofError } from "../errors";
+import type { Hex32 } from "../proof/merkle";
+import type { OnChainStatus, RegistryReader } from "../proof/verification";
+
+const STATUS = ["unknown", "anchored", "revoked"] as const;
+
+/** Wraps an outside failure once, at this boundary. */
+async function onChain<T>(what: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (isDocproofError(error)) throw error;
+    throw new DocproofError("chain-unavailable", `The chain did not answer while trying to ${what}.`, { cause: error });
+  }
+}
+
+export interface AnchoringEvent {
+  root: Hex32;
+  registrar: string;
+  txHash: Hex32;
+  blockNumber: number;
+  /** The digests, read back from the transaction input. */
+  digests: Hex32[];
+}
+
+export interface RevocationEvent {
+  root: Hex32;
+  digest: Hex32;
+  revokedBy: string;
+  reason: number;
+  txHash: Hex32;
+  blockNumber: number;
+}
+
+/** A JSON-RPC provider that never probes the network again after start (it may be down then). */
+export function createProvider(rpcUrl: string, chainId: number): JsonRpcProvider {
+  return new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
+}
+
+/** Reads the chain id of `rpcUrl` once, as a start-up check. */
+export async function readChainId(rpcUrl: string): Promise<number> {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+  try {
+    return await onChain("read the chain id", async () => Number(await provider.send("eth_chainId", [])));
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** The DocumentRegistry as the service reads it. */
+export class RegistryClient implements RegistryReader {
+  readonly chainId: number;
+  readonly address: string;
+  readonly provider: JsonRpcProvider;
+  readonly contract: DocumentRegistry;
+
+  constructor(provider: JsonRpcProvider, address: string, chainId: number) {
+    this.provider = provider;
+    this.address = address;
+    this.chainId = chainId;
+    this.contract = DocumentRegistry__factory.connect(address, provider);
+  }
+
+  /** The contract bound to a signer, for the transaction sender. */
+  connect(wallet: Wallet): DocumentRegistry {
+    return this.contract.connect(wallet);
+  }
+
+  async genesisHash(): Promise<string> {
+    return onChain("read the genesis block", async () => {
+      const block = await this.provider.getBlock(0);
+      if (block?.hash == null) throw new DocproofError("chain-unavailable", "The chain has no genesis block.");
+      return block.hash;
+    });
+  }
+
+  async hasCode(): Promise<boolean> {
+    return onChain("read the registry code", async () => (await this.provider.getCode(this.address)) !== "0x");
+  }
+
+  async version(): Promise<string> {
+    return onChain("read the registry version", () => this.contract.version());
+  }
+
+  async isRegistrar(account: string): Promise<boolean> {
+    return onChain("read the registrar role", async () =>
+      this.contract.hasRole(await this.contract.REGISTRAR_ROLE(), account),
+    );
+  }
+
+  async verify(digest: Hex32, root: Hex32, proof: readonly Hex32[]): Promise<OnChainStatus> {
+    return onChain("verify the document", async () => {
+      const [status, anchor, revocation] = await this.contract.verify(digest, root, [...proof]);
+      const result: OnChainStatus = { status: STATUS[Number(status)] };
+      if (result.status === "unknown") return result;
+      result.registrar = anchor.registrar;
+      result.anchoredAt = Number(anchor.anchoredAt);
+      result.blockNumber = Number(anchor.blockNumber);
+      result.leafCount = Number(anchor.leafCount);
+      if (result.status === "revoked") {
+        result.revokedAt = Number(revocation.revokedAt);
+        result.revokedBy = revocation.revokedBy;
+        result.revocationReason = Number(revocation.reason);
+      }
+      return result;
+    });
+  }
+
+  async anchorOf(
+    root: Hex32,
+  ): Promise<{ registrar: string; anchoredAt: number; blockNumber: number; leafCount: number } | undefined> {
+    return onChain("read the anchoring", async () => {
+      const anchor = await this.contract.anchorOf(root);
+      if (anchor.registrar === "0x0000000000000000000000000000000000000000") return undefined;
+      return {
+        registrar: anchor.registrar,
+        anchoredAt: Number(anchor.anchoredAt),
+        blockNumber: Number(anchor.blockNumber),
+        leafCount: Number(anchor.leafCount),
+      };
+    });
+  }
+
+  async transactionAnchored(txHash: Hex32, root: Hex32): Promise<boolean> {
+    return onChain("read the anchoring transaction", async () => {
+      const receipt = await this.provider.getTransactionReceipt(txHash);
+      return receipt !== null && receipt.status === 1 && this.anchoringRoots(receipt).includes(root);
+    });
+  }
+
+  /** The roots a mined transaction anchored on this registry. */
+  anchoringRoots(receipt: TransactionReceipt): Hex32[] {
+    return receipt.logs.flatMap((log) => {
+      const parsed = this.parseRegistryLog(log);
+      if (parsed?.name === "BatchAnchored" || parsed?.name === "DocumentAnchored") return [parsed.args.root as Hex32];
+      return [];
+    });
+  }
+
+  private parseRegistryLog(log: Log) {
+    if (log.address.toLowerCase() !== this.address.toLowerCase()) return null;
+    try {
+      return this.contract.interface.parseLog(log);
+    } catch {
+      return null;
+    }
+  }
+
+  /** The transaction that anchored `root`, found through the anchoring events. */
+  async findAnchoringTransaction(
+    root: Hex32,
+    fromBlock = 0,
+  ): Promise<{ txHash: Hex32; blockNumber: number } | undefined> {
+    return onChain("find the anchoring transaction", async () => {
+      const batchLogs = await this.contract.queryFilter(this.contract.filters.BatchAnchored(root), fromBlock);
+      const singleLogs = await this.contract.queryFilter(
+        this.contract.filters.DocumentAnchored(undefined, root),
+        fromBlock,
+      );
+      const log = [...batchLogs, ...singleLogs][0];
+      return log === undefined ? undefined : { txHash: log.transactionHash as Hex32, blockNumber: log.blockNumber };
+    });
+  }
+
+  async blockTimestamp(blockNumber: number): Promise<number> {
+    return onChain("read the block", async () => {
+      const block = await this.provider.getBlock(blockNumber);
+      if (block === null) throw new DocproofError("chain-unavailable", `Block ${blockNumber} is not available.`);
+      return block.timestamp;
+    });
+  }
+
+  /** Every anchoring on the registry, optionally by one registrar, with digests read from calldata. */
+  async anchorings(registrar?: string, fromBlock = 0): Promise<AnchoringEvent[]> {
+    return onChain("read the anchorings", async () => {
+      const batchLogs = await this.contract.queryFilter(
+        this.contract.filters.BatchAnchored(undefined, registrar),
+        fromBlock,
+      );
+      const singleLogs = await this.contract.queryFilter(
+        this.contract.filters.DocumentAnchored(undefined, undefined, registrar),
+        fromBlock,
+      );
+      const events: AnchoringEvent[] = [];
+      for (const log of batchLogs) {
+        const tx = await this.provider.getTransaction(log.transactionHash);
+        const call = tx === null ? null : this.contract.interface.parseTransaction({ data: tx.data });
+        if (call?.name !== "anchorBatch") {
+          // NOTE: anchored through another contract; its digests are only in call traces.
+          throw new DocproofError(
+            "chain-unavailable",
+            `Batch ${log.args.root} was anchored by a contract call; its digests are not in transaction ${log.transactionHash}.`,
+          );
+        }
+        events.push({
+          root: log.args.root as Hex32,
+          registrar: log.args.registrar,
+          txHash: log.transactionHash as Hex32,
+          blockNumber: log.blockNumber,
+          digests: (call.args.digests as string[]).map((d) => d.toLowerCase() as Hex32),
+        });
+      }
+      for (const log of singleLogs) {
+        events.push({
+          root: log.args.root as Hex32,
+          registrar: log.args.registrar,
+          txHash: log.transactionHash as Hex32,
+          blockNumber: log.blockNumber,
+          digests: [log.args.digest.toLowerCase() as Hex32],
+        });
+      }
+      return events.sort((a, b) => a.blockNumber - b.blockNumber);
+    });
+  }
+
+  async revocations(fromBlock = 0): Promise<RevocationEvent[]> {
+    return onChain("read the revocations", async () => {
+      const logs = await this.contract.queryFilter(this.contract.filters.DocumentRevoked(), fromBlock);
+      return logs.map((log) => ({
+        root: log.args.root as Hex32,
+        digest: log.args.digest.toLowerCase() as Hex32,
+        revokedBy: log.args.revokedBy,
+        reason: Number(log.args.reason),
+        txHash: log.transactionHash as Hex32,
+        blockNumber: log.blockNumber,
+      }));
+    });
+  }
+}

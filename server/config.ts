@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const number = Number(value);
+      if (!Number.isSafeInteger(number) || number <= 0) {
+        ctx.addIssue({ code: "custom", message: `must be a positive integer, got "${value}"` });
+        return z.NEVER;
+      }
+      return number;
+    });
+
+const EnvSchema = z
+  .object({
+    RPC_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+    PRIVATE_KEY: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex key")
+      .optional(),
+    REGISTRY_ADDRESS: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
+      .optional(),
+    PORT: positiveInt(3000).refine((port) => port <= 65_535, "must be at most 65535"),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    DATA_DIR: z.string().min(1).optional(),
+    API_KEYS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? "")
+          .split(",")
+          .map((key) => key.trim())
+          .filter((key) => key !== ""),
+      )
+      .refine((keys) => keys.every((key) => key.length >= 16), "every key must have at least 16 characters"),
+    BATCH_INTERVAL_MS: positiveInt(1_000),
+    BATCH_MAX: positiveInt(1_000).refine((size) => size <= 12_000, "must be at most 12000 (the registry's limit)"),
+    CONFIRMATIONS: positiveInt(1),
+    MAX_UPLOAD_BYTES: positiveInt(8 * 1024 ** 3),
+  })
+  .superRefine((env, ctx) => {
+    if (env.RPC_URL !== undefined && env.PRIVATE_KEY === undefined) {
+      ctx.addIssue({ code: "custom", path: ["PRIVATE_KEY"], message: "is required with RPC_URL (the registrar key)" });
+    }
+    if (env.API_KEYS.length === 0 && !LOOPBACK.has(env.HOST)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["HOST"],
+        message: `is ${env.HOST}, not loopback: set API_KEYS before serving beyond this machine`,
+      });
+    }
+  });
+
+export interface ServiceConfig {
+  /** Undefined: start (or reuse) the local development chain. */
+  rpcUrl?: string;
+  privateKey?: string;
+  registryAddress?: string;
+  port: number;
+  host: string;
+  dataDir?: string;
+  apiKeys: string[];
+  batchIntervalMs: number;
+  batchMax: number;
+  confirmations: number;
+  maxUploadBytes: number;
+}
+
+/** Reads and validates the configuration; throws one message naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".")} ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  return {
+    rpcUrl: e.RPC_URL,
+    privateKey: e.PRIVATE_KEY,
+    registryAddress: e.REGISTRY_ADDRESS,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    apiKeys: e.API_KEYS,
+    batchIntervalMs: e.BATCH_INTERVAL_MS,
+    batchMax: e.BATCH_MAX,
+    confirmations: e.CONFIRMATIONS,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+  };
+}

@@ -1,0 +1,117 @@
+import { Router, json, type Request, type RequestHandler } from "express";
+import multer from "multer";
+import { z } from "zod";
+import { DocproofError } from "../errors";
+import { parseSha256, type Sha256Hex } from "../proof/digest";
+import { parseReceipt, type ReceiptV1 } from "../proof/receipt";
+import type { Notary } from "../service/notary";
+import { HashingStorage, type HashedUpload } from "./hashing-storage";
+import { HttpProblem } from "./problems";
+
+export interface UploadLimits {
+  /** Largest file accepted, in bytes. */
+  maxFileBytes: number;
+  /** Largest receipt accepted, in bytes. */
+  maxReceiptBytes: number;
+}
+
+const submitBody = z.strictObject({ sha256: z.string() });
+const verifyBody = z.strictObject({ sha256: z.string(), receipt: z.unknown().optional() });
+const revokeBody = z.strictObject({ reason: z.number().int().min(0).max(65_535) });
+
+function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
+    throw new DocproofError("invalid-request", `The JSON body is not valid: ${problems.slice(0, 5).join("; ")}.`);
+  }
+  return result.data;
+}
+
+type UploadedFiles = Record<string, (Express.Multer.File & HashedUpload)[]>;
+
+/** The digest and optional receipt of a request, whichever body form it used. */
+interface DocumentInput {
+  sha256: Sha256Hex;
+  receipt?: ReceiptV1;
+}
+
+export function apiRoutes(notary: Notary, limits: UploadLimits, requireKey: RequestHandler): Router {
+  const router = Router();
+  const upload = multer({
+    storage: new HashingStorage(limits.maxReceiptBytes),
+    limits: { fileSize: limits.maxFileBytes, files: 2, fields: 0, parts: 3, headerPairs: 50 },
+  });
+  const uploadDocument = upload.fields([{ name: "file", maxCount: 1 }]);
+  const uploadForVerify = upload.fields([
+    { name: "file", maxCount: 1 },
+    { name: "receipt", maxCount: 1 },
+  ]);
+  const parseJson = json({ limit: "64kb", strict: true });
+
+  /** Multipart or JSON, chosen by Content-Type; anything else is 415. */
+  const body =
+    (multipart: RequestHandler): RequestHandler =>
+    (req, res, next) => {
+      if (req.is("multipart/form-data")) return multipart(req, res, next);
+      if (req.is("application/json")) return parseJson(req, res, next);
+      next(new HttpProblem("unsupported-media-type", "Send multipart/form-data with a 'file' field, or JSON."));
+    };
+
+  const input = (req: Request, allowReceipt: boolean): DocumentInput => {
+    if (req.is("multipart/form-data")) {
+      const files = (req.files ?? {}) as UploadedFiles;
+      const file = files.file?.[0];
+      if (file?.sha256 === undefined) throw new HttpProblem("missing-file", "Upload the document in the field 'file'.");
+      const receiptPart = files.receipt?.[0];
+      return {
+        sha256: file.sha256,
+        receipt: allowReceipt && receiptPart ? parseReceipt(receiptPart.content ?? Buffer.alloc(0)) : undefined,
+      };
+    }
+    if (!allowReceipt) return { sha256: parseSha256(validate(submitBody, req.body).sha256) };
+    const parsed = validate(verifyBody, req.body);
+    return {
+      sha256: parseSha256(parsed.sha256),
+      receipt: parsed.receipt === undefined ? undefined : parseReceipt(parsed.receipt),
+    };
+  };
+
+  router.post("/documents", requireKey, body(uploadDocument), (req, res) => {
+    const { sha256 } = input(req, false);
+    const { document } = notary.submit(sha256);
+    const location = `/api/v1/documents/${sha256}`;
+    if (document.status === "pending") {
+      res.status(202).location(location).json(document);
+    } else {
+      res.status(200).location(location).json(document);
+    }
+  });
+
+  router.get("/documents/:sha256", (req, res) => {
+    res.json(notary.document(parseSha256(req.params.sha256)));
+  });
+
+  router.get("/documents/:sha256/receipt", (req, res) => {
+    const sha256 = parseSha256(req.params.sha256);
+    const receipt = notary.receipt(sha256);
+    res
+      .attachment(`${sha256}.receipt.json`)
+      .type("application/json")
+      .send(`${JSON.stringify(receipt, null, 2)}\n`);
+  });
+
+  router.post("/documents/:sha256/revoke", requireKey, parseJson, async (req, res) => {
+    const sha256 = parseSha256(req.params.sha256);
+    if (!req.is("application/json")) throw new HttpProblem("unsupported-media-type", 'Send JSON: {"reason": <code>}.');
+    const { reason } = validate(revokeBody, req.body);
+    res.json(await notary.revoke(sha256, reason));
+  });
+
+  router.post("/verify", body(uploadForVerify), async (req, res) => {
+    const { sha256, receipt } = input(req, true);
+    res.json(await notary.verify(sha256, receipt));
+  });
+
+  return router;
+}

@@ -1,0 +1,80 @@
+import express, { type Express } from "express";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { RegistryClient } from "../chain/registry-client";
+import type { Logger } from "../logger";
+import type { Notary } from "../service/notary";
+import type { ServiceMetrics } from "../service/metrics";
+import type { DocumentStore } from "../store/document-store";
+import { apiRoutes, type UploadLimits } from "./api-routes";
+import { requireApiKey } from "./auth";
+import { openApiDocument } from "./openapi";
+import { HttpProblem, problemHandler } from "./problems";
+
+export interface AppDependencies {
+  notary: Notary;
+  registry: RegistryClient;
+  store: DocumentStore;
+  metrics: ServiceMetrics;
+  log: Logger;
+  apiKeys: readonly string[];
+  limits: UploadLimits;
+  /** Folder of the built web page, served at `/` when present. */
+  webDir?: string;
+  version: string;
+}
+
+const RECEIPT_SCHEMA = path.resolve(__dirname, "..", "..", "docs", "receipt-v1.schema.json");
+
+/** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+
+  app.get("/healthz", async (_req, res) => {
+    const checks: Record<string, { status: "pass" | "fail"; output?: string }> = {};
+    const check = async (name: string, probe: () => Promise<void> | void) => {
+      try {
+        await probe();
+        checks[name] = { status: "pass" };
+      } catch (error) {
+        checks[name] = { status: "fail", output: (error as Error).message };
+      }
+    };
+    await check("chain", async () => {
+      await deps.registry.provider.getBlockNumber();
+    });
+    await check("registry", async () => {
+      if (!(await deps.registry.hasCode())) throw new Error(`No contract code at ${deps.registry.address}.`);
+    });
+    await check("store", () => deps.store.checkWritable());
+    const healthy = Object.values(checks).every((c) => c.status === "pass");
+    res
+      .status(healthy ? 200 : 503)
+      .type("application/health+json")
+      .json({ status: healthy ? "pass" : "fail", version: deps.version, checks });
+  });
+
+  app.get("/metrics", async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.get("/api/v1/openapi.json", (_req, res) => {
+    res.json(openApiDocument(deps.version));
+  });
+  const receiptSchema = readFileSync(RECEIPT_SCHEMA, "utf8");
+  app.get("/api/v1/receipt-v1.schema.json", (_req, res) => {
+    res.type("application/schema+json").send(receiptSchema);
+  });
+
+  app.use("/api/v1", apiRoutes(deps.notary, deps.limits, requireApiKey(deps.apiKeys)));
+
+  if (deps.webDir !== undefined) app.use(express.static(deps.webDir, { index: "index.html", fallthrough: true }));
+
+  app.use((req, _res, next) => {
+    next(new HttpProblem("route-not-found", `No resource at ${req.method} ${req.path}.`));
+  });
+  app.use(problemHandler(deps.log, (code) => deps.metrics.errors.inc({ type: code })));
+  return app;
+}

@@ -1,0 +1,232 @@
+import { PROBLEMS, PROBLEM_TYPE_PREFIX } from "./problems";
+
+const sha256Param = {
+  name: "sha256",
+  in: "path",
+  required: true,
+  description: "SHA-256 of the document: 64 hex characters, either case, optional 0x prefix.",
+  schema: { type: "string", pattern: "^(0x)?[0-9a-fA-F]{64}$" },
+};
+const problem = { $ref: "#/components/responses/Problem" };
+const documentJson = { "application/json": { schema: { $ref: "#/components/schemas/Document" } } };
+
+/** OpenAPI 3.1 description of the v1 API, served at /api/v1/openapi.json. */
+export function openApiDocument(version: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Docproof API",
+      version,
+      description:
+        "Notarize documents by their SHA-256 on an EVM chain and verify them against the chain. " +
+        "Errors are RFC 9457 problem+json; their `type` values are listed in x-problem-types.",
+    },
+    servers: [{ url: "/" }],
+    "x-problem-types": Object.fromEntries(
+      Object.entries(PROBLEMS).map(([code, { status, title }]) => [`${PROBLEM_TYPE_PREFIX}${code}`, { status, title }]),
+    ),
+    components: {
+      securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "One of the service's API_KEYS." } },
+      schemas: {
+        Receipt: { $ref: "/api/v1/receipt-v1.schema.json" },
+        Document: {
+          type: "object",
+          required: ["sha256", "status", "acceptedAt"],
+          properties: {
+            sha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
+            status: { enum: ["pending", "anchored", "revoked"] },
+            acceptedAt: { type: "string", format: "date-time" },
+            receipt: { $ref: "#/components/schemas/Receipt" },
+            revocation: {
+              type: "object",
+              properties: {
+                revokedAt: { type: "integer" },
+                reason: { type: "integer" },
+                revokedBy: { type: "string" },
+                txHash: { type: "string" },
+              },
+            },
+          },
+        },
+        Verdict: {
+          type: "object",
+          required: ["valid", "status", "sha256"],
+          properties: {
+            valid: { type: "boolean" },
+            status: { enum: ["anchored", "revoked", "unknown", "invalid-receipt"] },
+            sha256: { type: "string" },
+            anchoredAt: { type: "integer", description: "Unix seconds of the anchoring block." },
+            blockNumber: { type: "integer" },
+            txHash: { type: "string" },
+            registrar: { type: "string" },
+            merkleRoot: { type: "string" },
+            chainId: { type: "integer" },
+            registry: { type: "string" },
+            revokedAt: { type: "integer" },
+            revokedBy: { type: "string" },
+            revocationReason: { type: "integer" },
+            reason: { type: "string" },
+          },
+        },
+        Problem: {
+          type: "object",
+          required: ["type", "title", "status", "detail"],
+          properties: {
+            type: { type: "string", format: "uri" },
+            title: { type: "string" },
+            status: { type: "integer" },
+            detail: { type: "string" },
+            instance: { type: "string" },
+          },
+        },
+      },
+      responses: {
+        Problem: {
+          description: "An RFC 9457 problem.",
+          content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+        },
+      },
+    },
+    paths: {
+      "/api/v1/documents": {
+        post: {
+          summary: "Notarize a document (upload it, or send its SHA-256)",
+          security: [{ apiKey: [] }, {}],
+          requestBody: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  required: ["file"],
+                  properties: { file: { type: "string", format: "binary" } },
+                },
+              },
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["sha256"],
+                  additionalProperties: false,
+                  properties: { sha256: { type: "string" } },
+                },
+              },
+            },
+          },
+          responses: {
+            "202": { description: "Queued; it will be anchored in the next batch.", content: documentJson },
+            "200": { description: "Already anchored: the document with its receipt.", content: documentJson },
+            "400": problem,
+            "401": problem,
+            "413": problem,
+            "415": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/documents/{sha256}": {
+        get: {
+          summary: "A document's status and, once anchored, its receipt",
+          parameters: [sha256Param],
+          responses: { "200": { description: "The document.", content: documentJson }, "400": problem, "404": problem },
+        },
+      },
+      "/api/v1/documents/{sha256}/receipt": {
+        get: {
+          summary: "Download the receipt",
+          parameters: [sha256Param],
+          responses: {
+            "200": {
+              description: "The receipt, as an attachment.",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Receipt" } } },
+            },
+            "400": problem,
+            "404": problem,
+            "409": problem,
+          },
+        },
+      },
+      "/api/v1/documents/{sha256}/revoke": {
+        post: {
+          summary: "Revoke an anchored document (final)",
+          security: [{ apiKey: [] }, {}],
+          parameters: [sha256Param],
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["reason"],
+                  additionalProperties: false,
+                  properties: { reason: { type: "integer", minimum: 0, maximum: 65535 } },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": { description: "Revoked.", content: documentJson },
+            "400": problem,
+            "401": problem,
+            "404": problem,
+            "409": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/verify": {
+        post: {
+          summary: "Verify a document against the chain, with or without its receipt",
+          requestBody: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  required: ["file"],
+                  properties: {
+                    file: { type: "string", format: "binary" },
+                    receipt: { type: "string", format: "binary" },
+                  },
+                },
+              },
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["sha256"],
+                  additionalProperties: false,
+                  properties: { sha256: { type: "string" }, receipt: { $ref: "#/components/schemas/Receipt" } },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": {
+              description: "The verdict.",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Verdict" } } },
+            },
+            "400": problem,
+            "413": problem,
+            "415": problem,
+            "422": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/healthz": {
+        get: {
+          summary: "Health: chain reachable, registry code present, store writable",
+          responses: {
+            "200": { description: "Healthy." },
+            "503": { description: "Unhealthy; the failing checks are named." },
+          },
+        },
+      },
+      "/metrics": {
+        get: { summary: "Prometheus metrics", responses: { "200": { description: "Text exposition format." } } },
+      },
+      "/api/v1/openapi.json": {
+        get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1." } } },
+      },
+    },
+  };
+}

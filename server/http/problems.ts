@@ -1,0 +1,119 @@
+import type { ErrorRequestHandler, Response } from "express";
+import multer from "multer";
+import { isDocproofError, type DocproofErrorCode } from "../errors";
+import type { Logger } from "../logger";
+
+/** Problem types that only the HTTP layer raises. */
+export type HttpProblemCode =
+  | "invalid-json"
+  | "unsupported-media-type"
+  | "body-too-large"
+  | "file-too-large"
+  | "receipt-too-large"
+  | "missing-file"
+  | "too-many-files"
+  | "unexpected-field"
+  | "malformed-multipart"
+  | "route-not-found"
+  | "internal";
+
+export type ProblemCode = DocproofErrorCode | HttpProblemCode;
+
+/** The catalogue: one stable `type` per cause (docs/errors.md lists them for clients). */
+export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = {
+  "invalid-digest": { status: 400, title: "The SHA-256 digest is not valid" },
+  "invalid-request": { status: 400, title: "The request is not valid" },
+  "invalid-json": { status: 400, title: "The request body is not valid JSON" },
+  "receipt-malformed": { status: 400, title: "The receipt is not a Docproof receipt" },
+  "receipt-tampered": { status: 422, title: "The receipt contradicts itself" },
+  "receipt-wrong-chain": { status: 422, title: "The receipt is for another chain or registry" },
+  "receipt-too-large": { status: 413, title: "The receipt file is too large" },
+  "missing-file": { status: 400, title: "No file was uploaded in the field 'file'" },
+  "too-many-files": { status: 400, title: "Too many files were uploaded" },
+  "unexpected-field": { status: 400, title: "The upload has an unexpected field" },
+  "malformed-multipart": { status: 400, title: "The multipart body is malformed or incomplete" },
+  "unsupported-media-type": { status: 415, title: "Send multipart/form-data or application/json" },
+  "body-too-large": { status: 413, title: "The request body is too large" },
+  "file-too-large": { status: 413, title: "The file is larger than this service accepts" },
+  unauthorized: { status: 401, title: "A valid API key is required" },
+  "not-found": { status: 404, title: "No such document" },
+  "route-not-found": { status: 404, title: "No such resource" },
+  "not-anchored": { status: 409, title: "The document is not anchored yet" },
+  "already-revoked": { status: 409, title: "The document is already revoked" },
+  "chain-unavailable": { status: 503, title: "The chain is unavailable" },
+  "chain-mismatch": { status: 503, title: "The chain is not the one this service was set up for" },
+  "store-unavailable": { status: 503, title: "The document store is unavailable" },
+  internal: { status: 500, title: "Internal error" },
+};
+
+export const PROBLEM_TYPE_PREFIX = "urn:docproof:problem:";
+
+/** An error the HTTP layer raises, carrying its problem code. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly code: HttpProblemCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpProblem";
+  }
+}
+
+export function sendProblem(res: Response, code: ProblemCode, detail: string, extra: Record<string, unknown> = {}) {
+  const { status, title } = PROBLEMS[code];
+  res
+    .status(status)
+    .type("application/problem+json")
+    .json({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, detail, instance: res.req.originalUrl, ...extra });
+}
+
+const MULTER_CODES: Record<string, HttpProblemCode> = {
+  LIMIT_FILE_SIZE: "file-too-large",
+  LIMIT_FILE_COUNT: "too-many-files",
+  LIMIT_UNEXPECTED_FILE: "unexpected-field",
+  LIMIT_PART_COUNT: "malformed-multipart",
+  LIMIT_FIELD_KEY: "unexpected-field",
+  LIMIT_FIELD_VALUE: "unexpected-field",
+  LIMIT_FIELD_COUNT: "unexpected-field",
+  MISSING_FIELD_NAME: "malformed-multipart",
+};
+
+function classify(error: unknown): { code: ProblemCode; detail: string } {
+  if (isDocproofError(error)) return { code: error.code, detail: error.message };
+  if (error instanceof HttpProblem) return { code: error.code, detail: error.message };
+  if (error instanceof multer.MulterError) {
+    const code = MULTER_CODES[error.code] ?? "malformed-multipart";
+    const field = error.field ? ` (field '${error.field}')` : "";
+    return { code, detail: `${error.message}${field}.` };
+  }
+  const httpError = error as { type?: string; status?: number; message?: string };
+  if (httpError.type === "entity.parse.failed")
+    return { code: "invalid-json", detail: "The body could not be parsed as JSON." };
+  if (httpError.type === "entity.too.large")
+    return { code: "body-too-large", detail: "The JSON body is larger than 64 KiB." };
+  if (httpError.type === "encoding.unsupported" || httpError.type === "charset.unsupported") {
+    return { code: "unsupported-media-type", detail: httpError.message ?? "Unsupported encoding." };
+  }
+  // busboy's errors for truncated or malformed multipart bodies.
+  if (
+    /Unexpected end of form|Malformed part header|Multipart: Boundary not found|Unexpected end of multipart/i.test(
+      String(httpError.message),
+    )
+  ) {
+    return { code: "malformed-multipart", detail: `The multipart body is malformed: ${httpError.message}.` };
+  }
+  return { code: "internal", detail: "The service failed unexpectedly; the error was logged." };
+}
+
+/** The one error handler: every failure leaves as problem+json. */
+export function problemHandler(log: Logger, onProblem: (code: ProblemCode) => void): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const { code, detail } = classify(error);
+    onProblem(code);
+    if (PROBLEMS[code].status >= 500) log.error("request failed", { code, method: req.method, path: req.path, error });
+    if (code === "unauthorized") res.set("WWW-Authenticate", 'Bearer realm="docproof"');
+    if (code === "chain-unavailable" || code === "store-unavailable") res.set("Retry-After", "5");
+    sendProblem(res, code, detail);
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The composition root: reads the configuration, starts or connects to the chain, opens the
+ * service and serves it. Nothing else reads process.env.
+ */
+import { HDNodeWallet, Mnemonic } from "ethers";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { readRegistryAddress } from "./chain/deployment-record";
+import { DEV_MNEMONIC, ensureLocalRegistry, PROJECT_ROOT, startLocalChain, type LocalChain } from "./chain/local-chain";
+import { readChainId } from "./chain/registry-client";
+import { loadConfig } from "./config";
+import { createLogger } from "./logger";
+import { openService } from "./service/open-service";
+
+const WEB_DIR = path.join(PROJECT_ROOT, "server", "web", "public");
+
+async function main() {
+  const config = loadConfig(process.env);
+  const secrets = [config.privateKey, ...config.apiKeys].filter((s): s is string => s !== undefined);
+  const log = createLogger((line) => process.stdout.write(`${line}\n`), secrets);
+
+  let chain: LocalChain | undefined;
+  let rpcUrl: string;
+  let chainId: number;
+  let registryAddress: string | undefined = config.registryAddress;
+  let privateKey = config.privateKey;
+  let dataDir = config.dataDir;
+  if (config.rpcUrl === undefined) {
+    chain = await startLocalChain((line) => log.info(line));
+    rpcUrl = chain.rpcUrl;
+    chainId = Number(chain.chainId);
+    registryAddress ??= await ensureLocalRegistry(chain, (line) => log.info(line));
+    privateKey ??= HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0/0").privateKey;
+    dataDir ??= path.join(PROJECT_ROOT, "data", "local");
+  } else {
+    rpcUrl = config.rpcUrl;
+    chainId = await readChainId(rpcUrl);
+    registryAddress ??= await readRegistryAddress(path.join(PROJECT_ROOT, "ignition"), chainId);
+    if (registryAddress === undefined) {
+      throw new Error(
+        `No DocumentRegistry deployment is recorded for chain ${chainId}: set REGISTRY_ADDRESS, or deploy with ` +
+          "`npm run deploy -- --network private`.",
+      );
+    }
+    dataDir ??= path.join(PROJECT_ROOT, "data", `chain-${chainId}`);
+  }
+  if (config.apiKeys.length === 0) {
+    log.warn("API_KEYS is not set: anyone who can reach this loopback address may notarize and revoke");
+  }
+
+  const service = await openService({
+    rpcUrl,
+    chainId,
+    registryAddress,
+    privateKey: privateKey!,
+    dataDir,
+    apiKeys: config.apiKeys,
+    batchIntervalMs: config.batchIntervalMs,
+    batchMax: config.batchMax,
+    confirmations: config.confirmations,
+    maxUploadBytes: config.maxUploadBytes,
+    log,
+    resetStoreOnChainChange: chain !== undefined,
+    webDir: WEB_DIR,
+  });
+  const server = service.app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  service.start();
+  const { port } = server.address() as AddressInfo;
+  const base = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info("docproof is serving", {
+    page: `${base}/`,
+    api: `${base}/api/v1/openapi.json`,
+    health: `${base}/healthz`,
+    chainId,
+    registry: registryAddress,
+    registrar: service.registrar,
+    dataDir,
+  });
+  console.log(
+    `\nDocproof is up:\n  page    ${base}/\n  API     ${base}/api/v1/openapi.json\n  health  ${base}/healthz\n`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    server.close();
+    server.closeAllConnections();
+    await service.close();
+    await chain?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

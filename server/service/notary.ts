@@ -1,0 +1,154 @@
+import { DocproofError } from "../errors";
+import type { RegistryClient } from "../chain/registry-client";
+import type { TxSender } from "../chain/tx-sender";
+import { toBytes32, type Sha256Hex } from "../proof/digest";
+import { buildBatch, leafOf, type Hex32, type MerkleBatch } from "../proof/merkle";
+import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
+import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
+import type { BatchRecord, DocumentRecord, DocumentStore } from "../store/document-store";
+import type { BatchAnchorer } from "./batch-anchorer";
+import type { ServiceMetrics } from "./metrics";
+
+export type DocumentStatus = "pending" | "anchored" | "revoked";
+
+export interface DocumentView {
+  sha256: Sha256Hex;
+  status: DocumentStatus;
+  acceptedAt: string;
+  receipt?: ReceiptV1;
+  revocation?: { revokedAt: number; reason: number; revokedBy: string; txHash: Hex32 };
+}
+
+const TREE_CACHE_SIZE = 64;
+
+/** Notarization and verification: the service's use cases, independent of HTTP. */
+export class Notary {
+  private readonly trees = new Map<number, MerkleBatch>();
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly registry: RegistryClient,
+    private readonly sender: TxSender,
+    private readonly anchorer: BatchAnchorer,
+    private readonly metrics: ServiceMetrics,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Queues a digest (idempotent) and answers its current view; `created` when it was new. */
+  submit(sha256: Sha256Hex): { created: boolean; document: DocumentView } {
+    const created = this.store.accept(sha256, this.now());
+    if (created) {
+      this.metrics.accepted.inc();
+      this.anchorer.notifyAccepted();
+    }
+    return { created, document: this.view(this.store.document(sha256)!) };
+  }
+
+  document(sha256: Sha256Hex): DocumentView {
+    const record = this.store.document(sha256);
+    if (record === undefined)
+      throw new DocproofError("not-found", `No document with sha256 ${sha256} was submitted here.`);
+    return this.view(record);
+  }
+
+  receipt(sha256: Sha256Hex): ReceiptV1 {
+    const view = this.document(sha256);
+    if (view.receipt === undefined) {
+      throw new DocproofError("not-anchored", `Document ${sha256} is not anchored yet; its receipt will follow.`);
+    }
+    return view.receipt;
+  }
+
+  /** Verifies against the chain, with the caller's receipt, or else with what this service recorded. */
+  async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
+    if (receipt !== undefined) return verifyReceipt(sha256, receipt, this.registry);
+    const record = this.store.document(sha256);
+    if (record?.batch?.state === "anchored")
+      return verifyClaim(sha256, this.receiptOf(record, record.batch), this.registry);
+
+    // Not anchored through this service: a single anchoring by anyone is still on chain.
+    const root = leafOf(toBytes32(sha256));
+    const found = (await this.registry.anchorOf(root)) && (await this.registry.findAnchoringTransaction(root));
+    if (found) return verifyClaim(sha256, { merkleRoot: root, proof: [], txHash: found.txHash }, this.registry);
+    return {
+      valid: false,
+      status: "unknown",
+      sha256,
+      reason:
+        record === undefined
+          ? "No anchoring of this document is known: it was never notarized, or it was modified."
+          : "The document is queued and not anchored yet.",
+    };
+  }
+
+  /** Revokes an anchored document on chain, as this service's registrar. */
+  async revoke(sha256: Sha256Hex, reason: number): Promise<DocumentView> {
+    const record = this.store.document(sha256);
+    if (record === undefined)
+      throw new DocproofError("not-found", `No document with sha256 ${sha256} was submitted here.`);
+    if (record.batch?.state !== "anchored") {
+      throw new DocproofError("not-anchored", `Document ${sha256} is not anchored yet, so it cannot be revoked.`);
+    }
+    const receipt = this.receiptOf(record, record.batch);
+    const onChain = await this.registry.verify(toBytes32(sha256), receipt.merkleRoot, receipt.proof);
+    if (onChain.status === "revoked") {
+      this.store.markRevoked(sha256, {
+        revokedAt: onChain.revokedAt!,
+        reason: onChain.revocationReason!,
+        revokedBy: onChain.revokedBy!,
+        txHash: record.revocation?.txHash ?? ("0x" as Hex32),
+      });
+      throw new DocproofError("already-revoked", `Document ${sha256} is already revoked; revocation is final.`);
+    }
+    const contract = this.registry.connect(this.sender.wallet);
+    const txReceipt = await this.sender.send(
+      (nonce) => contract.revoke(receipt.merkleRoot, toBytes32(sha256), receipt.proof, reason, { nonce }),
+      () => {},
+    );
+    const revocation = await this.registry.verify(toBytes32(sha256), receipt.merkleRoot, receipt.proof);
+    this.store.markRevoked(sha256, {
+      revokedAt: revocation.revokedAt ?? (await this.registry.blockTimestamp(txReceipt.blockNumber)),
+      reason,
+      revokedBy: this.sender.address,
+      txHash: txReceipt.hash as Hex32,
+    });
+    return this.document(sha256);
+  }
+
+  private view(record: DocumentRecord): DocumentView {
+    const view: DocumentView = {
+      sha256: record.sha256,
+      status: "pending",
+      acceptedAt: new Date(record.acceptedAtMs).toISOString(),
+    };
+    if (record.batch?.state === "anchored") {
+      view.status = record.revocation === undefined ? "anchored" : "revoked";
+      view.receipt = this.receiptOf(record, record.batch);
+      if (record.revocation !== undefined) view.revocation = record.revocation;
+    }
+    return view;
+  }
+
+  private receiptOf(record: DocumentRecord, batch: BatchRecord): ReceiptV1 {
+    return buildReceipt(record.sha256, this.tree(batch).proofOf(toBytes32(record.sha256)), {
+      merkleRoot: batch.root,
+      leafCount: batch.leafCount,
+      chainId: this.registry.chainId,
+      registry: this.registry.address,
+      txHash: batch.txHash!,
+      blockNumber: batch.blockNumber!,
+      timestamp: batch.timestamp!,
+      registrar: batch.registrar!,
+    });
+  }
+
+  private tree(batch: BatchRecord): MerkleBatch {
+    let tree = this.trees.get(batch.id);
+    if (tree === undefined) {
+      tree = buildBatch(this.store.members(batch.id).map(toBytes32));
+      if (this.trees.size >= TREE_CACHE_SIZE) this.trees.delete(this.trees.keys().next().value!);
+      this.trees.set(batch.id, tree);
+    }
+    return tree;
+  }
+}
