@@ -23,7 +23,9 @@ export class BatchAnchorer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
-  private stopped = true;
+  /** Scheduling is on between start() and stop(); runOnce() also works without it. */
+  private scheduled = false;
+  private stopRequested = false;
 
   constructor(
     private readonly store: DocumentStore,
@@ -36,13 +38,15 @@ export class BatchAnchorer {
   ) {}
 
   start(): void {
-    this.stopped = false;
+    this.scheduled = true;
+    this.stopRequested = false;
     this.schedule();
   }
 
   /** Stops scheduling and waits for the batch in progress. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.scheduled = false;
+    this.stopRequested = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
@@ -50,11 +54,11 @@ export class BatchAnchorer {
 
   /** Called after each accepted document: a full batch goes at once. */
   notifyAccepted(): void {
-    if (!this.stopped && this.store.countUnbatched() >= this.options.maxBatchSize) void this.runOnce();
+    if (this.scheduled && this.store.countUnbatched() >= this.options.maxBatchSize) void this.runOnce();
   }
 
   private schedule(): void {
-    if (this.stopped) return;
+    if (!this.scheduled) return;
     this.timer = setTimeout(() => {
       void this.runOnce().finally(() => this.schedule());
     }, this.options.intervalMs);
@@ -75,7 +79,7 @@ export class BatchAnchorer {
           this.metrics.errors.inc({ type: "anchoring" });
           this.log.warn("anchoring paused; will retry", { error });
         }
-      } while (this.rerun && !this.stopped);
+      } while (this.rerun && !this.stopRequested);
     })().finally(() => {
       this.running = undefined;
     });
@@ -90,7 +94,7 @@ export class BatchAnchorer {
       const batch = buildBatch(digests.map(toBytes32));
       const record = this.store.prepareBatch(batch.root, digests, this.now());
       await this.complete(record);
-      if (this.stopped) return;
+      if (this.stopRequested) return;
     }
   }
 

@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import { loadConfig } from "../../server/config";
+
+const KEY = `0x${"11".repeat(32)}`;
+
+describe("loadConfig", function () {
+  describe("when the environment is empty", function () {
+    it("serves on 127.0.0.1:3000 against the local development chain", function () {
+      const config = loadConfig({});
+      expect(config).to.include({
+        host: "127.0.0.1",
+        port: 3000,
+        batchIntervalMs: 1000,
+        batchMax: 1000,
+        confirmations: 1,
+      });
+      expect(config.rpcUrl).to.equal(undefined);
+      expect(config.apiKeys).to.deep.equal([]);
+    });
+  });
+
+  describe("when values are set", function () {
+    it("parses every variable", function () {
+      const config = loadConfig({
+        RPC_URL: "http://10.0.0.5:8545",
+        PRIVATE_KEY: KEY,
+        REGISTRY_ADDRESS: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        PORT: "8080",
+        HOST: "0.0.0.0",
+        DATA_DIR: "/var/lib/docproof",
+        API_KEYS: "first-key-0123456789, second-key-0123456789",
+        BATCH_INTERVAL_MS: "500",
+        BATCH_MAX: "5000",
+        CONFIRMATIONS: "3",
+        MAX_UPLOAD_BYTES: "1048576",
+      });
+      expect(config).to.deep.include({
+        rpcUrl: "http://10.0.0.5:8545",
+        port: 8080,
+        host: "0.0.0.0",
+        apiKeys: ["first-key-0123456789", "second-key-0123456789"],
+        batchMax: 5000,
+        confirmations: 3,
+      });
+    });
+  });
+
+  describe("when values are wrong", function () {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ["a port that is not a number", { PORT: "http" }, /PORT must be a positive integer, got "http"/],
+      ["a port out of range", { PORT: "70000" }, /PORT must be at most 65535/],
+      ["RPC_URL without PRIVATE_KEY", { RPC_URL: "http://127.0.0.1:8545" }, /PRIVATE_KEY is required with RPC_URL/],
+      [
+        "a malformed key",
+        { RPC_URL: "http://127.0.0.1:8545", PRIVATE_KEY: "abc" },
+        /PRIVATE_KEY must be a 0x-prefixed/,
+      ],
+      ["an RPC_URL that is not http", { RPC_URL: "ftp://x", PRIVATE_KEY: KEY }, /RPC_URL must be an http\(s\) URL/],
+      ["a batch larger than the registry allows", { BATCH_MAX: "12001" }, /BATCH_MAX must be at most 12000/],
+      ["a short API key", { API_KEYS: "short" }, /API_KEYS every key must have at least 16 characters/],
+      ["a public host without API keys", { HOST: "0.0.0.0" }, /HOST is 0\.0\.0\.0, not loopback: set API_KEYS/],
+    ];
+    for (const [name, env, message] of cases) {
+      it(`refuses ${name}, naming the variable`, function () {
+        expect(() => loadConfig(env)).to.throw(message);
+      });
+    }
+
+    it("does not echo the private key in its message", function () {
+      const secretish = `0x${"ab".repeat(31)}`;
+      const error = (() => {
+        try {
+          loadConfig({ RPC_URL: "http://127.0.0.1:8545", PRIVATE_KEY: secretish });
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(error?.message).to.not.include(secretish);
+    });
+  });
+});
