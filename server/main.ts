@@ -11,10 +11,14 @@ import { readChainId } from "./chain/registry-client";
 import { loadConfig } from "./config";
 import { createLogger } from "./logger";
 import { openService } from "./service/open-service";
+import { reindex } from "./service/reindex";
 
 const WEB_DIR = path.join(PROJECT_ROOT, "server", "web", "public");
 
-async function main() {
+async function main(command: string | undefined) {
+  if (command !== undefined && command !== "serve" && command !== "reindex") {
+    throw new Error(`Unknown command "${command}": use serve (the default) or reindex.`);
+  }
   const config = loadConfig(process.env);
   const secrets = [config.privateKey, ...config.apiKeys].filter((s): s is string => s !== undefined);
   const log = createLogger((line) => process.stdout.write(`${line}\n`), secrets);
@@ -63,6 +67,19 @@ async function main() {
     resetStoreOnChainChange: chain !== undefined,
     webDir: WEB_DIR,
   });
+  if (command === "reindex") {
+    if (service.store.stats().documents !== 0) {
+      await service.close();
+      await chain?.stop();
+      throw new Error(`The store in ${dataDir} is not empty: move it aside, then reindex into an empty DATA_DIR.`);
+    }
+    const counts = await reindex(service.store, service.registry, service.registrar);
+    log.info("reindexed from the chain", { ...counts, dataDir });
+    await service.close();
+    await chain?.stop();
+    return;
+  }
+
   const server = service.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -99,7 +116,7 @@ async function main() {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
+main(process.argv[2]).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

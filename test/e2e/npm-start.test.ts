@@ -24,7 +24,7 @@ describe("npm start (zero configuration)", function () {
   before(async function () {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, BATCH_INTERVAL_MS: "200" };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, BATCH_INTERVAL_MS: "200" };
     for (const name of ["RPC_URL", "PRIVATE_KEY", "REGISTRY_ADDRESS", "API_KEYS", "HOST"]) delete env[name];
     service = new ManagedProcess("npm", ["start"], { env });
     await poll("the service to answer /healthz", async () => {
