@@ -1,4 +1,4 @@
-import { JsonRpcProvider, Network, Wallet, type Log, type TransactionReceipt } from "ethers";
+import { JsonRpcProvider, Network, Wallet, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
 import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
 import { DocproofError, isDocproofError } from "../errors";
 import type { Hex32 } from "../proof/merkle";
@@ -53,10 +53,10 @@ export async function readChainId(rpcUrl: string): Promise<number> {
 export class RegistryClient implements RegistryReader {
   readonly chainId: number;
   readonly address: string;
-  readonly provider: JsonRpcProvider;
+  readonly provider: JsonRpcApiProvider;
   readonly contract: DocumentRegistry;
 
-  constructor(provider: JsonRpcProvider, address: string, chainId: number) {
+  constructor(provider: JsonRpcApiProvider, address: string, chainId: number) {
     this.provider = provider;
     this.address = address;
     this.chainId = chainId;

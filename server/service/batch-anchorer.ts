@@ -155,6 +155,9 @@ export class BatchAnchorer {
     this.metrics.anchored.inc(batch.leafCount);
     this.metrics.batchSize.observe(batch.leafCount);
     this.metrics.batchAnchorSeconds.observe((nowMs - batch.createdAtMs) / 1000);
+    for (const acceptedAtMs of this.store.acceptedTimes(batch.id)) {
+      this.metrics.timeToAnchor.observe((nowMs - acceptedAtMs) / 1000);
+    }
     this.log.info("batch anchored", {
       root: batch.root,
       documents: batch.leafCount,

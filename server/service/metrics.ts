@@ -27,6 +27,12 @@ export function createMetrics(pendingDocuments: () => number) {
       buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    timeToAnchor: new Histogram({
+      name: "docproof_time_to_anchor_seconds",
+      help: "Seconds from a document's acceptance to its batch's anchoring being recorded.",
+      buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
     errors: new Counter({
       name: "docproof_errors_total",
       help: "Errors, by problem type or component.",

@@ -1,4 +1,4 @@
-import { Wallet } from "ethers";
+import { Wallet, type JsonRpcApiProvider } from "ethers";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { Express } from "express";
@@ -29,6 +29,8 @@ export interface ServiceOptions {
   /** For throwaway development chains only: a store of another chain is wiped instead of refused. */
   resetStoreOnChainChange?: boolean;
   webDir?: string;
+  /** A provider to use instead of one for `rpcUrl` (an in-process chain in tests). */
+  provider?: JsonRpcApiProvider;
 }
 
 export interface Service {
@@ -48,7 +50,7 @@ export interface Service {
  * store belongs to this chain and registry, and the key may anchor.
  */
 export async function openService(options: ServiceOptions): Promise<Service> {
-  const provider = createProvider(options.rpcUrl, options.chainId);
+  const provider = options.provider ?? createProvider(options.rpcUrl, options.chainId);
   try {
     const registry = new RegistryClient(provider, options.registryAddress, options.chainId);
     if (!(await registry.hasCode())) {

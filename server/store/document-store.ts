@@ -271,6 +271,15 @@ export class DocumentStore {
     ).map((row) => row.sha256 as Sha256Hex);
   }
 
+  /** When each member of a batch was accepted (ms), for the time-to-anchor metric. */
+  acceptedTimes(batchId: number): number[] {
+    return (
+      this.db.prepare("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
+        accepted_at_ms: number;
+      }[]
+    ).map((row) => row.accepted_at_ms);
+  }
+
   /** Batches prepared or sent but not yet known to be anchored: the work of a restart. */
   unfinishedBatches(): BatchRecord[] {
     return (this.db.prepare("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[]).map(

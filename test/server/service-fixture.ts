@@ -2,15 +2,53 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { randomInt } from "node:crypto";
-import { JsonRpcProvider, Network } from "ethers";
+import hre from "hardhat";
+import { BrowserProvider, JsonRpcProvider, Network, type JsonRpcApiProvider } from "ethers";
 import { DocumentRegistry__factory } from "../../typechain-types";
 import { createLogger } from "../../server/logger";
 import { openService, type Service, type ServiceOptions } from "../../server/service/open-service";
 import { devAccount } from "../support/dev-accounts";
 import { freePort, startAnvil, waitForRpc, type ManagedProcess } from "../support/processes";
 
+/** A chain the service can be tested on. */
+export interface ServiceTestChain {
+  readonly name: string;
+  readonly rpcUrl: string;
+  readonly chainId: number;
+  start(): Promise<unknown>;
+  stop(): Promise<void>;
+  deployRegistry(): Promise<string>;
+  /** The provider the service should use instead of one for rpcUrl, if any. */
+  serviceProvider(): JsonRpcApiProvider | undefined;
+}
+
+/** Hardhat's in-process network (the one `hardhat test` runs on), reached through EIP-1193. */
+export class InProcessHardhatChain implements ServiceTestChain {
+  readonly name = "the in-process Hardhat network";
+  readonly rpcUrl = "in-process://hardhat";
+  chainId = 31337;
+
+  async start() {
+    this.chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+  }
+
+  async stop() {}
+
+  serviceProvider(): JsonRpcApiProvider {
+    return new BrowserProvider(hre.network.provider, this.chainId, { pollingInterval: 50, cacheTimeout: -1 });
+  }
+
+  async deployRegistry(): Promise<string> {
+    const [deployer] = await hre.ethers.getSigners();
+    const registry = await new DocumentRegistry__factory(deployer).deploy(0, deployer.address, [deployer.address]);
+    await registry.waitForDeployment();
+    return registry.getAddress();
+  }
+}
+
 /** One Anvil node for a test file: an independent EVM, started on loopback with its own chain id. */
-export class TestChain {
+export class TestChain implements ServiceTestChain {
+  readonly name = "a spawned Anvil node";
   node!: ManagedProcess;
   rpcUrl!: string;
   readonly chainId = 700_000 + randomInt(100_000);
@@ -21,6 +59,10 @@ export class TestChain {
     this.node = startAnvil(port, this.chainId, extraArgs);
     await waitForRpc(this.rpcUrl, this.node);
     return this;
+  }
+
+  serviceProvider(): undefined {
+    return undefined;
   }
 
   provider(): JsonRpcProvider {
@@ -56,7 +98,7 @@ export interface ServiceHarness {
 
 /** Opens the real service (every adapter) on `chain` with a fresh registry and store. */
 export async function openTestService(
-  chain: TestChain,
+  chain: ServiceTestChain,
   overrides: Partial<ServiceOptions> = {},
 ): Promise<ServiceHarness> {
   const dataDir = overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), "docproof-test-"));
@@ -74,6 +116,7 @@ export async function openTestService(
     confirmations: 1,
     maxUploadBytes: 1024 * 1024,
     log: createLogger((line) => logs.push(line), []),
+    provider: chain.serviceProvider(),
     ...overrides,
   };
   if (overrides.log === undefined) {

@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import request from "supertest";
 import { ReceiptV1Schema, type ReceiptV1 } from "../../../server/proof/receipt";
-import { openTestService, TestChain, type ServiceHarness } from "../service-fixture";
+import { InProcessHardhatChain, openTestService, TestChain, type ServiceHarness } from "../service-fixture";
 
 const sha256 = (content: Buffer | string) => createHash("sha256").update(content).digest("hex");
 const randomSha = () => randomBytes(32).toString("hex");
@@ -16,398 +18,436 @@ function expectProblem(response: request.Response, status: number, code: string)
   expect(response.body.detail).to.be.a("string").and.not.empty;
 }
 
-describe("HTTP API v1", function () {
-  this.timeout(120_000);
-  const chain = new TestChain();
-  let harness: ServiceHarness;
+for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
+  describe(`HTTP API v1 on ${chain.name}`, function () {
+    this.timeout(120_000);
+    let harness: ServiceHarness;
 
-  before(async () => {
-    await chain.start();
-  });
-  after(async () => {
-    await chain.stop();
-  });
-  beforeEach(async () => {
-    harness = await openTestService(chain);
-  });
-  afterEach(async () => {
-    await harness.close();
-  });
-
-  const app = () => harness.service.app;
-  const anchorPending = () => harness.service.anchorer.runOnce();
-
-  async function notarized(
-    content = randomBytes(100),
-  ): Promise<{ content: Buffer; digest: string; receipt: ReceiptV1 }> {
-    await request(app()).post("/api/v1/documents").attach("file", content, "doc.bin").expect(202);
-    await anchorPending();
-    const digest = sha256(content);
-    const response = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
-    return { content, digest, receipt: response.body.receipt };
-  }
-
-  describe("POST /api/v1/documents", function () {
-    describe("when a file is uploaded", function () {
-      it("answers 202 pending with the SHA-256 of the streamed content", async function () {
-        const content = randomBytes(300_000);
-        const response = await request(app()).post("/api/v1/documents").attach("file", content, "scan.pdf");
-        expect(response.status).to.equal(202);
-        expect(response.body).to.include({ sha256: sha256(content), status: "pending" });
-        expect(response.headers.location).to.equal(`/api/v1/documents/${sha256(content)}`);
-      });
+    before(async () => {
+      await chain.start();
+    });
+    after(async () => {
+      await chain.stop();
+    });
+    beforeEach(async () => {
+      harness = await openTestService(chain);
+    });
+    afterEach(async () => {
+      await harness.close();
     });
 
-    describe("when a digest is sent as JSON", function () {
-      it("normalises uppercase and 0x-prefixed digests", async function () {
-        const digest = randomSha();
-        const response = await request(app())
-          .post("/api/v1/documents")
-          .send({ sha256: `0x${digest.toUpperCase()}` })
-          .expect(202);
-        expect(response.body.sha256).to.equal(digest);
-      });
-    });
+    const app = () => harness.service.app;
+    const anchorPending = () => harness.service.anchorer.runOnce();
 
-    describe("when the digest is already anchored", function () {
-      it("answers 200 with the receipt and anchors nothing new", async function () {
-        const { digest, receipt } = await notarized();
-        const before = harness.service.store.stats();
-        const response = await request(app()).post("/api/v1/documents").send({ sha256: digest }).expect(200);
-        expect(response.body.status).to.equal("anchored");
-        expect(response.body.receipt).to.deep.equal(receipt);
-        await anchorPending();
-        expect(harness.service.store.stats()).to.deep.equal(before);
-      });
-    });
-
-    describe("when 100 identical requests arrive at once", function () {
-      it("queues the digest once and anchors it once", async function () {
-        const digest = randomSha();
-        const responses = await Promise.all(
-          Array.from({ length: 100 }, () => request(app()).post("/api/v1/documents").send({ sha256: digest })),
-        );
-        expect(new Set(responses.map((r) => r.status))).to.deep.equal(new Set([202]));
-        await anchorPending();
-        const stats = harness.service.store.stats();
-        expect(stats).to.include({ documents: 1, batches: 1, anchoredBatches: 1 });
-        const anchorings = await harness.service.registry.anchorings();
-        expect(anchorings.flatMap((a) => a.digests)).to.deep.equal([`0x${digest}`]);
-      });
-    });
-
-    describe("when 1,000 distinct documents arrive at once", function () {
-      it("anchors every one, in batches, each with a receipt the chain confirms", async function () {
-        const digests = Array.from({ length: 1000 }, randomSha);
-        for (let i = 0; i < digests.length; i += 100) {
-          const slice = digests.slice(i, i + 100);
-          const responses = await Promise.all(
-            slice.map((digest) => request(app()).post("/api/v1/documents").send({ sha256: digest })),
-          );
-          expect(responses.every((r) => r.status === 202)).to.equal(true);
-        }
-        await anchorPending();
-        const stats = harness.service.store.stats();
-        expect(stats).to.include({ documents: 1000, unbatched: 0 });
-        expect(stats.anchoredBatches).to.equal(stats.batches);
-        const sample = digests.filter((_d, i) => i % 97 === 0);
-        for (const digest of sample) {
-          const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
-          expect(verdict.body).to.include({ valid: true, status: "anchored" });
-        }
-      });
-    });
-  });
-
-  describe("GET /api/v1/documents/{sha256}", function () {
-    it("answers pending, then anchored with a schema-valid receipt", async function () {
-      const digest = randomSha();
-      await request(app()).post("/api/v1/documents").send({ sha256: digest }).expect(202);
-      const pending = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
-      expect(pending.body).to.include({ sha256: digest, status: "pending" });
-      expect(pending.body).to.not.have.property("receipt");
+    async function notarized(
+      content = randomBytes(100),
+    ): Promise<{ content: Buffer; digest: string; receipt: ReceiptV1 }> {
+      await request(app()).post("/api/v1/documents").attach("file", content, "doc.bin").expect(202);
       await anchorPending();
-      const anchored = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
-      expect(anchored.body.status).to.equal("anchored");
-      const receipt = ReceiptV1Schema.parse(anchored.body.receipt);
-      expect(receipt).to.include({ sha256: digest, chainId: chain.chainId, registry: harness.registryAddress });
-      const block = await harness.service.registry.provider.getBlock(receipt.blockNumber);
-      expect(receipt.timestamp).to.equal(block!.timestamp);
-      expect(receipt.registrar).to.equal(harness.service.registrar);
+      const digest = sha256(content);
+      const response = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
+      return { content, digest, receipt: response.body.receipt };
+    }
+
+    describe("POST /api/v1/documents", function () {
+      describe("when a file is uploaded", function () {
+        it("answers 202 pending with the SHA-256 of the streamed content", async function () {
+          const content = randomBytes(300_000);
+          const response = await request(app()).post("/api/v1/documents").attach("file", content, "scan.pdf");
+          expect(response.status).to.equal(202);
+          expect(response.body).to.include({ sha256: sha256(content), status: "pending" });
+          expect(response.headers.location).to.equal(`/api/v1/documents/${sha256(content)}`);
+        });
+      });
+
+      describe("when a digest is sent as JSON", function () {
+        it("normalises uppercase and 0x-prefixed digests", async function () {
+          const digest = randomSha();
+          const response = await request(app())
+            .post("/api/v1/documents")
+            .send({ sha256: `0x${digest.toUpperCase()}` })
+            .expect(202);
+          expect(response.body.sha256).to.equal(digest);
+        });
+      });
+
+      describe("when the digest is already anchored", function () {
+        it("answers 200 with the receipt and anchors nothing new", async function () {
+          const { digest, receipt } = await notarized();
+          const before = harness.service.store.stats();
+          const response = await request(app()).post("/api/v1/documents").send({ sha256: digest }).expect(200);
+          expect(response.body.status).to.equal("anchored");
+          expect(response.body.receipt).to.deep.equal(receipt);
+          await anchorPending();
+          expect(harness.service.store.stats()).to.deep.equal(before);
+        });
+      });
+
+      describe("when 100 identical requests arrive at once", function () {
+        it("queues the digest once and anchors it once", async function () {
+          const digest = randomSha();
+          const responses = await Promise.all(
+            Array.from({ length: 100 }, () => request(app()).post("/api/v1/documents").send({ sha256: digest })),
+          );
+          expect(new Set(responses.map((r) => r.status))).to.deep.equal(new Set([202]));
+          await anchorPending();
+          const stats = harness.service.store.stats();
+          expect(stats).to.include({ documents: 1, batches: 1, anchoredBatches: 1 });
+          const anchorings = await harness.service.registry.anchorings();
+          expect(anchorings.flatMap((a) => a.digests)).to.deep.equal([`0x${digest}`]);
+        });
+      });
+
+      describe("when 1,000 distinct documents arrive at once", function () {
+        it("anchors every one, in batches, each with a receipt the chain confirms", async function () {
+          const digests = Array.from({ length: 1000 }, randomSha);
+          for (let i = 0; i < digests.length; i += 100) {
+            const slice = digests.slice(i, i + 100);
+            const responses = await Promise.all(
+              slice.map((digest) => request(app()).post("/api/v1/documents").send({ sha256: digest })),
+            );
+            expect(responses.every((r) => r.status === 202)).to.equal(true);
+          }
+          await anchorPending();
+          const stats = harness.service.store.stats();
+          expect(stats).to.include({ documents: 1000, unbatched: 0 });
+          expect(stats.anchoredBatches).to.equal(stats.batches);
+          const sample = digests.filter((_d, i) => i % 97 === 0);
+          for (const digest of sample) {
+            const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
+            expect(verdict.body).to.include({ valid: true, status: "anchored" });
+          }
+        });
+      });
     });
 
-    it("answers 404 for an unknown digest", async function () {
-      expectProblem(await request(app()).get(`/api/v1/documents/${randomSha()}`), 404, "not-found");
+    describe("GET /api/v1/documents/{sha256}", function () {
+      it("answers pending, then anchored with a schema-valid receipt", async function () {
+        const digest = randomSha();
+        await request(app()).post("/api/v1/documents").send({ sha256: digest }).expect(202);
+        const pending = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
+        expect(pending.body).to.include({ sha256: digest, status: "pending" });
+        expect(pending.body).to.not.have.property("receipt");
+        await anchorPending();
+        const anchored = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
+        expect(anchored.body.status).to.equal("anchored");
+        const receipt = ReceiptV1Schema.parse(anchored.body.receipt);
+        expect(receipt).to.include({ sha256: digest, chainId: chain.chainId, registry: harness.registryAddress });
+        const block = await harness.service.registry.provider.getBlock(receipt.blockNumber);
+        expect(receipt.timestamp).to.equal(block!.timestamp);
+        expect(receipt.registrar).to.equal(harness.service.registrar);
+      });
+
+      it("answers 404 for an unknown digest", async function () {
+        expectProblem(await request(app()).get(`/api/v1/documents/${randomSha()}`), 404, "not-found");
+      });
+
+      it("answers 400 for bad hex and for a wrong length", async function () {
+        expectProblem(await request(app()).get(`/api/v1/documents/${"g".repeat(64)}`), 400, "invalid-digest");
+        expectProblem(await request(app()).get(`/api/v1/documents/${"a".repeat(63)}`), 400, "invalid-digest");
+      });
     });
 
-    it("answers 400 for bad hex and for a wrong length", async function () {
-      expectProblem(await request(app()).get(`/api/v1/documents/${"g".repeat(64)}`), 400, "invalid-digest");
-      expectProblem(await request(app()).get(`/api/v1/documents/${"a".repeat(63)}`), 400, "invalid-digest");
-    });
-  });
+    describe("GET /api/v1/documents/{sha256}/receipt", function () {
+      it("downloads the receipt as a JSON attachment", async function () {
+        const { digest, receipt } = await notarized();
+        const response = await request(app()).get(`/api/v1/documents/${digest}/receipt`).expect(200);
+        expect(response.headers["content-disposition"]).to.match(
+          new RegExp(`^attachment; filename="?${digest}\\.receipt\\.json"?$`),
+        );
+        expect(JSON.parse(response.text)).to.deep.equal(receipt);
+      });
 
-  describe("GET /api/v1/documents/{sha256}/receipt", function () {
-    it("downloads the receipt as a JSON attachment", async function () {
-      const { digest, receipt } = await notarized();
-      const response = await request(app()).get(`/api/v1/documents/${digest}/receipt`).expect(200);
-      expect(response.headers["content-disposition"]).to.match(
-        new RegExp(`^attachment; filename="?${digest}\\.receipt\\.json"?$`),
-      );
-      expect(JSON.parse(response.text)).to.deep.equal(receipt);
+      it("answers 409 while the document is pending", async function () {
+        const digest = randomSha();
+        await request(app()).post("/api/v1/documents").send({ sha256: digest }).expect(202);
+        expectProblem(await request(app()).get(`/api/v1/documents/${digest}/receipt`), 409, "not-anchored");
+      });
     });
 
-    it("answers 409 while the document is pending", async function () {
-      const digest = randomSha();
-      await request(app()).post("/api/v1/documents").send({ sha256: digest }).expect(202);
-      expectProblem(await request(app()).get(`/api/v1/documents/${digest}/receipt`), 409, "not-anchored");
-    });
-  });
+    describe("POST /api/v1/verify", function () {
+      it("verifies an anchored file by upload, by digest, and with its receipt, against the chain", async function () {
+        const { content, digest, receipt } = await notarized();
+        const byFile = await request(app()).post("/api/v1/verify").attach("file", content, "doc.bin").expect(200);
+        const byDigest = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
+        const withReceipt = await request(app())
+          .post("/api/v1/verify")
+          .attach("file", content, "doc.bin")
+          .attach("receipt", Buffer.from(JSON.stringify(receipt)), "doc.receipt.json")
+          .expect(200);
+        for (const verdict of [byFile.body, byDigest.body, withReceipt.body]) {
+          expect(verdict).to.include({
+            valid: true,
+            status: "anchored",
+            sha256: digest,
+            txHash: receipt.txHash,
+            blockNumber: receipt.blockNumber,
+            anchoredAt: receipt.timestamp,
+            registrar: receipt.registrar,
+          });
+        }
+      });
 
-  describe("POST /api/v1/verify", function () {
-    it("verifies an anchored file by upload, by digest, and with its receipt, against the chain", async function () {
-      const { content, digest, receipt } = await notarized();
-      const byFile = await request(app()).post("/api/v1/verify").attach("file", content, "doc.bin").expect(200);
-      const byDigest = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
-      const withReceipt = await request(app())
-        .post("/api/v1/verify")
-        .attach("file", content, "doc.bin")
-        .attach("receipt", Buffer.from(JSON.stringify(receipt)), "doc.receipt.json")
-        .expect(200);
-      for (const verdict of [byFile.body, byDigest.body, withReceipt.body]) {
-        expect(verdict).to.include({
-          valid: true,
-          status: "anchored",
-          sha256: digest,
-          txHash: receipt.txHash,
-          blockNumber: receipt.blockNumber,
-          anchoredAt: receipt.timestamp,
-          registrar: receipt.registrar,
+      it("answers unknown for a one-byte-modified file, with or without the receipt", async function () {
+        const { content, receipt } = await notarized();
+        const modified = Buffer.from(content);
+        modified[0] ^= 1;
+        const alone = await request(app()).post("/api/v1/verify").attach("file", modified, "doc.bin").expect(200);
+        const withReceipt = await request(app())
+          .post("/api/v1/verify")
+          .attach("file", modified, "doc.bin")
+          .attach("receipt", Buffer.from(JSON.stringify(receipt)), "r.json")
+          .expect(200);
+        expect(alone.body).to.include({ valid: false, status: "unknown" });
+        expect(withReceipt.body).to.include({ valid: false, status: "unknown" });
+      });
+
+      it("answers unknown for a digest never notarized", async function () {
+        const response = await request(app()).post("/api/v1/verify").send({ sha256: randomSha() }).expect(200);
+        expect(response.body).to.include({ valid: false, status: "unknown" });
+      });
+
+      it("answers invalid-receipt when the chain contradicts a self-consistent receipt", async function () {
+        const { digest, receipt } = await notarized();
+        const lying = { ...receipt, blockNumber: receipt.blockNumber + 1 };
+        const response = await request(app())
+          .post("/api/v1/verify")
+          .send({ sha256: digest, receipt: lying })
+          .expect(200);
+        expect(response.body).to.include({ valid: false, status: "invalid-receipt" });
+        expect(response.body.reason).to.include("block number");
+      });
+
+      it("answers 422 for a tampered proof and for a receipt of another chain or registry", async function () {
+        const { digest, receipt } = await notarized();
+        const tampered = { ...receipt, merkleRoot: `0x${randomSha()}` };
+        expectProblem(
+          await request(app()).post("/api/v1/verify").send({ sha256: digest, receipt: tampered }),
+          422,
+          "receipt-tampered",
+        );
+        expectProblem(
+          await request(app())
+            .post("/api/v1/verify")
+            .send({ sha256: digest, receipt: { ...receipt, chainId: receipt.chainId + 1 } }),
+          422,
+          "receipt-wrong-chain",
+        );
+        expectProblem(
+          await request(app())
+            .post("/api/v1/verify")
+            .send({ sha256: digest, receipt: { ...receipt, registry: "0x000000000000000000000000000000000000dEaD" } }),
+          422,
+          "receipt-wrong-chain",
+        );
+      });
+
+      it("answers 400 for a malformed receipt", async function () {
+        const { content, digest, receipt } = await notarized();
+        expectProblem(
+          await request(app())
+            .post("/api/v1/verify")
+            .attach("file", content, "doc.bin")
+            .attach("receipt", Buffer.from("{not json"), "r.json"),
+          400,
+          "receipt-malformed",
+        );
+        const { proof: _proof, ...missing } = receipt;
+        expectProblem(
+          await request(app()).post("/api/v1/verify").send({ sha256: digest, receipt: missing }),
+          400,
+          "receipt-malformed",
+        );
+      });
+    });
+
+    describe("POST /api/v1/documents/{sha256}/revoke", function () {
+      it("revokes on chain; verification then answers revoked with the reason", async function () {
+        const { digest } = await notarized();
+        const response = await request(app())
+          .post(`/api/v1/documents/${digest}/revoke`)
+          .send({ reason: 2 })
+          .expect(200);
+        expect(response.body.status).to.equal("revoked");
+        expect(response.body.revocation.reason).to.equal(2);
+        const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
+        expect(verdict.body).to.include({ valid: false, status: "revoked", revocationReason: 2 });
+        expect(verdict.body.revokedAt).to.be.a("number");
+      });
+
+      it("answers 409 for a second revocation and for a pending document", async function () {
+        const { digest } = await notarized();
+        await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 1 }).expect(200);
+        expectProblem(
+          await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 1 }),
+          409,
+          "already-revoked",
+        );
+        const pending = randomSha();
+        await request(app()).post("/api/v1/documents").send({ sha256: pending }).expect(202);
+        expectProblem(
+          await request(app()).post(`/api/v1/documents/${pending}/revoke`).send({ reason: 1 }),
+          409,
+          "not-anchored",
+        );
+      });
+
+      it("answers 400 for a reason outside 0..65535", async function () {
+        const { digest } = await notarized();
+        expectProblem(
+          await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 70_000 }),
+          400,
+          "invalid-request",
+        );
+      });
+    });
+
+    describe("bad input", function () {
+      const cases: [string, () => request.Test, number, string][] = [
+        ["no file", () => request(app()).post("/api/v1/documents").field("note", "x"), 400, "unexpected-field"],
+        [
+          "an empty multipart body",
+          () =>
+            request(app())
+              .post("/api/v1/documents")
+              .set("content-type", "multipart/form-data; boundary=XYZ")
+              .send("--XYZ--\r\n"),
+          400,
+          "missing-file",
+        ],
+        [
+          "two files",
+          () =>
+            request(app())
+              .post("/api/v1/documents")
+              .attach("file", Buffer.from("a"), "a")
+              .attach("file", Buffer.from("b"), "b"),
+          400,
+          "unexpected-field",
+        ],
+        [
+          "a wrong field name",
+          () => request(app()).post("/api/v1/documents").attach("document", Buffer.from("a"), "a"),
+          400,
+          "unexpected-field",
+        ],
+        [
+          "an oversized file",
+          () =>
+            request(app())
+              .post("/api/v1/documents")
+              .attach("file", randomBytes(1024 * 1024 + 1), "big"),
+          413,
+          "file-too-large",
+        ],
+        [
+          "a truncated multipart body",
+          () =>
+            request(app())
+              .post("/api/v1/documents")
+              .set("content-type", "multipart/form-data; boundary=XYZ")
+              .send('--XYZ\r\ncontent-disposition: form-data; name="file"; filename="a"\r\n\r\nabc'),
+          400,
+          "malformed-multipart",
+        ],
+        [
+          "bad hex",
+          () =>
+            request(app())
+              .post("/api/v1/documents")
+              .send({ sha256: "z".repeat(64) }),
+          400,
+          "invalid-digest",
+        ],
+        [
+          "a wrong length",
+          () => request(app()).post("/api/v1/documents").send({ sha256: "ab" }),
+          400,
+          "invalid-digest",
+        ],
+        [
+          "malformed JSON",
+          () => request(app()).post("/api/v1/documents").set("content-type", "application/json").send("{"),
+          400,
+          "invalid-json",
+        ],
+        [
+          "an unknown JSON field",
+          () => request(app()).post("/api/v1/documents").send({ sha256: randomSha(), extra: 1 }),
+          400,
+          "invalid-request",
+        ],
+        [
+          "a text body",
+          () => request(app()).post("/api/v1/documents").set("content-type", "text/plain").send("hello"),
+          415,
+          "unsupported-media-type",
+        ],
+        ["an unknown route", () => request(app()).get("/api/v1/nothing"), 404, "route-not-found"],
+      ];
+      for (const [name, send, status, code] of cases) {
+        it(`answers ${status} ${code} for ${name}, leaving the store unchanged`, async function () {
+          const before = harness.service.store.stats();
+          expectProblem(await send(), status, code);
+          expect(harness.service.store.stats()).to.deep.equal(before);
         });
       }
     });
 
-    it("answers unknown for a one-byte-modified file, with or without the receipt", async function () {
-      const { content, receipt } = await notarized();
-      const modified = Buffer.from(content);
-      modified[0] ^= 1;
-      const alone = await request(app()).post("/api/v1/verify").attach("file", modified, "doc.bin").expect(200);
-      const withReceipt = await request(app())
-        .post("/api/v1/verify")
-        .attach("file", modified, "doc.bin")
-        .attach("receipt", Buffer.from(JSON.stringify(receipt)), "r.json")
-        .expect(200);
-      expect(alone.body).to.include({ valid: false, status: "unknown" });
-      expect(withReceipt.body).to.include({ valid: false, status: "unknown" });
-    });
-
-    it("answers unknown for a digest never notarized", async function () {
-      const response = await request(app()).post("/api/v1/verify").send({ sha256: randomSha() }).expect(200);
-      expect(response.body).to.include({ valid: false, status: "unknown" });
-    });
-
-    it("answers invalid-receipt when the chain contradicts a self-consistent receipt", async function () {
-      const { digest, receipt } = await notarized();
-      const lying = { ...receipt, blockNumber: receipt.blockNumber + 1 };
-      const response = await request(app()).post("/api/v1/verify").send({ sha256: digest, receipt: lying }).expect(200);
-      expect(response.body).to.include({ valid: false, status: "invalid-receipt" });
-      expect(response.body.reason).to.include("block number");
-    });
-
-    it("answers 422 for a tampered proof and for a receipt of another chain or registry", async function () {
-      const { digest, receipt } = await notarized();
-      const tampered = { ...receipt, merkleRoot: `0x${randomSha()}` };
-      expectProblem(
-        await request(app()).post("/api/v1/verify").send({ sha256: digest, receipt: tampered }),
-        422,
-        "receipt-tampered",
-      );
-      expectProblem(
-        await request(app())
-          .post("/api/v1/verify")
-          .send({ sha256: digest, receipt: { ...receipt, chainId: receipt.chainId + 1 } }),
-        422,
-        "receipt-wrong-chain",
-      );
-      expectProblem(
-        await request(app())
-          .post("/api/v1/verify")
-          .send({ sha256: digest, receipt: { ...receipt, registry: "0x000000000000000000000000000000000000dEaD" } }),
-        422,
-        "receipt-wrong-chain",
-      );
-    });
-
-    it("answers 400 for a malformed receipt", async function () {
-      const { content, digest, receipt } = await notarized();
-      expectProblem(
-        await request(app())
-          .post("/api/v1/verify")
-          .attach("file", content, "doc.bin")
-          .attach("receipt", Buffer.from("{not json"), "r.json"),
-        400,
-        "receipt-malformed",
-      );
-      const { proof: _proof, ...missing } = receipt;
-      expectProblem(
-        await request(app()).post("/api/v1/verify").send({ sha256: digest, receipt: missing }),
-        400,
-        "receipt-malformed",
-      );
-    });
-  });
-
-  describe("POST /api/v1/documents/{sha256}/revoke", function () {
-    it("revokes on chain; verification then answers revoked with the reason", async function () {
-      const { digest } = await notarized();
-      const response = await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 2 }).expect(200);
-      expect(response.body.status).to.equal("revoked");
-      expect(response.body.revocation.reason).to.equal(2);
-      const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
-      expect(verdict.body).to.include({ valid: false, status: "revoked", revocationReason: 2 });
-      expect(verdict.body.revokedAt).to.be.a("number");
-    });
-
-    it("answers 409 for a second revocation and for a pending document", async function () {
-      const { digest } = await notarized();
-      await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 1 }).expect(200);
-      expectProblem(
-        await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 1 }),
-        409,
-        "already-revoked",
-      );
-      const pending = randomSha();
-      await request(app()).post("/api/v1/documents").send({ sha256: pending }).expect(202);
-      expectProblem(
-        await request(app()).post(`/api/v1/documents/${pending}/revoke`).send({ reason: 1 }),
-        409,
-        "not-anchored",
-      );
-    });
-
-    it("answers 400 for a reason outside 0..65535", async function () {
-      const { digest } = await notarized();
-      expectProblem(
-        await request(app()).post(`/api/v1/documents/${digest}/revoke`).send({ reason: 70_000 }),
-        400,
-        "invalid-request",
-      );
-    });
-  });
-
-  describe("bad input", function () {
-    const cases: [string, () => request.Test, number, string][] = [
-      ["no file", () => request(app()).post("/api/v1/documents").field("note", "x"), 400, "unexpected-field"],
-      [
-        "an empty multipart body",
-        () =>
-          request(app())
-            .post("/api/v1/documents")
-            .set("content-type", "multipart/form-data; boundary=XYZ")
-            .send("--XYZ--\r\n"),
-        400,
-        "missing-file",
-      ],
-      [
-        "two files",
-        () =>
-          request(app())
-            .post("/api/v1/documents")
-            .attach("file", Buffer.from("a"), "a")
-            .attach("file", Buffer.from("b"), "b"),
-        400,
-        "unexpected-field",
-      ],
-      [
-        "a wrong field name",
-        () => request(app()).post("/api/v1/documents").attach("document", Buffer.from("a"), "a"),
-        400,
-        "unexpected-field",
-      ],
-      [
-        "an oversized file",
-        () =>
-          request(app())
-            .post("/api/v1/documents")
-            .attach("file", randomBytes(1024 * 1024 + 1), "big"),
-        413,
-        "file-too-large",
-      ],
-      [
-        "a truncated multipart body",
-        () =>
-          request(app())
-            .post("/api/v1/documents")
-            .set("content-type", "multipart/form-data; boundary=XYZ")
-            .send('--XYZ\r\ncontent-disposition: form-data; name="file"; filename="a"\r\n\r\nabc'),
-        400,
-        "malformed-multipart",
-      ],
-      [
-        "bad hex",
-        () =>
-          request(app())
-            .post("/api/v1/documents")
-            .send({ sha256: "z".repeat(64) }),
-        400,
-        "invalid-digest",
-      ],
-      ["a wrong length", () => request(app()).post("/api/v1/documents").send({ sha256: "ab" }), 400, "invalid-digest"],
-      [
-        "malformed JSON",
-        () => request(app()).post("/api/v1/documents").set("content-type", "application/json").send("{"),
-        400,
-        "invalid-json",
-      ],
-      [
-        "an unknown JSON field",
-        () => request(app()).post("/api/v1/documents").send({ sha256: randomSha(), extra: 1 }),
-        400,
-        "invalid-request",
-      ],
-      [
-        "a text body",
-        () => request(app()).post("/api/v1/documents").set("content-type", "text/plain").send("hello"),
-        415,
-        "unsupported-media-type",
-      ],
-      ["an unknown route", () => request(app()).get("/api/v1/nothing"), 404, "route-not-found"],
-    ];
-    for (const [name, send, status, code] of cases) {
-      it(`answers ${status} ${code} for ${name}, leaving the store unchanged`, async function () {
-        const before = harness.service.store.stats();
-        expectProblem(await send(), status, code);
-        expect(harness.service.store.stats()).to.deep.equal(before);
+    describe("when an upload is aborted midway", function () {
+      it("keeps nothing, records nothing, and goes on serving", async function () {
+        const server = app().listen(0, "127.0.0.1");
+        await new Promise((resolve) => server.once("listening", resolve));
+        try {
+          const { port } = server.address() as AddressInfo;
+          const before = harness.service.store.stats();
+          const socket = connect(port, "127.0.0.1");
+          await new Promise((resolve) => socket.once("connect", resolve));
+          socket.write(
+            "POST /api/v1/documents HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=B\r\n" +
+              'Content-Length: 10000000\r\n\r\n--B\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n',
+          );
+          socket.write(randomBytes(200_000));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          socket.destroy();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          expect(harness.service.store.stats()).to.deep.equal(before);
+          await request(server).get("/healthz").expect(200);
+        } finally {
+          server.close();
+        }
       });
-    }
+    });
+
+    describe("operations endpoints", function () {
+      it("reports health of chain, registry and store", async function () {
+        const response = await request(app()).get("/healthz").expect(200);
+        expect(response.body.status).to.equal("pass");
+        expect(Object.keys(response.body.checks)).to.deep.equal(["chain", "registry", "store"]);
+      });
+
+      it("exposes Prometheus metrics of accepted and anchored documents", async function () {
+        await notarized();
+        const response = await request(app()).get("/metrics").expect(200);
+        expect(response.text).to.match(/^docproof_documents_accepted_total 1$/m);
+        expect(response.text).to.match(/^docproof_documents_anchored_total 1$/m);
+        expect(response.text).to.match(/^docproof_batch_size_count 1$/m);
+        expect(response.text).to.match(/^docproof_time_to_anchor_seconds_count 1$/m);
+      });
+
+      it("describes every v1 path in OpenAPI 3.1", async function () {
+        const response = await request(app()).get("/api/v1/openapi.json").expect(200);
+        expect(response.body.openapi).to.equal("3.1.0");
+        expect(Object.keys(response.body.paths)).to.include.members([
+          "/api/v1/documents",
+          "/api/v1/documents/{sha256}",
+          "/api/v1/documents/{sha256}/receipt",
+          "/api/v1/documents/{sha256}/revoke",
+          "/api/v1/verify",
+          "/healthz",
+          "/metrics",
+        ]);
+      });
+    });
   });
-
-  describe("operations endpoints", function () {
-    it("reports health of chain, registry and store", async function () {
-      const response = await request(app()).get("/healthz").expect(200);
-      expect(response.body.status).to.equal("pass");
-      expect(Object.keys(response.body.checks)).to.deep.equal(["chain", "registry", "store"]);
-    });
-
-    it("exposes Prometheus metrics of accepted and anchored documents", async function () {
-      await notarized();
-      const response = await request(app()).get("/metrics").expect(200);
-      expect(response.text).to.match(/^docproof_documents_accepted_total 1$/m);
-      expect(response.text).to.match(/^docproof_documents_anchored_total 1$/m);
-      expect(response.text).to.match(/^docproof_batch_size_count 1$/m);
-    });
-
-    it("describes every v1 path in OpenAPI 3.1", async function () {
-      const response = await request(app()).get("/api/v1/openapi.json").expect(200);
-      expect(response.body.openapi).to.equal("3.1.0");
-      expect(Object.keys(response.body.paths)).to.include.members([
-        "/api/v1/documents",
-        "/api/v1/documents/{sha256}",
-        "/api/v1/documents/{sha256}/receipt",
-        "/api/v1/documents/{sha256}/revoke",
-        "/api/v1/verify",
-        "/healthz",
-        "/metrics",
-      ]);
-    });
-  });
-});
+}
