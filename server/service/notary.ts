@@ -89,17 +89,13 @@ export class Notary {
     if (record.batch?.state !== "anchored") {
       throw new DocproofError("not-anchored", `Document ${sha256} is not anchored yet, so it cannot be revoked.`);
     }
+    const alreadyRevoked = () =>
+      new DocproofError("already-revoked", `Document ${sha256} is already revoked; revocation is final.`);
+    if (record.revocation !== undefined) throw alreadyRevoked();
     const receipt = this.receiptOf(record, record.batch);
+    // Revoked elsewhere (by an admin, say): the chain is the authority.
     const onChain = await this.registry.verify(toBytes32(sha256), receipt.merkleRoot, receipt.proof);
-    if (onChain.status === "revoked") {
-      this.store.markRevoked(sha256, {
-        revokedAt: onChain.revokedAt!,
-        reason: onChain.revocationReason!,
-        revokedBy: onChain.revokedBy!,
-        txHash: record.revocation?.txHash ?? ("0x" as Hex32),
-      });
-      throw new DocproofError("already-revoked", `Document ${sha256} is already revoked; revocation is final.`);
-    }
+    if (onChain.status === "revoked") throw alreadyRevoked();
     const contract = this.registry.connect(this.sender.wallet);
     const txReceipt = await this.sender.send(
       (nonce) => contract.revoke(receipt.merkleRoot, toBytes32(sha256), receipt.proof, reason, { nonce }),
