@@ -22,29 +22,24 @@ export interface LocalChain {
   stop(): Promise<void>;
 }
 
-async function rpcChainId(url: string): Promise<bigint | undefined> {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(2_000),
-    });
-    const body = (await response.json()) as { result?: string };
-    return body.result === undefined ? undefined : BigInt(body.result);
-  } catch {
-    return undefined;
-  }
-}
-
-async function rpcCode(url: string, address: string): Promise<string> {
+/** One JSON-RPC call with plain fetch: no provider is needed to probe a node that may not be there. */
+async function rpc(url: string, method: string, params: unknown[], timeoutMs = 2_000): Promise<string | undefined> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getCode", params: [address, "latest"] }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    signal: AbortSignal.timeout(timeoutMs),
   });
-  const body = (await response.json()) as { result?: string };
-  return body.result ?? "0x";
+  return ((await response.json()) as { result?: string }).result;
+}
+
+async function rpcChainId(url: string): Promise<bigint | undefined> {
+  const result = await rpc(url, "eth_chainId", []).catch(() => undefined);
+  return result === undefined ? undefined : BigInt(result);
+}
+
+async function rpcCode(url: string, address: string): Promise<string> {
+  return (await rpc(url, "eth_getCode", [address, "latest"], 10_000)) ?? "0x";
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {

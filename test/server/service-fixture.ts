@@ -104,25 +104,25 @@ export async function openTestService(
   const dataDir = overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), "docproof-test-"));
   const registryAddress = overrides.registryAddress ?? (await chain.deployRegistry());
   const logs: string[] = [];
-  const options: ServiceOptions = {
+  const base = {
     rpcUrl: chain.rpcUrl,
     chainId: chain.chainId,
     registryAddress,
     privateKey: devAccount(0).privateKey,
     dataDir,
-    apiKeys: [],
+    apiKeys: [] as readonly string[],
     batchIntervalMs: 60_000, // tests drive batches with anchorer.runOnce()
     batchMax: 1_000,
     confirmations: 1,
     maxUploadBytes: 1024 * 1024,
-    log: createLogger((line) => logs.push(line), []),
     provider: chain.serviceProvider(),
     ...overrides,
   };
-  if (overrides.log === undefined) {
-    const secrets = [options.privateKey, ...options.apiKeys];
-    options.log = createLogger((line) => logs.push(line), secrets);
-  }
+  // As in server/main.ts: the logger is told the secrets it must never write.
+  const options: ServiceOptions = {
+    ...base,
+    log: base.log ?? createLogger((line) => logs.push(line), [base.privateKey, ...base.apiKeys]),
+  };
   const service = await openService(options);
   return {
     service,
