@@ -161,8 +161,9 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
      *
      * NOTE: The two loops are in assembly because they run once per document: checked arithmetic,
      * bounds checks and internal calls made the Solidity version spend about 1,200 gas per leaf on top
-     * of 512 gas of calldata. In assembly it spends about 300, under the 1,280 gas calldata floor
-     * (EIP-7623), so a batch pays essentially its calldata and nothing more.
+     * of 512 gas of calldata. In assembly a 100-document batch executes in 76,545 gas, 765 per document
+     * including the record and event: under the 768 by which the 1,280 gas calldata floor (EIP-7623)
+     * exceeds standard calldata pricing, so a batch pays essentially its calldata and nothing more.
      * The tests check this function against the merkle-tree package for every size from 1 to 64
      * and on random batches up to 1,000.
      */
