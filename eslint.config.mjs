@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "dist/", "test-artifacts/"],
+    ignores: ["node_modules/", "artifacts/", "cache/", "typechain-types/", "coverage/", "**/dist/", "test-artifacts/"],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

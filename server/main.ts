@@ -3,6 +3,7 @@
  * service and serves it. Nothing else reads process.env.
  */
 import { HDNodeWallet, Mnemonic } from "ethers";
+import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { readRegistryAddress } from "./chain/deployment-record";
@@ -13,7 +14,8 @@ import { createLogger } from "./logger";
 import { openService } from "./service/open-service";
 import { reindex } from "./service/reindex";
 
-const WEB_DIR = path.join(PROJECT_ROOT, "server", "web", "public");
+/** The built page (`npm run build:web`, run before `npm start`). */
+const WEB_DIR = path.join(PROJECT_ROOT, "server", "web", "dist");
 
 async function main(command: string | undefined) {
   if (command !== undefined && command !== "serve" && command !== "reindex") {
@@ -47,6 +49,9 @@ async function main(command: string | undefined) {
       );
     }
     dataDir ??= path.join(PROJECT_ROOT, "data", `chain-${chainId}`);
+  }
+  if (!existsSync(path.join(WEB_DIR, "index.html"))) {
+    log.warn("the page is not built, so / answers 404: run `npm run build:web` (npm start does)");
   }
   if (config.apiKeys.length === 0) {
     log.warn("API_KEYS is not set: anyone who can reach this loopback address may notarize and revoke");

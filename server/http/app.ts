@@ -22,6 +22,8 @@ export interface AppDependencies {
   /** Folder of the built web page, served at `/` when present. */
   webDir?: string;
   version: string;
+  /** The address that anchors for this service. */
+  registrar: string;
 }
 
 const RECEIPT_SCHEMA = path.resolve(__dirname, "..", "..", "docs", "receipt-v1.schema.json");
@@ -62,6 +64,16 @@ export function createApp(deps: AppDependencies): Express {
 
   app.get("/api/v1/openapi.json", (_req, res) => {
     res.json(openApiDocument(deps.version));
+  });
+  app.get("/api/v1/info", (_req, res) => {
+    res.json({
+      version: deps.version,
+      chainId: deps.registry.chainId,
+      registry: deps.registry.address,
+      registrar: deps.registrar,
+      apiKeyRequired: deps.apiKeys.length > 0,
+      maxUploadBytes: deps.limits.maxFileBytes,
+    });
   });
   const receiptSchema = readFileSync(RECEIPT_SCHEMA, "utf8");
   app.get("/api/v1/receipt-v1.schema.json", (_req, res) => {

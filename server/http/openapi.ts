@@ -173,6 +173,32 @@ export function openApiDocument(version: string) {
           },
         },
       },
+      "/api/v1/info": {
+        get: {
+          summary: "The chain, registry and registrar this service anchors with, and whether notarizing needs a key",
+          responses: {
+            "200": {
+              description: "Service facts",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    required: ["version", "chainId", "registry", "registrar", "apiKeyRequired", "maxUploadBytes"],
+                    properties: {
+                      version: { type: "string" },
+                      chainId: { type: "integer" },
+                      registry: { type: "string" },
+                      registrar: { type: "string" },
+                      apiKeyRequired: { type: "boolean" },
+                      maxUploadBytes: { type: "integer" },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       "/api/v1/verify": {
         post: {
           summary: "Verify a document against the chain, with or without its receipt",

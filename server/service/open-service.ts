@@ -117,6 +117,7 @@ export async function openService(options: ServiceOptions): Promise<Service> {
       limits: { maxFileBytes: options.maxUploadBytes, maxReceiptBytes: 64 * 1024 },
       webDir: options.webDir,
       version: SERVICE_VERSION,
+      registrar: sender.address,
     });
     return {
       app,

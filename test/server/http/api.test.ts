@@ -49,6 +49,20 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
       return { content, digest, receipt: response.body.receipt };
     }
 
+    describe("GET /api/v1/info", function () {
+      it("names the chain, registry and registrar the page and clients talk to", async function () {
+        const response = await request(app()).get("/api/v1/info").expect(200);
+        expect(response.body).to.deep.equal({
+          version: "0.1.0",
+          chainId: chain.chainId,
+          registry: harness.registryAddress,
+          registrar: harness.service.registrar,
+          apiKeyRequired: false,
+          maxUploadBytes: harness.options.maxUploadBytes,
+        });
+      });
+    });
+
     describe("POST /api/v1/documents", function () {
       describe("when a file is uploaded", function () {
         it("answers 202 pending with the SHA-256 of the streamed content", async function () {

@@ -1,0 +1,170 @@
+/** The Notarize view: files in, one result card each, followed from pending to anchored. */
+import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView } from "./api";
+import { byId, el, facts } from "./dom";
+import { bytes, chainTime, isoTime, mono, receiptLink, revocationReason } from "./format";
+import { sha256OfFile } from "./hashing";
+
+type Mode = "hash" | "upload";
+
+const POLL_FIRST_MS = 500;
+const POLL_MAX_MS = 5_000;
+const API_KEY_STORAGE = "docproof.apiKey";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One file's card in the results list. */
+class ResultCard {
+  readonly element: HTMLLIElement;
+  private readonly badge: HTMLSpanElement;
+  private readonly progress: HTMLProgressElement;
+  private readonly progressLabel: HTMLParagraphElement;
+  private readonly body: HTMLDivElement;
+
+  constructor(readonly file: File) {
+    this.badge = el("span", { class: "badge" });
+    this.progress = el("progress", { max: "1", value: "0", "aria-label": `Progress for ${file.name}` });
+    this.progressLabel = el("p", { class: "progress-label" });
+    this.body = el("div");
+    this.element = el(
+      "li",
+      { class: "result" },
+      el("div", { class: "result-head" }, el("h3", { class: "result-name" }, file.name), this.badge),
+      this.progress,
+      this.progressLabel,
+      this.body,
+    );
+  }
+
+  phase(status: string, label: string) {
+    this.element.dataset.status = status;
+    this.badge.dataset.status = status;
+    this.badge.textContent = label;
+  }
+
+  showProgress(verb: string, done: number, total: number) {
+    this.progress.hidden = false;
+    this.progress.value = total === 0 ? 1 : done / total;
+    const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+    this.progressLabel.textContent = `${verb} ${bytes(done)} of ${bytes(total)} (${percent}%)`;
+  }
+
+  show(view: DocumentView) {
+    this.progress.hidden = true;
+    this.progressLabel.textContent = "";
+    const labels = { pending: "Pending: waiting for the chain", anchored: "Anchored", revoked: "Revoked" };
+    this.phase(view.status, labels[view.status]);
+    const receipt = view.receipt;
+    const details = facts([
+      ["SHA-256", mono(view.sha256)],
+      ["Accepted", isoTime(view.acceptedAt)],
+      ["Anchored", chainTime(receipt?.timestamp)],
+      ["Block", mono(receipt?.blockNumber)],
+      ["Transaction", mono(receipt?.txHash)],
+      ["Registrar", mono(receipt?.registrar)],
+      [
+        "Batch",
+        receipt && `${receipt.leafCount} document${receipt.leafCount === 1 ? "" : "s"}, root ${receipt.merkleRoot}`,
+      ],
+      ["Revoked", chainTime(view.revocation?.revokedAt)],
+      ["Reason", revocationReason(view.revocation?.reason)],
+    ]);
+    const actions =
+      receipt &&
+      el(
+        "div",
+        { class: "actions" },
+        receiptLink(receipt, `${this.file.name}.receipt.json`),
+        el(
+          "a",
+          { class: "button", href: `#certificate=${view.sha256}`, target: "_blank", rel: "noopener" },
+          "Certificate",
+        ),
+        el("a", { class: "button", href: `#verify=${view.sha256}` }, "Verify"),
+      );
+    this.body.replaceChildren(details, actions || "");
+  }
+
+  fail(message: string) {
+    this.progress.hidden = true;
+    this.progressLabel.textContent = "";
+    this.phase("failed", "Failed");
+    this.body.append(el("p", { class: "error-text", role: "alert" }, message));
+  }
+}
+
+/** Polls the document until it leaves "pending", backing off; brief network losses are retried. */
+async function followUntilSettled(card: ResultCard, view: DocumentView): Promise<void> {
+  let delay = POLL_FIRST_MS;
+  while (view.status === "pending") {
+    await sleep(delay);
+    delay = Math.min(delay * 1.5, POLL_MAX_MS);
+    try {
+      view = await documentStatus(view.sha256);
+      card.show(view);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === "network")) throw error;
+    }
+  }
+}
+
+async function notarize(card: ResultCard, mode: Mode, apiKey: string | undefined, onUnauthorized: () => void) {
+  try {
+    let view: DocumentView;
+    if (mode === "hash") {
+      card.phase("hashing", "Hashing in this browser");
+      const sha256 = await sha256OfFile(card.file, (done, total) => card.showProgress("Hashed", done, total));
+      card.phase("submitting", "Sending the fingerprint");
+      view = await submitDigest(sha256, apiKey);
+    } else {
+      card.phase("uploading", "Uploading");
+      view = await uploadDocument(card.file, apiKey, (sent, total) => card.showProgress("Uploaded", sent, total));
+    }
+    card.show(view);
+    await followUntilSettled(card, view);
+  } catch (error) {
+    if (error instanceof ApiError && (error.code === "unauthorized" || error.status === 401)) onUnauthorized();
+    card.fail(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export function setUpNotarize(apiKeyRequired: () => boolean) {
+  const drop = byId("notarize-drop");
+  const input = byId<HTMLInputElement>("notarize-files");
+  const results = byId<HTMLOListElement>("notarize-results");
+  const keyRow = byId("api-key-row");
+  const keyInput = byId<HTMLInputElement>("api-key");
+  keyInput.value = sessionStorage.getItem(API_KEY_STORAGE) ?? "";
+  keyInput.addEventListener("change", () => sessionStorage.setItem(API_KEY_STORAGE, keyInput.value.trim()));
+
+  const revealKey = () => {
+    keyRow.hidden = false;
+    keyInput.focus();
+  };
+  if (apiKeyRequired()) keyRow.hidden = false;
+
+  const start = (files: FileList | null) => {
+    if (files === null) return;
+    const mode = (document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? "hash") as Mode;
+    const apiKey = keyInput.value.trim() || undefined;
+    for (const file of Array.from(files)) {
+      const card = new ResultCard(file);
+      results.prepend(card.element);
+      void notarize(card, mode, apiKey, revealKey);
+    }
+  };
+
+  input.addEventListener("change", () => {
+    start(input.files);
+    input.value = "";
+  });
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("dragging");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("dragging");
+    start(event.dataTransfer?.files ?? null);
+  });
+}

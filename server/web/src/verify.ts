@@ -1,0 +1,174 @@
+/** The Verify view: a file (hashed here), a digest, and optionally a receipt, in; a verdict out. */
+import { parseSha256 } from "../../proof/digest";
+import { ApiError, verifyDigest, type Verdict } from "./api";
+import { byId, el, facts } from "./dom";
+import { bytes, chainTime, mono, revocationReason } from "./format";
+import { sha256OfFile } from "./hashing";
+
+/** What the verdict panel shows: the service's verdict, or a failure to reach one. */
+type Outcome = { kind: "verdict"; verdict: Verdict } | { kind: "receipt-invalid" | "error"; message: string };
+
+function renderOutcome(panel: HTMLElement, outcome: Outcome) {
+  panel.hidden = false;
+  if (outcome.kind !== "verdict") {
+    const invalid = outcome.kind === "receipt-invalid";
+    panel.dataset.verdict = invalid ? "invalid-receipt" : "error";
+    panel.replaceChildren(
+      el("h2", {}, el("span", { "aria-hidden": "true" }, "✗ "), invalid ? "Receipt invalid" : "Could not verify"),
+      el("p", {}, outcome.message),
+    );
+    return;
+  }
+  const verdict = outcome.verdict;
+  panel.dataset.verdict = verdict.status;
+  const anchoring = facts([
+    ["SHA-256", mono(verdict.sha256)],
+    ["Anchored", chainTime(verdict.anchoredAt)],
+    ["Registrar", mono(verdict.registrar)],
+    ["Block", mono(verdict.blockNumber)],
+    ["Transaction", mono(verdict.txHash)],
+    ["Merkle root", mono(verdict.merkleRoot)],
+    ["Revoked", chainTime(verdict.revokedAt)],
+    ["Revoked by", mono(verdict.revokedBy)],
+    ["Reason", revocationReason(verdict.revocationReason)],
+    ["Registry", verdict.registry && `${verdict.registry} on chain ${verdict.chainId}`],
+  ]);
+  const when = (seconds?: number) => (seconds === undefined ? "" : new Date(seconds * 1000).toLocaleString());
+  switch (verdict.status) {
+    case "anchored":
+      panel.replaceChildren(
+        el("h2", {}, el("span", { "aria-hidden": "true" }, "✓ "), "Anchored: authentic"),
+        el(
+          "p",
+          {},
+          `This exact document was registered on ${when(verdict.anchoredAt)} by ${verdict.registrar}, in block ${verdict.blockNumber}.`,
+        ),
+        anchoring,
+      );
+      break;
+    case "revoked":
+      panel.replaceChildren(
+        el("h2", {}, el("span", { "aria-hidden": "true" }, "⚠ "), "Revoked"),
+        el(
+          "p",
+          {},
+          `This document was registered on ${when(verdict.anchoredAt)}, then revoked on ${when(verdict.revokedAt)}` +
+            ` (reason: ${revocationReason(verdict.revocationReason)}). It should no longer be relied on.`,
+        ),
+        anchoring,
+      );
+      break;
+    case "invalid-receipt":
+      panel.replaceChildren(
+        el("h2", {}, el("span", { "aria-hidden": "true" }, "✗ "), "Receipt invalid"),
+        el("p", {}, verdict.reason ?? "The chain contradicts the receipt."),
+        anchoring,
+      );
+      break;
+    default:
+      panel.replaceChildren(
+        el("h2", {}, el("span", { "aria-hidden": "true" }, "? "), "Unknown: not notarized, or modified"),
+        el("p", {}, verdict.reason ?? "No anchoring of this document is known."),
+        facts([["SHA-256", mono(verdict.sha256)]]),
+      );
+  }
+}
+
+async function readReceipt(file: File): Promise<unknown> {
+  const text = await file.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError("receipt-malformed", `${file.name} is not JSON, so it is not a Docproof receipt.`);
+  }
+}
+
+export function setUpVerify() {
+  const form = byId<HTMLFormElement>("verify-form");
+  const drop = byId("verify-drop");
+  const fileInput = byId<HTMLInputElement>("verify-file");
+  const fileName = byId("verify-file-name");
+  const receiptInput = byId<HTMLInputElement>("verify-receipt");
+  const digestInput = byId<HTMLInputElement>("verify-digest");
+  const progress = byId<HTMLProgressElement>("verify-progress");
+  const submit = byId<HTMLButtonElement>("verify-submit");
+  const panel = byId("verdict");
+  let document: File | undefined;
+  let droppedReceipt: File | undefined;
+
+  const chooseDocument = (file: File | undefined) => {
+    document = file;
+    fileName.textContent = file ? `Document: ${file.name} (${bytes(file.size)})` : "";
+    if (file) digestInput.value = "";
+  };
+
+  fileInput.addEventListener("change", () => chooseDocument(fileInput.files?.[0]));
+  receiptInput.addEventListener("change", () => (droppedReceipt = undefined));
+  digestInput.addEventListener("input", () => {
+    if (digestInput.value.trim() !== "") chooseDocument(undefined);
+  });
+  drop.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    drop.classList.add("dragging");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", (event) => {
+    event.preventDefault();
+    drop.classList.remove("dragging");
+    for (const file of Array.from(event.dataTransfer?.files ?? [])) {
+      if (file.name.endsWith(".receipt.json")) droppedReceipt = file;
+      else chooseDocument(file);
+    }
+    if (droppedReceipt) fileName.textContent += ` · receipt: ${droppedReceipt.name}`;
+  });
+  form.addEventListener("reset", () => {
+    chooseDocument(undefined);
+    droppedReceipt = undefined;
+    panel.hidden = true;
+    progress.hidden = true;
+  });
+
+  const verify = async (): Promise<Outcome> => {
+    try {
+      let sha256: string;
+      if (document) {
+        progress.hidden = false;
+        sha256 = await sha256OfFile(document, (done, total) => (progress.value = total === 0 ? 1 : done / total));
+      } else if (digestInput.value.trim() !== "") {
+        sha256 = parseSha256(digestInput.value);
+      } else {
+        return { kind: "error", message: "Choose a document or paste its SHA-256 first." };
+      }
+      const receiptFile = droppedReceipt ?? receiptInput.files?.[0];
+      const receipt = receiptFile ? await readReceipt(receiptFile) : undefined;
+      return { kind: "verdict", verdict: await verifyDigest(sha256, receipt) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof ApiError && error.code.startsWith("receipt-")) return { kind: "receipt-invalid", message };
+      return { kind: "error", message };
+    }
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    panel.hidden = false;
+    panel.dataset.verdict = "working";
+    panel.replaceChildren(el("p", {}, "Checking the chain…"));
+    void verify()
+      .then((outcome) => renderOutcome(panel, outcome))
+      .finally(() => {
+        submit.disabled = false;
+        progress.hidden = true;
+      });
+  });
+
+  return {
+    /** Opens the view with a digest filled in and checks it at once (links and QR codes land here). */
+    verifyDigest(sha256: string) {
+      chooseDocument(undefined);
+      digestInput.value = sha256;
+      form.requestSubmit();
+    },
+  };
+}

@@ -1,0 +1,319 @@
+import { expect } from "chai";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { openTestService, TestChain, type ServiceHarness } from "../server/service-fixture";
+import { ROOT } from "../support/processes";
+
+const WEB_DIR = path.join(ROOT, "server", "web", "dist");
+const ARTIFACTS = path.join(ROOT, "test-artifacts", "web");
+
+/** Debian's chromium package; a downloaded browser is never used. */
+function chromiumExecutable(): string {
+  const candidates = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"];
+  const found = candidates.find((candidate): candidate is string => candidate !== undefined && existsSync(candidate));
+  if (found === undefined) throw new Error("Chromium is missing: install Debian's package (apt-get install chromium).");
+  return found;
+}
+
+const sha256Hex = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+describe("the web page, in Chromium", function () {
+  const chain = new TestChain();
+  let harness: ServiceHarness;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let consoleErrors: string[];
+  /** Chromium logs every 4xx response as a console error; a test that expects one names it here. */
+  let expectedHttpErrors: number[];
+
+  before(async function () {
+    if (!existsSync(path.join(WEB_DIR, "app.js"))) throw new Error("The page is not built: run `npm run build:web`.");
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await chain.start();
+    harness = await openTestService(chain, {
+      batchIntervalMs: 200,
+      webDir: WEB_DIR,
+      maxUploadBytes: 256 * 1024 * 1024,
+    });
+    harness.service.start();
+    server = harness.service.app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: chromiumExecutable(), headless: true, args: ["--no-sandbox"] });
+  });
+
+  after(async function () {
+    await browser?.close();
+    server?.closeAllConnections();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await harness?.close();
+    await chain.stop();
+  });
+
+  beforeEach(async function () {
+    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+    page = await context.newPage();
+    consoleErrors = [];
+    expectedHttpErrors = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    page.on("pageerror", (error) => consoleErrors.push(error.message));
+  });
+
+  afterEach(async function () {
+    await context.close();
+    const unexpected = consoleErrors.filter(
+      (text) =>
+        !expectedHttpErrors.some((status) =>
+          text.startsWith(`Failed to load resource: the server responded with a status of ${status}`),
+        ),
+    );
+    expect(unexpected, "errors in the browser console").to.deep.equal([]);
+  });
+
+  async function notarizeThroughPage(mode: "hash" | "upload", name: string, content: Buffer) {
+    await page.goto(`${base}/#notarize`);
+    await page.locator(`input[name="mode"][value="${mode}"]`).check();
+    await page.locator("#notarize-files").setInputFiles({ name, mimeType: "application/pdf", buffer: content });
+    const card = page.locator(".result", { hasText: name });
+    await card.locator('.badge[data-status="anchored"]').waitFor({ timeout: 30_000 });
+    return card;
+  }
+
+  async function verifyThroughPage(options: {
+    file?: { name: string; buffer: Buffer };
+    receipt?: string;
+    digest?: string;
+  }) {
+    await page.goto(`${base}/#verify`);
+    if (options.file) {
+      await page.locator("#verify-file").setInputFiles({ ...options.file, mimeType: "application/octet-stream" });
+    }
+    if (options.receipt) await page.locator("#verify-receipt").setInputFiles(options.receipt);
+    if (options.digest) await page.locator("#verify-digest").fill(options.digest);
+    await page.getByRole("button", { name: "Verify" }).click();
+    const verdict = page.locator("#verdict");
+    await verdict.locator("h2").waitFor();
+    return verdict;
+  }
+
+  describe("Notarize", function () {
+    it("hashes in the browser, sends only the digest, follows the document to anchored and downloads its receipt", async function () {
+      const content = randomBytes(3 * 1024 * 1024 + 17);
+      const card = await notarizeThroughPage("hash", "contract.pdf", content);
+      expect(await card.locator("dl.facts dt").allTextContents()).to.include.members([
+        "Anchored",
+        "Block",
+        "Transaction",
+      ]);
+      expect(await card.textContent()).to.include(sha256Hex(content));
+      expect(await card.textContent()).to.include(harness.service.registrar);
+
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        card.getByRole("link", { name: "Download receipt" }).click(),
+      ]);
+      expect(download.suggestedFilename()).to.equal("contract.pdf.receipt.json");
+      const saved = path.join(ARTIFACTS, "contract.pdf.receipt.json");
+      await download.saveAs(saved);
+      const receipt = JSON.parse(readFileSync(saved, "utf8"));
+      expect(receipt.sha256).to.equal(sha256Hex(content));
+      expect(receipt).to.deep.equal(harness.service.notary.receipt(receipt.sha256));
+      await page.screenshot({ path: path.join(ARTIFACTS, "notarize-hash-mode.png"), fullPage: true });
+    });
+
+    it("uploads the file in upload mode, showing the same digest the service computed", async function () {
+      const content = randomBytes(2 * 1024 * 1024);
+      const card = await notarizeThroughPage("upload", "upload.bin", content);
+      expect(await card.textContent()).to.include(sha256Hex(content));
+      expect(harness.service.notary.document(sha256Hex(content) as never).status).to.equal("anchored");
+      await page.screenshot({ path: path.join(ARTIFACTS, "notarize-upload-mode.png"), fullPage: true });
+    });
+
+    it("notarizes several files at once, each with its own card", async function () {
+      await page.goto(`${base}/#notarize`);
+      const files = ["a.txt", "b.txt", "c.txt"].map((name) => ({
+        name,
+        mimeType: "text/plain",
+        buffer: Buffer.from(`${name} ${randomBytes(8).toString("hex")}`),
+      }));
+      await page.locator("#notarize-files").setInputFiles(files);
+      for (const file of files) {
+        const card = page.locator(".result", { hasText: file.name });
+        await card.locator('.badge[data-status="anchored"]').waitFor({ timeout: 30_000 });
+        expect(await card.textContent()).to.include(sha256Hex(file.buffer));
+      }
+    });
+
+    it("streams a 96 MiB file through the hashing worker in slices", async function () {
+      const large = path.join(ARTIFACTS, "large.bin");
+      const content = randomBytes(96 * 1024 * 1024);
+      writeFileSync(large, content);
+      await page.goto(`${base}/#notarize`);
+      await page.locator("#notarize-files").setInputFiles(large);
+      const card = page.locator(".result", { hasText: "large.bin" });
+      await card.locator('.badge[data-status="anchored"]').waitFor({ timeout: 60_000 });
+      expect(await card.textContent()).to.include(sha256Hex(content));
+    });
+  });
+
+  describe("Verify", function () {
+    const original = randomBytes(64 * 1024);
+    let receiptPath: string;
+
+    before(async function () {
+      const { document } = harness.service.notary.submit(sha256Hex(original) as never);
+      await harness.service.anchorer.runOnce();
+      receiptPath = path.join(ARTIFACTS, "original.receipt.json");
+      writeFileSync(receiptPath, JSON.stringify(harness.service.notary.receipt(document.sha256)));
+    });
+
+    it("says anchored, with when, by whom, block and transaction, for the file and its receipt", async function () {
+      const verdict = await verifyThroughPage({
+        file: { name: "original.pdf", buffer: original },
+        receipt: receiptPath,
+      });
+      expect(await verdict.getAttribute("data-verdict")).to.equal("anchored");
+      const text = (await verdict.textContent())!;
+      const receipt = JSON.parse(readFileSync(receiptPath, "utf8"));
+      expect(text).to.include("Anchored: authentic");
+      for (const fact of [receipt.registrar, receipt.txHash, String(receipt.blockNumber), receipt.sha256]) {
+        expect(text).to.include(fact);
+      }
+      await verdict.screenshot({ path: path.join(ARTIFACTS, "verdict-anchored.png") });
+    });
+
+    it("says unknown for a one-byte-modified file, even with the original's receipt", async function () {
+      const modified = Buffer.from(original);
+      modified[1000] ^= 0x01;
+      const verdict = await verifyThroughPage({
+        file: { name: "modified.pdf", buffer: modified },
+        receipt: receiptPath,
+      });
+      expect(await verdict.getAttribute("data-verdict")).to.equal("unknown");
+      expect(await verdict.textContent()).to.include("modified");
+      await verdict.screenshot({ path: path.join(ARTIFACTS, "verdict-unknown.png") });
+    });
+
+    it("says revoked, with when and the reason, for a revoked document", async function () {
+      const revokedContent = randomBytes(1024);
+      const digest = sha256Hex(revokedContent);
+      harness.service.notary.submit(digest as never);
+      await harness.service.anchorer.runOnce();
+      await harness.service.notary.revoke(digest as never, 1);
+      const verdict = await verifyThroughPage({ digest: `0x${digest.toUpperCase()}` });
+      expect(await verdict.getAttribute("data-verdict")).to.equal("revoked");
+      expect(await verdict.textContent()).to.include("superseded (code 1)");
+      await verdict.screenshot({ path: path.join(ARTIFACTS, "verdict-revoked.png") });
+    });
+
+    it("says the receipt is invalid when it was tampered with", async function () {
+      const receipt = JSON.parse(readFileSync(receiptPath, "utf8"));
+      receipt.merkleRoot = `0x${"ab".repeat(32)}`;
+      const tampered = path.join(ARTIFACTS, "tampered.receipt.json");
+      writeFileSync(tampered, JSON.stringify(receipt));
+      expectedHttpErrors = [422];
+      const verdict = await verifyThroughPage({ file: { name: "original.pdf", buffer: original }, receipt: tampered });
+      expect(await verdict.getAttribute("data-verdict")).to.equal("invalid-receipt");
+      expect(await verdict.locator("h2").textContent()).to.include("Receipt invalid");
+      await verdict.screenshot({ path: path.join(ARTIFACTS, "verdict-invalid-receipt.png") });
+    });
+
+    it("explains a malformed digest without a request error", async function () {
+      const verdict = await verifyThroughPage({ digest: "not-a-digest" });
+      expect(await verdict.getAttribute("data-verdict")).to.equal("error");
+      expect(await verdict.textContent()).to.include("hexadecimal");
+    });
+
+    it("opens from a #verify=<sha256> link and verifies at once", async function () {
+      await page.goto(`${base}/#verify=${sha256Hex(original)}`);
+      await page.locator('#verdict[data-verdict="anchored"]').waitFor();
+    });
+  });
+
+  describe("Certificate", function () {
+    it("prints the anchoring facts with a QR code linking to the verification", async function () {
+      const content = randomBytes(4096);
+      const digest = sha256Hex(content);
+      harness.service.notary.submit(digest as never);
+      await harness.service.anchorer.runOnce();
+      await page.goto(`${base}/#certificate=${digest}`);
+      const sheet = page.locator(".certificate-sheet");
+      await sheet.waitFor();
+      const receipt = harness.service.notary.receipt(digest as never);
+      const text = (await sheet.textContent())!;
+      for (const fact of [digest, receipt.txHash, receipt.registrar, receipt.merkleRoot]) expect(text).to.include(fact);
+      const qr = sheet.getByRole("img", { name: /QR code/ });
+      expect(await qr.locator("path").getAttribute("d")).to.match(/^M\d+ \d+h1v1h-1z/);
+      const link = `${base}/#verify=${digest}`;
+      expect(await sheet.getByRole("link", { name: link }).count()).to.equal(1);
+      await page.emulateMedia({ media: "print" });
+      expect(await page.locator(".site-header").isVisible()).to.equal(false);
+      await page.screenshot({ path: path.join(ARTIFACTS, "certificate.png"), fullPage: true });
+      await page.emulateMedia({ media: "screen" });
+      await page.goto(link);
+      await page.locator('#verdict[data-verdict="anchored"]').waitFor();
+    });
+  });
+
+  describe("accessibility", function () {
+    it("labels every control and reaches the file pickers and verify button by keyboard", async function () {
+      await page.goto(`${base}/#verify`);
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("input, button"))
+          .filter((control) => {
+            const input = control as HTMLInputElement;
+            if (input.type === "radio") return input.closest("label") === null;
+            return (
+              (input.labels?.length ?? 0) === 0 &&
+              !input.getAttribute("aria-label") &&
+              (control.tagName !== "BUTTON" || control.textContent!.trim() === "")
+            );
+          })
+          .map((control) => control.id || control.outerHTML),
+      );
+      expect(unlabelled).to.deep.equal([]);
+      const focused: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        await page.keyboard.press("Tab");
+        focused.push(await page.evaluate(() => document.activeElement?.id ?? ""));
+      }
+      expect(focused).to.include.members(["verify-file", "verify-receipt", "verify-digest", "verify-submit"]);
+    });
+
+    it("shows every verdict in colours with at least 4.5:1 contrast", async function () {
+      const verdict = await verifyThroughPage({ digest: "11".repeat(32) });
+      expect(await verdict.getAttribute("data-verdict")).to.equal("unknown");
+      const ratios = await verdict.evaluate((panel) => {
+        const channel = (value: number) => {
+          const c = value / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        };
+        const luminance = (css: string) => {
+          const [r, g, b] = css.match(/\d+/g)!.map(Number);
+          return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+        };
+        const contrast = (element: Element) => {
+          const fg = luminance(getComputedStyle(element).color);
+          const bg = luminance(getComputedStyle(panel).backgroundColor);
+          return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+        };
+        const result: Record<string, number> = {};
+        for (const kind of ["anchored", "revoked", "unknown", "invalid-receipt", "error"]) {
+          panel.dataset.verdict = kind;
+          result[kind] = Math.min(contrast(panel.querySelector("h2")!), contrast(panel.querySelector("p")!));
+        }
+        return result;
+      });
+      for (const [kind, ratio] of Object.entries(ratios)) expect(ratio, kind).to.be.at.least(4.5);
+    });
+  });
+});
