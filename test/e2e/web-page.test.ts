@@ -264,6 +264,51 @@ describe("the web page, in Chromium", function () {
     });
   });
 
+  describe("when the service requires an API key", function () {
+    const apiKey = "page-test-key-0123456789";
+    let keyed: ServiceHarness;
+    let keyedServer: Server;
+    let keyedBase: string;
+
+    before(async function () {
+      keyed = await openTestService(chain, { batchIntervalMs: 200, webDir: WEB_DIR, apiKeys: [apiKey] });
+      keyed.service.start();
+      keyedServer = keyed.service.app.listen(0, "127.0.0.1");
+      await new Promise((resolve) => keyedServer.once("listening", resolve));
+      keyedBase = `http://127.0.0.1:${(keyedServer.address() as AddressInfo).port}`;
+    });
+
+    after(async function () {
+      keyedServer?.closeAllConnections();
+      await new Promise((resolve) => (keyedServer ? keyedServer.close(resolve) : resolve(undefined)));
+      await keyed?.close();
+    });
+
+    it("asks for the key, explains a refusal without one, and notarizes with it", async function () {
+      expectedHttpErrors = [401];
+      await page.goto(`${keyedBase}/#notarize`);
+      const keyField = page.getByLabel("API key");
+      await keyField.waitFor();
+      const content = randomBytes(512);
+      await page
+        .locator("#notarize-files")
+        .setInputFiles({ name: "nokey.txt", mimeType: "text/plain", buffer: content });
+      const refused = page.locator(".result", { hasText: "nokey.txt" });
+      await refused.locator('.badge[data-status="failed"]').waitFor();
+      expect(await refused.getByRole("alert").textContent()).to.include("API key");
+
+      await keyField.fill(apiKey);
+      await keyField.dispatchEvent("change");
+      await page
+        .locator("#notarize-files")
+        .setInputFiles({ name: "withkey.txt", mimeType: "text/plain", buffer: content });
+      const accepted = page.locator(".result", { hasText: "withkey.txt" });
+      await accepted.locator('.badge[data-status="anchored"]').waitFor({ timeout: 30_000 });
+      expect(await accepted.textContent()).to.include(sha256Hex(content));
+      expect(keyed.logs.join("\n")).not.to.include(apiKey);
+    });
+  });
+
   describe("accessibility", function () {
     it("labels every control and reaches the file pickers and verify button by keyboard", async function () {
       await page.goto(`${base}/#verify`);
