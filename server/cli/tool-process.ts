@@ -32,7 +32,7 @@ export function hardhatNetwork(context: CliContext, target: ChainTarget): { args
 /** PRIVATE_KEY for a child from --key or DOCPROOF_PRIVATE_KEY; otherwise the inherited PRIVATE_KEY stands. */
 export function registrarKeyEnv(context: CliContext, key: string | undefined): NodeJS.ProcessEnv {
   const chosen = key ?? context.env.DOCPROOF_PRIVATE_KEY;
-  return chosen === undefined ? {} : { PRIVATE_KEY: chosen };
+  return chosen === undefined || chosen === "" ? {} : { PRIVATE_KEY: chosen };
 }
 
 /**
