@@ -4,7 +4,7 @@ import type { Sha256Hex } from "../proof/digest";
 import { checkReceiptConsistency, parseReceipt, type ReceiptV1 } from "../proof/receipt";
 import { connectRegistry, registrarWallet } from "./chain-connection";
 import { anchorDigests } from "./chain-anchoring";
-import { CliError, EXIT_NOT_VALID, printJson, type CliContext } from "./context";
+import { CliError, EXIT_NOT_VALID, printJson, resolvePath, type CliContext } from "./context";
 import { digestFiles, type FileDigest } from "./file-digest";
 import { positiveInteger, positiveNumber } from "./option-parsers";
 import { assertReceiptsWritable, writeReceiptFile } from "./receipt-file";
@@ -127,6 +127,8 @@ Examples:
       if ((options.api === undefined) === (options.rpc === undefined)) {
         throw new CliError("usage", "notarize needs either --api <url> (the service) or --rpc <url> (the chain).");
       }
+      // The same file named twice would have its receipt written twice.
+      files = [...new Map(files.map((file) => [resolvePath(context, file), file])).values()];
       await assertReceiptsWritable(context, files, options.force === true);
       const digests = await digestFiles(context, files);
       const outcomes =

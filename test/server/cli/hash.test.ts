@@ -4,7 +4,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { FILE_CHUNK_BYTES } from "../../../server/proof/sha256";
 import { PROGRESS_MIN_BYTES } from "../../../server/cli/file-digest";
-import { docproof, docproofProcess, scratchDir } from "./cli-fixture";
+import { ManagedProcess, run } from "../../support/processes";
+import { docproof, DOCPROOF_BIN, docproofProcess, scratchDir } from "./cli-fixture";
 
 describe("docproof hash", function () {
   const scratch = scratchDir();
@@ -75,16 +76,22 @@ describe("the docproof executable", function () {
     expect(output.trim()).to.equal(require("../../../package.json").version);
   });
 
-  it("hashes from any working folder", async function () {
+  it("runs from any working folder, with paths relative to it", async function () {
     const scratch = scratchDir();
     try {
       writeFileSync(path.join(scratch.dir, "a.txt"), "a");
-      const { code, output } = await docproofProcess(["hash", path.join(scratch.dir, "a.txt")]);
-      expect(code, output).to.equal(0);
-      expect(output).to.include(createHash("sha256").update("a").digest("hex"));
+      const child = new ManagedProcess(process.execPath, [DOCPROOF_BIN, "hash", "a.txt"], { cwd: scratch.dir });
+      expect(await child.wait(), child.log).to.equal(0);
+      expect(child.log).to.equal(`${createHash("sha256").update("a").digest("hex")}  a.txt\n`);
     } finally {
       scratch.remove();
     }
+  });
+
+  it("runs as `npx docproof` inside the repository", async function () {
+    const { code, output } = await run("npx", ["--offline", "docproof", "--version"]);
+    expect(code, output).to.equal(0);
+    expect(output).to.include(require("../../../package.json").version);
   });
 
   it("exits 2 on a usage error and says why", async function () {
