@@ -107,7 +107,10 @@ export function registerNotarize(program: Command, context: CliContext): void {
     .option("--no-wait", "with --api: return once the service has queued them; run again later for the receipts")
     .option("--timeout <seconds>", "with --api: how long to wait for anchoring", positiveNumber, 120)
     .option("--rpc <url>", "directly on chain, through this JSON-RPC endpoint, with a registrar key")
-    .option("--key <hex>", "with --rpc: the registrar's private key (default: $DOCPROOF_PRIVATE_KEY, preferred)")
+    .option(
+      "--key <hex>",
+      "with --rpc: the registrar's private key (prefer $DOCPROOF_PRIVATE_KEY: others can read a command line)",
+    )
     .option("--registry <address>", "with --rpc: the registry (default: the deployment recorded for the chain id)")
     .option("--confirmations <blocks>", "with --rpc: blocks to wait for", positiveInteger, 1)
     .option("--force", "replace receipts that already exist")

@@ -37,8 +37,8 @@ export function registrarKeyEnv(context: CliContext, key: string | undefined): N
 
 /**
  * Runs one of the project's own entry points from the project root, sharing this terminal, and
- * resolves with its exit status. Ctrl-C reaches it directly (same process group); a SIGTERM sent to
- * the CLI alone is passed on, so a supervisor can stop `docproof serve` cleanly.
+ * resolves with its exit status. SIGINT and SIGTERM sent to the CLI are passed on, so a supervisor
+ * that signals only the CLI's pid still stops `docproof serve` cleanly.
  */
 export function runTool(
   context: CliContext,
@@ -48,9 +48,9 @@ export function runTool(
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: "inherit", env: { ...context.env, ...env } });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const onTerm = forward("SIGTERM");
-    const onInt = () => {}; // the terminal already sent SIGINT to the child: wait for it to stop.
+    // A second signal from the terminal is harmless: the service and Hardhat stop once.
+    const onTerm = () => child.kill("SIGTERM");
+    const onInt = () => child.kill("SIGINT");
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
     const cleanUp = () => {
