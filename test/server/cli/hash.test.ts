@@ -4,8 +4,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { FILE_CHUNK_BYTES } from "../../../server/proof/sha256";
 import { PROGRESS_MIN_BYTES } from "../../../server/cli/file-digest";
-import { ManagedProcess, run } from "../../support/processes";
-import { docproof, DOCPROOF_BIN, docproofProcess, scratchDir } from "./cli-fixture";
+import { docproof, scratchDir } from "./cli-fixture";
 
 describe("docproof hash", function () {
   const scratch = scratchDir();
@@ -66,51 +65,5 @@ describe("docproof hash", function () {
       expect(stdout).to.equal("");
       expect(stderr).to.equal("docproof: Cannot read missing.pdf: ENOENT.\n");
     });
-  });
-});
-
-describe("the docproof executable", function () {
-  it("prints the package version with --version", async function () {
-    const { code, output } = await docproofProcess(["--version"]);
-    expect(code).to.equal(0);
-    expect(output.trim()).to.equal(require("../../../package.json").version);
-  });
-
-  it("runs from any working folder, with paths relative to it", async function () {
-    const scratch = scratchDir();
-    try {
-      writeFileSync(path.join(scratch.dir, "a.txt"), "a");
-      const child = new ManagedProcess(process.execPath, [DOCPROOF_BIN, "hash", "a.txt"], { cwd: scratch.dir });
-      expect(await child.wait(), child.log).to.equal(0);
-      expect(child.log).to.equal(`${createHash("sha256").update("a").digest("hex")}  a.txt\n`);
-    } finally {
-      scratch.remove();
-    }
-  });
-
-  it("runs as `npx docproof` inside the repository", async function () {
-    const { code, output } = await run("npx", ["--offline", "docproof", "--version"]);
-    expect(code, output).to.equal(0);
-    expect(output).to.include(require("../../../package.json").version);
-  });
-
-  it("exits 2 on a usage error and says why", async function () {
-    const { code, output } = await docproofProcess(["verify", "x.pdf", "--no-such-option"]);
-    expect(code).to.equal(2);
-    expect(output).to.include("unknown option '--no-such-option'");
-  });
-
-  it("exits 2 when a command is missing its arguments", async function () {
-    const { code, output } = await docproofProcess(["hash"]);
-    expect(code).to.equal(2);
-    expect(output).to.include("missing required argument 'file'");
-  });
-
-  it("shows help for every command", async function () {
-    for (const command of ["hash", "notarize", "verify", "deploy", "registrar", "serve", "reindex"]) {
-      const { code, stdout } = await docproof([command, "--help"]);
-      expect(code, command).to.equal(0);
-      expect(stdout, command).to.include(`Usage: docproof ${command}`);
-    }
   });
 });
