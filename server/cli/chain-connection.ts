@@ -3,8 +3,7 @@ import path from "node:path";
 import { readRegistryAddress } from "../chain/deployment-record";
 import { PROJECT_ROOT, rpc } from "../chain/local-chain";
 import { createProvider, RegistryClient } from "../chain/registry-client";
-import { CliError } from "./context";
-import { networkCause } from "./service-client";
+import { CliError, networkCause } from "./context";
 
 const IGNITION_DIR = path.join(PROJECT_ROOT, "ignition");
 

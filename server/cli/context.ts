@@ -48,3 +48,14 @@ export function resolvePath(context: CliContext, file: string): string {
 export function printJson(context: CliContext, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** Why a request failed to connect: the system error code (ECONNREFUSED, ENOTFOUND, …) or the innermost message. */
+export function networkCause(error: unknown): string {
+  let innermost = error;
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
+    innermost = current;
+  }
+  return innermost instanceof Error ? innermost.message : String(innermost);
+}

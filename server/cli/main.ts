@@ -7,12 +7,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_ROOT } from "../chain/local-chain";
 import { isDocproofError } from "../errors";
-import { CliError, EXIT_ERROR, EXIT_OK, type CliContext } from "./context";
+import { CliError, EXIT_ERROR, EXIT_OK, networkCause, type CliContext } from "./context";
 import { registerDeploy } from "./deploy";
 import { registerHash } from "./hash";
 import { registerNotarize } from "./notarize";
 import { registerRegistrar } from "./registrar";
-import { networkCause } from "./service-client";
 import { registerServiceCommands } from "./service-commands";
 import { registerVerify } from "./verify";
 

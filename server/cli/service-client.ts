@@ -3,7 +3,7 @@ import path from "node:path";
 import type { Sha256Hex } from "../proof/digest";
 import type { Verdict } from "../proof/verification";
 import { PROBLEM_TYPE_PREFIX } from "../http/problems";
-import { CliError } from "./context";
+import { CliError, networkCause } from "./context";
 
 /** The service's view of a document (GET /api/v1/documents/{sha256}). */
 export interface DocumentView {
@@ -21,17 +21,6 @@ export class ServiceProblem extends CliError {
   ) {
     super("service-error", `The service answered ${status} (${problem}): ${detail}`);
   }
-}
-
-/** Why a request failed to connect: the system error code (ECONNREFUSED, ENOTFOUND, …) or the innermost message. */
-export function networkCause(error: unknown): string {
-  let innermost = error;
-  for (let current: unknown = error; current instanceof Error; current = current.cause) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return code;
-    innermost = current;
-  }
-  return innermost instanceof Error ? innermost.message : String(innermost);
 }
 
 /** The notarization service's HTTP API (v1), as the CLI uses it. */
