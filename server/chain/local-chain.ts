@@ -23,7 +23,12 @@ export interface LocalChain {
 }
 
 /** One JSON-RPC call with plain fetch: no provider is needed to probe a node that may not be there. */
-async function rpc(url: string, method: string, params: unknown[], timeoutMs = 2_000): Promise<string | undefined> {
+export async function rpc(
+  url: string,
+  method: string,
+  params: unknown[],
+  timeoutMs = 2_000,
+): Promise<string | undefined> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -1,8 +1,8 @@
 import { JsonRpcProvider, Network, Wallet, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
 import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
 import { DocproofError, isDocproofError } from "../errors";
-import type { Hex32 } from "../proof/merkle";
-import type { OnChainStatus, RegistryReader } from "../proof/verification";
+import { leafOf, type Hex32 } from "../proof/merkle";
+import type { AnchoringClaim, OnChainStatus, RegistryReader } from "../proof/verification";
 
 const STATUS = ["unknown", "anchored", "revoked"] as const;
 
@@ -120,6 +120,20 @@ export class RegistryClient implements RegistryReader {
         blockNumber: Number(anchor.blockNumber),
         leafCount: Number(anchor.leafCount),
       };
+    });
+  }
+
+  /**
+   * The claim for `digest` anchored as a single document (a tree of one leaf), found without a
+   * receipt: the record through `documentAnchorOf`, the transaction through the anchoring events.
+   */
+  async singleAnchoringOf(digest: Hex32): Promise<AnchoringClaim | undefined> {
+    return onChain("read the document's anchoring", async () => {
+      const anchor = await this.contract.documentAnchorOf(digest);
+      if (anchor.registrar === "0x0000000000000000000000000000000000000000") return undefined;
+      const root = leafOf(digest);
+      const found = await this.findAnchoringTransaction(root);
+      return found === undefined ? undefined : { merkleRoot: root, proof: [], txHash: found.txHash };
     });
   }
 

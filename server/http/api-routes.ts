@@ -3,7 +3,7 @@ import multer from "multer";
 import { z } from "zod";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
-import { parseReceipt, type ReceiptV1 } from "../proof/receipt";
+import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
 import type { Notary } from "../service/notary";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
 import { HttpProblem } from "./problems";
@@ -95,10 +95,7 @@ export function apiRoutes(notary: Notary, limits: UploadLimits, requireKey: Requ
   router.get("/documents/:sha256/receipt", (req, res) => {
     const sha256 = parseSha256(req.params.sha256);
     const receipt = notary.receipt(sha256);
-    res
-      .attachment(`${sha256}.receipt.json`)
-      .type("application/json")
-      .send(`${JSON.stringify(receipt, null, 2)}\n`);
+    res.attachment(`${sha256}.receipt.json`).type("application/json").send(serializeReceipt(receipt));
   });
 
   router.post("/documents/:sha256/revoke", requireKey, parseJson, async (req, res) => {

@@ -88,6 +88,11 @@ export interface AnchoringFacts {
   registrar: string;
 }
 
+/** The receipt as a file holds it and the service serves it: indented JSON with a final newline. */
+export function serializeReceipt(receipt: ReceiptV1): string {
+  return `${JSON.stringify(receipt, null, 2)}\n`;
+}
+
 export function buildReceipt(sha256: Sha256Hex, proof: readonly Hex32[], facts: AnchoringFacts): ReceiptV1 {
   return {
     version: 1,

@@ -1,8 +1,5 @@
-/**
- * Names of the revocation reason codes (docs/revocation-reasons.md). The registry stores any
- * uint16; these are the meanings clients display.
- */
-const REASONS: readonly string[] = [
+/** The meanings clients display for revocation reason codes; docs/revocation-reasons.md is the table of record. */
+const REVOCATION_REASONS: readonly string[] = [
   "unspecified",
   "superseded",
   "withdrawn",
@@ -12,8 +9,7 @@ const REASONS: readonly string[] = [
   "expired",
 ];
 
-/** A reason code in words: its name, "reserved" (7–999) or "consortium-defined" (1000 and up). */
+/** The name of a reason code: a listed one, "reserved" (7–999) or "consortium-defined" (1000 and up). */
 export function revocationReasonName(code: number): string {
-  if (code < REASONS.length) return REASONS[code];
-  return code < 1000 ? "reserved" : "consortium-defined";
+  return REVOCATION_REASONS[code] ?? (code >= 1000 ? "consortium-defined" : "reserved");
 }

@@ -2,7 +2,7 @@ import { DocproofError } from "../errors";
 import type { RegistryClient } from "../chain/registry-client";
 import type { TxSender } from "../chain/tx-sender";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
-import { buildBatch, leafOf, type Hex32, type MerkleBatch } from "../proof/merkle";
+import { buildBatch, type Hex32, type MerkleBatch } from "../proof/merkle";
 import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
 import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
 import type { BatchRecord, DocumentRecord, DocumentStore } from "../store/document-store";
@@ -67,9 +67,8 @@ export class Notary {
       return verifyClaim(sha256, this.receiptOf(record, record.batch), this.registry);
 
     // Not anchored through this service: a single anchoring by anyone is still on chain.
-    const root = leafOf(toBytes32(sha256));
-    const found = (await this.registry.anchorOf(root)) && (await this.registry.findAnchoringTransaction(root));
-    if (found) return verifyClaim(sha256, { merkleRoot: root, proof: [], txHash: found.txHash }, this.registry);
+    const single = await this.registry.singleAnchoringOf(toBytes32(sha256));
+    if (single !== undefined) return verifyClaim(sha256, single, this.registry);
     return {
       valid: false,
       status: "unknown",

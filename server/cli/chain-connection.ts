@@ -1,0 +1,80 @@
+import { getAddress, isAddress, Wallet } from "ethers";
+import path from "node:path";
+import { readRegistryAddress } from "../chain/deployment-record";
+import { PROJECT_ROOT, rpc } from "../chain/local-chain";
+import { createProvider, RegistryClient } from "../chain/registry-client";
+import { CliError, networkCause } from "./context";
+
+const IGNITION_DIR = path.join(PROJECT_ROOT, "ignition");
+
+export interface RegistryConnection {
+  readonly registry: RegistryClient;
+  close(): void;
+}
+
+/** The chain id at `rpcUrl`, or a one-line `unreachable` error. */
+async function chainIdAt(rpcUrl: string): Promise<number> {
+  let result: string | undefined;
+  try {
+    new URL(rpcUrl);
+  } catch {
+    throw new CliError(
+      "usage",
+      `--rpc must be the chain's JSON-RPC URL, such as http://127.0.0.1:8545; got "${rpcUrl}".`,
+    );
+  }
+  try {
+    result = await rpc(rpcUrl, "eth_chainId", [], 10_000);
+  } catch (error) {
+    throw new CliError("unreachable", `Cannot reach the chain at ${rpcUrl} (${networkCause(error)}).`, {
+      cause: error,
+    });
+  }
+  if (result === undefined) throw new CliError("unreachable", `${rpcUrl} did not answer eth_chainId: is it a node?`);
+  return Number(result);
+}
+
+/**
+ * Connects to the registry at `rpcUrl`: `explicit`, else the address Ignition recorded for the
+ * chain's id (as `docproof deploy` writes it), else `fallback` (the receipt's own registry).
+ */
+export async function connectRegistry(
+  rpcUrl: string,
+  explicit: string | undefined,
+  fallback?: string,
+): Promise<RegistryConnection> {
+  if (explicit !== undefined && !isAddress(explicit)) {
+    throw new CliError("usage", `--registry must be an address; got "${explicit}".`);
+  }
+  const chainId = await chainIdAt(rpcUrl);
+  const address = explicit ?? (await readRegistryAddress(IGNITION_DIR, chainId)) ?? fallback;
+  if (address === undefined) {
+    throw new CliError(
+      "usage",
+      `No DocumentRegistry deployment is recorded for chain ${chainId}: pass --registry <address>.`,
+    );
+  }
+  const provider = createProvider(rpcUrl, chainId);
+  const registry = new RegistryClient(provider, getAddress(address), chainId);
+  try {
+    if (!(await registry.hasCode())) {
+      throw new CliError("usage", `No contract at ${registry.address} on chain ${chainId}: check --registry.`);
+    }
+  } catch (error) {
+    provider.destroy();
+    throw error;
+  }
+  return { registry, close: () => provider.destroy() };
+}
+
+/** The registrar's wallet, from `--key` or DOCPROOF_PRIVATE_KEY; the key itself is never printed. */
+export function registrarWallet(key: string | undefined, connection: RegistryConnection): Wallet {
+  if (key === undefined || key === "") {
+    throw new CliError("usage", "Anchoring on chain needs the registrar's key: set DOCPROOF_PRIVATE_KEY (or --key).");
+  }
+  try {
+    return new Wallet(key, connection.registry.provider);
+  } catch {
+    throw new CliError("usage", "The registrar key must be a 0x-prefixed 32-byte hex private key.");
+  }
+}

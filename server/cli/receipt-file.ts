@@ -1,0 +1,73 @@
+import { access, readFile, writeFile } from "node:fs/promises";
+import { serializeReceipt, type ReceiptV1 } from "../proof/receipt";
+import { CliError, resolvePath, type CliContext } from "./context";
+
+/** Where a document's receipt is kept: next to it. */
+export function receiptPathFor(file: string): string {
+  return `${file}.receipt.json`;
+}
+
+async function exists(fullPath: string): Promise<boolean> {
+  return access(fullPath).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Refuses, before anything is sent, to replace receipts that exist: a receipt may be the only copy
+ * of a batch member's proof.
+ */
+export async function assertReceiptsWritable(
+  context: CliContext,
+  files: readonly string[],
+  force: boolean,
+): Promise<void> {
+  if (force) return;
+  for (const file of files) {
+    const receiptFile = receiptPathFor(file);
+    if (await exists(resolvePath(context, receiptFile))) {
+      throw new CliError("receipt-exists", `${receiptFile} exists: pass --force to replace it.`);
+    }
+  }
+}
+
+export async function writeReceiptFile(
+  context: CliContext,
+  file: string,
+  receipt: ReceiptV1,
+  force: boolean,
+): Promise<string> {
+  const receiptFile = receiptPathFor(file);
+  try {
+    // "wx" also catches a receipt that appeared while we waited for the chain.
+    await writeFile(resolvePath(context, receiptFile), serializeReceipt(receipt), { flag: force ? "w" : "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new CliError("receipt-exists", `${receiptFile} exists: pass --force to replace it.`);
+    }
+    throw error;
+  }
+  return receiptFile;
+}
+
+/**
+ * The text of the receipt to verify `file` with: `explicit`, else `<file>.receipt.json` when
+ * present, else undefined. Parsing is the verifier's: a malformed receipt is a verdict, not an error.
+ */
+export async function readReceiptFor(
+  context: CliContext,
+  file: string,
+  explicit: string | undefined,
+): Promise<{ path: string; text: string } | undefined> {
+  const receiptFile = explicit ?? receiptPathFor(file);
+  const fullPath = resolvePath(context, receiptFile);
+  if (explicit === undefined && !(await exists(fullPath))) return undefined;
+  try {
+    return { path: receiptFile, text: await readFile(fullPath, "utf8") };
+  } catch (error) {
+    throw new CliError("usage", `Cannot read the receipt ${receiptFile}: ${(error as NodeJS.ErrnoException).code}.`, {
+      cause: error,
+    });
+  }
+}

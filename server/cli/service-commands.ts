@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import path from "node:path";
+import { PROJECT_ROOT } from "../chain/local-chain";
+import { positiveInteger } from "./option-parsers";
+import { resolvePath, type CliContext } from "./context";
+import { registrarKeyEnv, runTool } from "./tool-process";
+
+const SERVICE_ENTRY = path.join(PROJECT_ROOT, "server", "main.ts");
+
+interface ServiceOptions {
+  rpc?: string;
+  key?: string;
+  registry?: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+}
+
+/** server/main.ts reads its configuration from the environment (README, "The service"): map the flags onto it. */
+function serviceEnv(context: CliContext, options: ServiceOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...registrarKeyEnv(context, options.key) };
+  if (options.rpc !== undefined) env.RPC_URL = options.rpc;
+  if (options.registry !== undefined) env.REGISTRY_ADDRESS = options.registry;
+  if (options.port !== undefined) env.PORT = String(options.port);
+  if (options.host !== undefined) env.HOST = options.host;
+  if (options.dataDir !== undefined) env.DATA_DIR = resolvePath(context, options.dataDir);
+  return env;
+}
+
+function serviceCommand(program: Command, context: CliContext, name: "serve" | "reindex", description: string) {
+  return program
+    .command(name)
+    .description(description)
+    .option("--rpc <url>", "the chain (default: a local chain on 127.0.0.1:8545, as npm start)")
+    .option("--key <hex>", "the registrar's key (default: $DOCPROOF_PRIVATE_KEY, else $PRIVATE_KEY)")
+    .option("--registry <address>", "the registry (default: the deployment recorded for the chain id)")
+    .option("--data-dir <dir>", "the SQLite store (default: data/local or data/chain-<id>)")
+    .addHelpText("after", "\nEvery other setting is read from the environment as by npm start: see the README.")
+    .action(async (options: ServiceOptions) => {
+      // Transpile-only: the code is type-checked by `npm run lint`, not again at every start.
+      const args = ["--require", require.resolve("ts-node/register/transpile-only"), SERVICE_ENTRY, name];
+      context.exitCode = await runTool(context, process.execPath, args, serviceEnv(context, options));
+    });
+}
+
+/** `docproof serve` and `docproof reindex`: server/main.ts, configured by flags or the environment. */
+export function registerServiceCommands(program: Command, context: CliContext): void {
+  serviceCommand(program, context, "serve", "run the notarization service and page (npm start)")
+    .option("--port <port>", "where to listen (default: 3000)", positiveInteger)
+    .option("--host <host>", "the address to listen on (default: 127.0.0.1)");
+  serviceCommand(program, context, "reindex", "rebuild an empty store from chain data alone (npm run reindex)");
+}
