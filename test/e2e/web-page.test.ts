@@ -1,3 +1,5 @@
+// The functions passed to page.evaluate run in the browser.
+/// <reference lib="dom" />
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
