@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_ROOT } from "../chain/local-chain";
 import { positiveInteger } from "./option-parsers";
@@ -6,6 +7,8 @@ import { resolvePath, type CliContext } from "./context";
 import { registrarKeyEnv, runTool } from "./tool-process";
 
 const SERVICE_ENTRY = path.join(PROJECT_ROOT, "server", "main.ts");
+const PAGE_INDEX = path.join(PROJECT_ROOT, "server", "web", "dist", "index.html");
+const PAGE_BUILD = path.join(PROJECT_ROOT, "scripts", "build-web.ts");
 
 interface ServiceOptions {
   rpc?: string;
@@ -38,8 +41,18 @@ function serviceCommand(program: Command, context: CliContext, name: "serve" | "
     .addHelpText("after", "\nEvery other setting is read from the environment as by npm start: see the README.")
     .action(async (options: ServiceOptions) => {
       // Transpile-only: the code is type-checked by `npm run lint`, not again at every start.
-      const args = ["--require", require.resolve("ts-node/register/transpile-only"), SERVICE_ENTRY, name];
-      context.exitCode = await runTool(context, process.execPath, args, serviceEnv(context, options));
+      const tsNode = ["--require", require.resolve("ts-node/register/transpile-only")];
+      if (name === "serve" && !existsSync(PAGE_INDEX)) {
+        // As `npm start` does through its prestart step: the page is built once, then served.
+        const built = await runTool(context, process.execPath, [...tsNode, PAGE_BUILD], {});
+        if (built !== 0) return void (context.exitCode = built);
+      }
+      context.exitCode = await runTool(
+        context,
+        process.execPath,
+        [...tsNode, SERVICE_ENTRY, name],
+        serviceEnv(context, options),
+      );
     });
 }
 
