@@ -68,6 +68,11 @@ export class RegistryClient implements RegistryReader {
     return this.contract.connect(wallet);
   }
 
+  /** The chain id the node reports now (the provider's own network is fixed at start). */
+  async nodeChainId(): Promise<number> {
+    return onChain("read the chain id", async () => Number(await this.provider.send("eth_chainId", [])));
+  }
+
   async genesisHash(): Promise<string> {
     return onChain("read the genesis block", async () => {
       const block = await this.provider.getBlock(0);
