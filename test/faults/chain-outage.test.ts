@@ -16,10 +16,8 @@ import {
 
 describe("the chain node stops and comes back (real processes)", function () {
   this.timeout(180_000);
-  const workDir = mkdtempSync(path.join(tmpdir(), "docproof-outage-"));
-  // The same genesis time on every start keeps Anvil's reloaded genesis block the same (docs/operations.md).
-  const genesisTime = String(Math.floor(Date.now() / 1000));
-  const nodeArgs = ["--state", path.join(workDir, "chain-state.json"), "--timestamp", genesisTime];
+  let workDir: string;
+  let nodeArgs: string[];
   let node: AnvilNode;
   let service: ServiceProcess;
   let registryAddress: string;
@@ -27,6 +25,10 @@ describe("the chain node stops and comes back (real processes)", function () {
   let backlog: string[];
 
   before(async function () {
+    workDir = mkdtempSync(path.join(tmpdir(), "docproof-outage-"));
+    // The same genesis time on every start keeps Anvil's reloaded genesis block the same (docs/operations.md).
+    const genesisTime = String(Math.floor(Date.now() / 1000));
+    nodeArgs = ["--state", path.join(workDir, "chain-state.json"), "--timestamp", genesisTime];
     node = await AnvilNode.create(700_000 + randomInt(100_000));
     await node.start(nodeArgs);
     registryAddress = await node.deployRegistry();
@@ -44,7 +46,7 @@ describe("the chain node stops and comes back (real processes)", function () {
   after(async function () {
     await service?.stop();
     await node?.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
   });
 
   describe("while the node is down", function () {

@@ -16,11 +16,11 @@ import {
 
 describe("the chain reset under the service (real processes)", function () {
   this.timeout(180_000);
-  const workDir = mkdtempSync(path.join(tmpdir(), "docproof-reset-"));
   // A fixed genesis time makes a fresh node's genesis block identical to the original's; the
   // original gets it on every start too (see docs/operations.md on Anvil's --state).
   const genesisTime = String(Math.floor(Date.now() / 1000) - 3600);
-  const original = ["--state", path.join(workDir, "chain-state.json"), "--timestamp", genesisTime];
+  let workDir: string;
+  let original: string[];
   let node: AnvilNode;
   let service: ServiceProcess;
   let registryAddress: string;
@@ -34,6 +34,8 @@ describe("the chain reset under the service (real processes)", function () {
       .length;
 
   before(async function () {
+    workDir = mkdtempSync(path.join(tmpdir(), "docproof-reset-"));
+    original = ["--state", path.join(workDir, "chain-state.json"), "--timestamp", genesisTime];
     node = await AnvilNode.create(700_000 + randomInt(100_000));
     await node.start(original);
     genesisHash = await node.genesisHash();
@@ -53,7 +55,7 @@ describe("the chain reset under the service (real processes)", function () {
   after(async function () {
     await service?.stop();
     await node?.stop();
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
   });
 
   /** Stops the original node, queues documents while it is down, and starts a fresh node in its place. */

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ReceiptV1 } from "../../server/proof/receipt";
@@ -41,9 +41,9 @@ function fillDisk(file: string): number {
 // up exercises the store exactly as a full disk in production would.
 describe("the store's disk full (real processes, a small tmpfs)", function () {
   this.timeout(180_000);
-  const workDir = mkdtempSync(path.join(tmpdir(), "docproof-disk-"));
-  const mountPoint = path.join(workDir, "disk");
-  const filler = path.join(mountPoint, "filler");
+  let workDir: string;
+  let mountPoint: string;
+  let filler: string;
   let mounted = false;
   let node: AnvilNode;
   let service: ServiceProcess;
@@ -52,8 +52,10 @@ describe("the store's disk full (real processes, a small tmpfs)", function () {
   let refused: Response;
 
   before(async function () {
-    rmSync(mountPoint, { recursive: true, force: true });
-    execFileSync("mkdir", [mountPoint]);
+    workDir = mkdtempSync(path.join(tmpdir(), "docproof-disk-"));
+    mountPoint = path.join(workDir, "disk");
+    filler = path.join(mountPoint, "filler");
+    mkdirSync(mountPoint);
     try {
       execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0700", "docproof-test", mountPoint], { stdio: "pipe" });
     } catch (error) {
@@ -85,7 +87,7 @@ describe("the store's disk full (real processes, a small tmpfs)", function () {
         execFileSync("umount", ["-l", mountPoint], { stdio: "pipe" });
       }
     }
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
   });
 
   describe("when the disk fills up", function () {

@@ -34,7 +34,7 @@ describe("the service killed with SIGKILL (real processes)", function () {
   async function tearDown() {
     await service?.stop();
     await node?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   }
 
   describe("while documents are queued", function () {
