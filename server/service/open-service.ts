@@ -18,6 +18,8 @@ export const SERVICE_VERSION = "0.1.0";
 export interface ServiceOptions {
   rpcUrl: string;
   chainId: number;
+  /** How long one JSON-RPC request may take before the chain counts as unavailable. */
+  rpcTimeoutMs?: number;
   registryAddress: string;
   privateKey: string;
   dataDir: string;
@@ -52,7 +54,7 @@ export interface Service {
  * store belongs to this chain and registry, and the key may anchor.
  */
 export async function openService(options: ServiceOptions): Promise<Service> {
-  const provider = options.provider ?? createProvider(options.rpcUrl, options.chainId);
+  const provider = options.provider ?? createProvider(options.rpcUrl, options.chainId, options.rpcTimeoutMs);
   try {
     const registry = new RegistryClient(provider, options.registryAddress, options.chainId);
     if (!(await registry.hasCode())) {

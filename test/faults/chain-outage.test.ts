@@ -14,6 +14,8 @@ import {
   ServiceProcess,
 } from "../support/service-process";
 
+const RPC_TIMEOUT_MS = 1_500;
+
 describe("the chain node stops and comes back (real processes)", function () {
   this.timeout(180_000);
   let workDir: string;
@@ -37,6 +39,7 @@ describe("the chain node stops and comes back (real processes)", function () {
       registryAddress,
       dataDir: path.join(workDir, "data"),
       batchIntervalMs: 200,
+      rpcTimeoutMs: RPC_TIMEOUT_MS,
     });
     await service.start();
     anchoredBefore = await service.anchored(await notarizeAll(service, [randomSha(), randomSha()]));
@@ -44,6 +47,7 @@ describe("the chain node stops and comes back (real processes)", function () {
   });
 
   after(async function () {
+    if (node?.node !== undefined && !node.node.hasExited) process.kill(node.node.pid, "SIGCONT");
     await service?.stop();
     await node?.stop();
     if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
@@ -109,6 +113,36 @@ describe("the chain node stops and comes back (real processes)", function () {
         messages.filter((m) => /WRONG CHAIN/.test(m)),
         "a node back with its state is the same chain",
       ).to.deep.equal([]);
+    });
+  });
+
+  describe("when the node hangs (connections accepted, never answered)", function () {
+    let hung: string[];
+
+    before(function () {
+      process.kill(node.node!.pid, "SIGSTOP");
+    });
+
+    it("reports unhealthy and refuses verification within RPC_TIMEOUT_MS, and keeps accepting", async function () {
+      let started = Date.now();
+      const health = await service.health();
+      expect(Date.now() - started, "time to answer /healthz").to.be.below(RPC_TIMEOUT_MS + 3_000);
+      expect(health.status).to.equal(503);
+      expect(health.body.checks.chain.output).to.match(/unreachable/i);
+
+      const [digest, receipt] = [...anchoredBefore][0];
+      started = Date.now();
+      await expectProblem(await service.verify(digest, receipt), 503, "chain-unavailable");
+      expect(Date.now() - started, "time to answer verify").to.be.below(RPC_TIMEOUT_MS + 3_000);
+
+      hung = await notarizeAll(service, Array.from({ length: 3 }, randomSha));
+    });
+
+    it("anchors what it accepted once the node answers again", async function () {
+      process.kill(node.node!.pid, "SIGCONT");
+      const receipts = await service.anchored(hung);
+      await poll("/healthz to pass", async () => ((await service.health()).status === 200 ? true : undefined));
+      expect(receipts.size).to.equal(3);
     });
   });
 });

@@ -127,6 +127,7 @@ export interface ServiceEnv {
   registryAddress: string;
   dataDir: string;
   batchIntervalMs: number;
+  rpcTimeoutMs?: number;
 }
 
 /** `ts-node server/main.ts`, as an operator runs it, in a process of its own. */
@@ -158,10 +159,12 @@ export class ServiceProcess {
       DATA_DIR: settings.dataDir,
       PORT: String(this.port),
       BATCH_INTERVAL_MS: String(settings.batchIntervalMs),
+      ...(settings.rpcTimeoutMs === undefined ? {} : { RPC_TIMEOUT_MS: String(settings.rpcTimeoutMs) }),
       // The type check is npm run lint's; this only runs the code.
       TS_NODE_TRANSPILE_ONLY: "true",
     };
     for (const name of ["API_KEYS", "HOST", "BATCH_MAX", "CONFIRMATIONS", "MAX_UPLOAD_BYTES"]) delete env[name];
+    if (settings.rpcTimeoutMs === undefined) delete env.RPC_TIMEOUT_MS;
     const child = new ManagedProcess(path.join(BIN, "ts-node"), [path.join("server", "main.ts")], { env });
     this.process = child;
     await poll(
