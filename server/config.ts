@@ -43,6 +43,7 @@ const EnvSchema = z
     BATCH_INTERVAL_MS: positiveInt(1_000),
     BATCH_MAX: positiveInt(1_000).refine((size) => size <= 12_000, "must be at most 12000 (the registry's limit)"),
     CONFIRMATIONS: positiveInt(1),
+    RPC_TIMEOUT_MS: positiveInt(30_000),
     MAX_UPLOAD_BYTES: positiveInt(8 * 1024 ** 3),
   })
   .superRefine((env, ctx) => {
@@ -70,6 +71,7 @@ export interface ServiceConfig {
   batchIntervalMs: number;
   batchMax: number;
   confirmations: number;
+  rpcTimeoutMs: number;
   maxUploadBytes: number;
 }
 
@@ -92,6 +94,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     batchIntervalMs: e.BATCH_INTERVAL_MS,
     batchMax: e.BATCH_MAX,
     confirmations: e.CONFIRMATIONS,
+    rpcTimeoutMs: e.RPC_TIMEOUT_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
   };
 }

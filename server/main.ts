@@ -40,7 +40,7 @@ async function main(command: string | undefined) {
     dataDir ??= path.join(PROJECT_ROOT, "data", "local");
   } else {
     rpcUrl = config.rpcUrl;
-    chainId = await readChainId(rpcUrl);
+    chainId = await readChainId(rpcUrl, config.rpcTimeoutMs);
     registryAddress ??= await readRegistryAddress(path.join(PROJECT_ROOT, "ignition"), chainId);
     if (registryAddress === undefined) {
       throw new Error(
@@ -60,6 +60,7 @@ async function main(command: string | undefined) {
   const service = await openService({
     rpcUrl,
     chainId,
+    rpcTimeoutMs: config.rpcTimeoutMs,
     registryAddress,
     privateKey: privateKey!,
     dataDir,

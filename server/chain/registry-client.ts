@@ -1,4 +1,12 @@
-import { JsonRpcProvider, Network, Wallet, type JsonRpcApiProvider, type Log, type TransactionReceipt } from "ethers";
+import {
+  FetchRequest,
+  JsonRpcProvider,
+  Network,
+  Wallet,
+  type JsonRpcApiProvider,
+  type Log,
+  type TransactionReceipt,
+} from "ethers";
 import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
 import { DocproofError, isDocproofError } from "../errors";
 import { leafOf, type Hex32 } from "../proof/merkle";
@@ -34,14 +42,29 @@ export interface RevocationEvent {
   blockNumber: number;
 }
 
-/** A JSON-RPC provider that never probes the network again after start (it may be down then). */
-export function createProvider(rpcUrl: string, chainId: number): JsonRpcProvider {
-  return new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
+export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
+
+function rpcRequest(rpcUrl: string, timeoutMs: number): FetchRequest {
+  const request = new FetchRequest(rpcUrl);
+  // A node that accepts connections but never answers would otherwise hold a request for 5 minutes.
+  request.timeout = timeoutMs;
+  return request;
+}
+
+/**
+ * A JSON-RPC provider with a static network: it never probes the network again, so it recovers by
+ * itself when a node that went away answers again. Each request gives up after `timeoutMs`.
+ */
+export function createProvider(rpcUrl: string, chainId: number, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): JsonRpcProvider {
+  return new JsonRpcProvider(rpcRequest(rpcUrl, timeoutMs), Network.from(chainId), {
+    staticNetwork: true,
+    cacheTimeout: -1,
+  });
 }
 
 /** Reads the chain id of `rpcUrl` once, as a start-up check. */
-export async function readChainId(rpcUrl: string): Promise<number> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true });
+export async function readChainId(rpcUrl: string, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<number> {
+  const provider = new JsonRpcProvider(rpcRequest(rpcUrl, timeoutMs), undefined, { staticNetwork: true });
   try {
     return await onChain("read the chain id", async () => Number(await provider.send("eth_chainId", [])));
   } finally {
@@ -66,6 +89,11 @@ export class RegistryClient implements RegistryReader {
   /** The contract bound to a signer, for the transaction sender. */
   connect(wallet: Wallet): DocumentRegistry {
     return this.contract.connect(wallet);
+  }
+
+  /** The chain id the node reports now (the provider's own network is fixed at start). */
+  async nodeChainId(): Promise<number> {
+    return onChain("read the chain id", async () => Number(await this.provider.send("eth_chainId", [])));
   }
 
   async genesisHash(): Promise<string> {

@@ -77,7 +77,14 @@ export class TxSender {
       }).catch((error: unknown) => {
         throw isDocproofError(error) ? error : wrap("send the transaction", error);
       });
-      onSent(response.hash, response.nonce);
+      try {
+        onSent(response.hash, response.nonce);
+      } catch (error) {
+        // The transaction is out even though its hash was not kept (a full disk, say): let it settle
+        // before anything else is sent from this key, then report the failure.
+        await this.waitFor(response.hash).catch(() => undefined);
+        throw error;
+      }
       return this.waitFor(response.hash);
     };
     const result = this.queue.then(run, run);

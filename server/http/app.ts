@@ -1,7 +1,9 @@
 import express, { type Express } from "express";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { ChainGuard } from "../chain/chain-guard";
 import type { RegistryClient } from "../chain/registry-client";
+import { isDocproofError } from "../errors";
 import type { Logger } from "../logger";
 import type { Notary } from "../service/notary";
 import type { ServiceMetrics } from "../service/metrics";
@@ -14,6 +16,7 @@ import { HttpProblem, problemHandler } from "./problems";
 export interface AppDependencies {
   notary: Notary;
   registry: RegistryClient;
+  chainGuard: ChainGuard;
   store: DocumentStore;
   metrics: ServiceMetrics;
   log: Logger;
@@ -44,11 +47,17 @@ export function createApp(deps: AppDependencies): Express {
         checks[name] = { status: "fail", output: (error as Error).message };
       }
     };
-    await check("chain", async () => {
-      await deps.registry.provider.getBlockNumber();
+    // chain: the node answers; registry: it is still the chain and registry the service was set up for.
+    const identity = await deps.chainGuard.check().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await check("chain", () => {
+      if (isDocproofError(identity, "chain-unavailable")) throw new Error(`Unreachable. ${identity.message}`);
     });
-    await check("registry", async () => {
-      if (!(await deps.registry.hasCode())) throw new Error(`No contract code at ${deps.registry.address}.`);
+    await check("registry", () => {
+      if (isDocproofError(identity, "chain-unavailable")) throw new Error("Not checked: the chain is unreachable.");
+      if (identity !== undefined) throw identity;
     });
     await check("store", () => deps.store.checkWritable());
     const healthy = Object.values(checks).every((c) => c.status === "pass");

@@ -1,4 +1,5 @@
 import type { TransactionReceipt } from "ethers";
+import type { ChainGuard } from "../chain/chain-guard";
 import type { RegistryClient } from "../chain/registry-client";
 import type { TxSender } from "../chain/tx-sender";
 import { toBytes32 } from "../proof/digest";
@@ -6,6 +7,9 @@ import { buildBatch, type Hex32 } from "../proof/merkle";
 import type { BatchRecord, DocumentStore } from "../store/document-store";
 import type { Logger } from "../logger";
 import type { ServiceMetrics } from "./metrics";
+
+/** A failure that lasts is logged again at this interval, not at every attempt. */
+const REPEAT_FAILURE_LOG_MS = 60_000;
 
 export interface BatchAnchorerOptions {
   intervalMs: number;
@@ -17,7 +21,9 @@ export interface BatchAnchorerOptions {
  * `maxBatchSize` are waiting. A batch is written to the store before its transaction is sent and
  * its hash right after, so a restart finds every batch and completes it: if its root is on chain
  * it is recorded from the chain, otherwise it is sent again (never twice: the registry refuses a
- * root it already has, and the root is checked before every send).
+ * root it already has, and the root is checked before every send). Each run, and each send, first
+ * checks that the node is still the chain the service was set up for; while it is unreachable or
+ * another chain, documents stay queued and the run is tried again at the next interval.
  */
 export class BatchAnchorer {
   private timer: NodeJS.Timeout | undefined;
@@ -26,11 +32,13 @@ export class BatchAnchorer {
   /** Scheduling is on between start() and stop(); runOnce() also works without it. */
   private scheduled = false;
   private stopRequested = false;
+  private lastFailure: { code: string; loggedAtMs: number } | undefined;
 
   constructor(
     private readonly store: DocumentStore,
     private readonly registry: RegistryClient,
     private readonly sender: TxSender,
+    private readonly guard: ChainGuard,
     private readonly options: BatchAnchorerOptions,
     private readonly log: Logger,
     private readonly metrics: ServiceMetrics,
@@ -75,9 +83,11 @@ export class BatchAnchorer {
         this.rerun = false;
         try {
           await this.work();
+          if (this.lastFailure !== undefined) this.log.info("anchoring resumed");
+          this.lastFailure = undefined;
         } catch (error) {
           this.metrics.errors.inc({ type: "anchoring" });
-          this.log.warn("anchoring paused; will retry", { error });
+          this.logFailure(error);
         }
       } while (this.rerun && !this.stopRequested);
     })().finally(() => {
@@ -86,7 +96,27 @@ export class BatchAnchorer {
     return this.running;
   }
 
+  private logFailure(error: unknown): void {
+    const code = String((error as { code?: unknown }).code ?? "internal");
+    const nowMs = this.now();
+    const last = this.lastFailure;
+    if (last !== undefined && last.code === code && nowMs - last.loggedAtMs < REPEAT_FAILURE_LOG_MS) return;
+    this.lastFailure = { code, loggedAtMs: nowMs };
+    const fields = { error, queued: this.queuedOrUnknown() };
+    if (code === "chain-mismatch") this.log.error("anchoring stopped: wrong chain; documents stay queued", fields);
+    else this.log.warn("anchoring paused; will retry", fields);
+  }
+
+  private queuedOrUnknown(): number | undefined {
+    try {
+      return this.store.countUnbatched();
+    } catch {
+      return undefined;
+    }
+  }
+
   private async work(): Promise<void> {
+    await this.guard.check();
     for (const batch of this.store.unfinishedBatches()) await this.complete(batch);
     for (;;) {
       const digests = this.store.unbatched(this.options.maxBatchSize);
@@ -120,6 +150,7 @@ export class BatchAnchorer {
       // Dropped, or mined and reverted without anchoring: send again.
     }
     const members = this.store.members(batch.id);
+    await this.guard.check();
     const tree = buildBatch(members.map(toBytes32));
     const contract = this.registry.connect(this.sender.wallet);
     const receipt = await this.sender.send(

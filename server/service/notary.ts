@@ -1,4 +1,5 @@
 import { DocproofError } from "../errors";
+import type { ChainGuard } from "../chain/chain-guard";
 import type { RegistryClient } from "../chain/registry-client";
 import type { TxSender } from "../chain/tx-sender";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
@@ -29,13 +30,19 @@ export class Notary {
     private readonly store: DocumentStore,
     private readonly registry: RegistryClient,
     private readonly sender: TxSender,
+    private readonly guard: ChainGuard,
     private readonly anchorer: BatchAnchorer,
     private readonly metrics: ServiceMetrics,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Queues a digest (idempotent) and answers its current view; `created` when it was new. */
+  /**
+   * Queues a digest (idempotent) and answers its current view; `created` when it was new. The queue
+   * is durable, so documents are accepted while the chain is unreachable; not while the node is
+   * known to be another chain, whose return nobody can promise.
+   */
   submit(sha256: Sha256Hex): { created: boolean; document: DocumentView } {
+    this.guard.assertNotMismatched();
     const created = this.store.accept(sha256, this.now());
     if (created) {
       this.metrics.accepted.inc();
@@ -61,14 +68,15 @@ export class Notary {
 
   /** Verifies against the chain, with the caller's receipt, or else with what this service recorded. */
   async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
-    if (receipt !== undefined) return verifyReceipt(sha256, receipt, this.registry);
+    const chain = this.guard.reader();
+    if (receipt !== undefined) return verifyReceipt(sha256, receipt, chain);
     const record = this.store.document(sha256);
-    if (record?.batch?.state === "anchored")
-      return verifyClaim(sha256, this.receiptOf(record, record.batch), this.registry);
+    if (record?.batch?.state === "anchored") return verifyClaim(sha256, this.receiptOf(record, record.batch), chain);
 
     // Not anchored through this service: a single anchoring by anyone is still on chain.
+    await this.guard.ensure();
     const single = await this.registry.singleAnchoringOf(toBytes32(sha256));
-    if (single !== undefined) return verifyClaim(sha256, single, this.registry);
+    if (single !== undefined) return verifyClaim(sha256, single, chain);
     return {
       valid: false,
       status: "unknown",
@@ -91,6 +99,7 @@ export class Notary {
     const alreadyRevoked = () =>
       new DocproofError("already-revoked", `Document ${sha256} is already revoked; revocation is final.`);
     if (record.revocation !== undefined) throw alreadyRevoked();
+    await this.guard.check();
     const receipt = this.receiptOf(record, record.batch);
     // Revoked elsewhere (by an admin, say): the chain is the authority.
     const onChain = await this.registry.verify(toBytes32(sha256), receipt.merkleRoot, receipt.proof);

@@ -2,6 +2,7 @@ import { Wallet, type JsonRpcApiProvider } from "ethers";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import type { Express } from "express";
+import { ChainGuard } from "../chain/chain-guard";
 import { createProvider, RegistryClient } from "../chain/registry-client";
 import { TxSender } from "../chain/tx-sender";
 import { DocproofError } from "../errors";
@@ -17,6 +18,8 @@ export const SERVICE_VERSION = "0.1.0";
 export interface ServiceOptions {
   rpcUrl: string;
   chainId: number;
+  /** How long one JSON-RPC request may take before the chain counts as unavailable. */
+  rpcTimeoutMs?: number;
   registryAddress: string;
   privateKey: string;
   dataDir: string;
@@ -39,6 +42,7 @@ export interface Service {
   anchorer: BatchAnchorer;
   store: DocumentStore;
   registry: RegistryClient;
+  chainGuard: ChainGuard;
   metrics: ServiceMetrics;
   registrar: string;
   start(): void;
@@ -50,7 +54,7 @@ export interface Service {
  * store belongs to this chain and registry, and the key may anchor.
  */
 export async function openService(options: ServiceOptions): Promise<Service> {
-  const provider = options.provider ?? createProvider(options.rpcUrl, options.chainId);
+  const provider = options.provider ?? createProvider(options.rpcUrl, options.chainId, options.rpcTimeoutMs);
   try {
     const registry = new RegistryClient(provider, options.registryAddress, options.chainId);
     if (!(await registry.hasCode())) {
@@ -97,19 +101,22 @@ export async function openService(options: ServiceOptions): Promise<Service> {
       );
     }
     const sender = new TxSender(wallet, { confirmations: options.confirmations });
+    const chainGuard = new ChainGuard(registry, { chainId: options.chainId, genesisHash }, options.log);
     const metrics = createMetrics(() => store.countUnbatched());
     const anchorer = new BatchAnchorer(
       store,
       registry,
       sender,
+      chainGuard,
       { intervalMs: options.batchIntervalMs, maxBatchSize: options.batchMax },
       options.log,
       metrics,
     );
-    const notary = new Notary(store, registry, sender, anchorer, metrics);
+    const notary = new Notary(store, registry, sender, chainGuard, anchorer, metrics);
     const app = createApp({
       notary,
       registry,
+      chainGuard,
       store,
       metrics,
       log: options.log,
@@ -125,6 +132,7 @@ export async function openService(options: ServiceOptions): Promise<Service> {
       anchorer,
       store,
       registry,
+      chainGuard,
       metrics,
       registrar: wallet.address,
       start: () => anchorer.start(),

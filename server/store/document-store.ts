@@ -109,9 +109,37 @@ function toBatch(row: BatchRow): BatchRecord {
   };
 }
 
+/** SQLite result codes (extended ones start with these) and errno codes of a disk that fails us. */
+const STORAGE_FAILURES = [
+  "SQLITE_FULL",
+  "SQLITE_READONLY",
+  "SQLITE_IOERR",
+  "SQLITE_CANTOPEN",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_CORRUPT",
+  "SQLITE_NOTADB",
+  "SQLITE_PROTOCOL",
+  "SQLITE_NOLFS",
+];
+const STORAGE_ERRNOS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EMFILE", "ENFILE"]);
+
+/**
+ * True for failures of the disk or the database file (full, read-only, I/O error, locked), which
+ * say nothing about the request and may pass: the one place they are recognised.
+ */
+export function isStorageFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string") return false;
+  return (
+    STORAGE_ERRNOS.has(code) || STORAGE_FAILURES.some((prefix) => code === prefix || code.startsWith(`${prefix}_`))
+  );
+}
+
 /**
  * The durable queue and record of documents and batches (SQLite, WAL). Every write that an HTTP
- * answer depends on is committed before the answer is sent. Failures become `store-unavailable`.
+ * answer depends on is committed before the answer is sent. Failures of the disk become
+ * `store-unavailable`; a failed write leaves nothing half-done (each is one transaction).
  */
 export class DocumentStore {
   private readonly db: Database.Database;
@@ -151,8 +179,9 @@ export class DocumentStore {
     try {
       return action();
     } catch (error) {
-      if (error instanceof DocproofError) throw error;
-      throw new DocproofError("store-unavailable", `The store could not ${what}.`, { cause: error });
+      if (!isStorageFailure(error)) throw error;
+      const reason = (error as { code: string }).code;
+      throw new DocproofError("store-unavailable", `The store could not ${what} (${reason}).`, { cause: error });
     }
   }
 
@@ -162,12 +191,14 @@ export class DocumentStore {
 
   /** The chain this store belongs to, if recorded. */
   chainIdentity(): ChainIdentity | undefined {
-    const rows = this.db
-      .prepare("SELECT key, value FROM meta WHERE key IN ('chainId', 'registry', 'genesisHash')")
-      .all() as {
-      key: string;
-      value: string;
-    }[];
+    const rows = this.guard(
+      "read the chain",
+      () =>
+        this.db.prepare("SELECT key, value FROM meta WHERE key IN ('chainId', 'registry', 'genesisHash')").all() as {
+          key: string;
+          value: string;
+        }[],
+    );
     const meta = Object.fromEntries(rows.map((row) => [row.key, row.value]));
     if (meta.chainId === undefined) return undefined;
     return { chainId: Number(meta.chainId), registry: meta.registry, genesisHash: meta.genesisHash };
@@ -254,37 +285,51 @@ export class DocumentStore {
   }
 
   batch(id: number): BatchRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined;
+    const row = this.guard(
+      "read the batch",
+      () => this.db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined,
+    );
     return row === undefined ? undefined : toBatch(row);
   }
 
   batchByRoot(root: Hex32): BatchRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined;
+    const row = this.guard(
+      "read the batch",
+      () => this.db.prepare("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined,
+    );
     return row === undefined ? undefined : toBatch(row);
   }
 
   members(batchId: number): Sha256Hex[] {
-    return (
-      this.db.prepare("SELECT sha256 FROM documents WHERE batch_id = ? ORDER BY sha256").all(batchId) as {
-        sha256: string;
-      }[]
-    ).map((row) => row.sha256 as Sha256Hex);
+    const rows = this.guard(
+      "read the batch",
+      () =>
+        this.db.prepare("SELECT sha256 FROM documents WHERE batch_id = ? ORDER BY sha256").all(batchId) as {
+          sha256: string;
+        }[],
+    );
+    return rows.map((row) => row.sha256 as Sha256Hex);
   }
 
   /** When each member of a batch was accepted (ms), for the time-to-anchor metric. */
   acceptedTimes(batchId: number): number[] {
-    return (
-      this.db.prepare("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
-        accepted_at_ms: number;
-      }[]
-    ).map((row) => row.accepted_at_ms);
+    const rows = this.guard(
+      "read the batch",
+      () =>
+        this.db.prepare("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
+          accepted_at_ms: number;
+        }[],
+    );
+    return rows.map((row) => row.accepted_at_ms);
   }
 
   /** Batches prepared or sent but not yet known to be anchored: the work of a restart. */
   unfinishedBatches(): BatchRecord[] {
-    return (this.db.prepare("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[]).map(
-      toBatch,
+    const rows = this.guard(
+      "read the batches",
+      () => this.db.prepare("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[],
     );
+    return rows.map(toBatch);
   }
 
   markSent(batchId: number, txHash: Hex32, nonce: number): void {
@@ -363,7 +408,7 @@ export class DocumentStore {
   }
 
   stats(): { documents: number; unbatched: number; batches: number; anchoredBatches: number } {
-    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const one = (sql: string) => this.guard("count", () => (this.db.prepare(sql).get() as { n: number }).n);
     return {
       documents: one("SELECT count(*) AS n FROM documents"),
       unbatched: one("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL"),

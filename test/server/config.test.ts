@@ -13,6 +13,7 @@ describe("loadConfig", function () {
         batchIntervalMs: 1000,
         batchMax: 1000,
         confirmations: 1,
+        rpcTimeoutMs: 30_000,
       });
       expect(config.rpcUrl).to.equal(undefined);
       expect(config.apiKeys).to.deep.equal([]);
@@ -32,6 +33,7 @@ describe("loadConfig", function () {
         BATCH_INTERVAL_MS: "500",
         BATCH_MAX: "5000",
         CONFIRMATIONS: "3",
+        RPC_TIMEOUT_MS: "5000",
         MAX_UPLOAD_BYTES: "1048576",
       });
       expect(config).to.deep.include({
@@ -41,6 +43,7 @@ describe("loadConfig", function () {
         apiKeys: ["first-key-0123456789", "second-key-0123456789"],
         batchMax: 5000,
         confirmations: 3,
+        rpcTimeoutMs: 5000,
       });
     });
   });

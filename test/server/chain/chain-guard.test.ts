@@ -1,0 +1,134 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { BrowserProvider } from "ethers";
+import { ChainGuard, type ExpectedChain } from "../../../server/chain/chain-guard";
+import { createProvider, RegistryClient } from "../../../server/chain/registry-client";
+import { isDocproofError } from "../../../server/errors";
+import { createLogger } from "../../../server/logger";
+import type { Hex32 } from "../../../server/proof/merkle";
+import { freePort } from "../../support/processes";
+import { InProcessHardhatChain } from "../service-fixture";
+
+const ZERO = `0x${"00".repeat(32)}` as Hex32;
+
+describe("ChainGuard", function () {
+  const chain = new InProcessHardhatChain();
+  let registryAddress: string;
+  let expected: ExpectedChain;
+  let provider: BrowserProvider;
+
+  before(async () => {
+    await chain.start();
+    registryAddress = await chain.deployRegistry();
+    provider = new BrowserProvider(hre.network.provider, chain.chainId, { cacheTimeout: -1 });
+    expected = { chainId: chain.chainId, genesisHash: (await provider.getBlock(0))!.hash! };
+  });
+
+  function guardFor(options: { address?: string; expected?: Partial<ExpectedChain> } = {}) {
+    const lines: string[] = [];
+    const registry = new RegistryClient(provider, options.address ?? registryAddress, chain.chainId);
+    const guard = new ChainGuard(
+      registry,
+      { ...expected, ...options.expected },
+      createLogger((line) => lines.push(line)),
+    );
+    return { guard, lines, logged: () => lines.map((line) => JSON.parse(line) as { level: string; message: string }) };
+  }
+
+  async function failure(promise: Promise<unknown>) {
+    const error = await promise.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isDocproofError(error), String(error)).to.equal(true);
+    return error as { code: string; message: string };
+  }
+
+  describe("check", function () {
+    describe("when the node is the chain the service was set up for", function () {
+      it("passes and logs nothing", async function () {
+        const { guard, lines } = guardFor();
+        await guard.check();
+        expect(guard.state).to.equal("ok");
+        expect(lines).to.deep.equal([]);
+      });
+    });
+
+    describe("when the genesis block differs", function () {
+      it("fails with chain-mismatch and logs it once at error level", async function () {
+        const { guard, logged } = guardFor({ expected: { genesisHash: ZERO } });
+        for (let i = 0; i < 3; i++) {
+          const error = await failure(guard.check());
+          expect(error.code).to.equal("chain-mismatch");
+          expect(error.message).to.include(`instead of ${ZERO}`);
+        }
+        expect(guard.state).to.equal("mismatch");
+        expect(logged().map((l) => `${l.level} ${l.message}`)).to.deep.equal([
+          "error WRONG CHAIN: refusing to anchor or verify",
+        ]);
+      });
+    });
+
+    describe("when the chain id differs", function () {
+      it("fails with chain-mismatch", async function () {
+        const { guard } = guardFor({ expected: { chainId: chain.chainId + 1 } });
+        expect((await failure(guard.check())).message).to.include(`chain id ${chain.chainId} instead of`);
+      });
+    });
+
+    describe("when the registry has no code", function () {
+      it("fails with chain-mismatch", async function () {
+        const { guard } = guardFor({ address: "0x000000000000000000000000000000000000dEaD" });
+        expect((await failure(guard.check())).message).to.include("no registry code at");
+      });
+    });
+
+    describe("when the node does not answer", function () {
+      it("fails with chain-unavailable and logs a warning, not a mismatch", async function () {
+        const port = await freePort();
+        const down = createProvider(`http://127.0.0.1:${port}`, chain.chainId);
+        try {
+          const lines: string[] = [];
+          const guard = new ChainGuard(
+            new RegistryClient(down, registryAddress, chain.chainId),
+            expected,
+            createLogger((line) => lines.push(line)),
+          );
+          expect((await failure(guard.check())).code).to.equal("chain-unavailable");
+          expect(guard.state).to.equal("unreachable");
+          expect(() => guard.assertNotMismatched()).to.not.throw();
+          expect(lines.map((line) => JSON.parse(line).level)).to.deep.equal(["warn"]);
+        } finally {
+          down.destroy();
+        }
+      });
+    });
+  });
+
+  describe("ensure", function () {
+    it("reuses a recent result instead of asking the node again", async function () {
+      const { guard } = guardFor({ expected: { genesisHash: ZERO } });
+      await failure(guard.check());
+      const calls: string[] = [];
+      const send = provider.send.bind(provider);
+      provider.send = async (method, params) => {
+        calls.push(method);
+        return send(method, params);
+      };
+      try {
+        expect((await failure(guard.ensure())).code).to.equal("chain-mismatch");
+        expect(calls).to.deep.equal([]);
+      } finally {
+        provider.send = send;
+      }
+    });
+  });
+
+  describe("reader", function () {
+    it("refuses verification on another chain", async function () {
+      const { guard } = guardFor({ expected: { genesisHash: ZERO } });
+      expect((await failure(guard.reader().verify(ZERO, ZERO, []))).code).to.equal("chain-mismatch");
+      expect(() => guard.assertNotMismatched()).to.throw(/not the chain this service was set up for/);
+    });
+  });
+});
