@@ -48,8 +48,10 @@ async function main(command: string | undefined) {
     }
     dataDir ??= path.join(PROJECT_ROOT, "data", `chain-${chainId}`);
   }
-  if (config.apiKeys.length === 0) {
-    log.warn("API_KEYS is not set: anyone who can reach this loopback address may notarize and revoke");
+  if (config.apiKeys.length === 0 && config.apiKeysFile === undefined) {
+    log.warn(
+      "API_KEYS and API_KEYS_FILE are not set: anyone who can reach this loopback address may notarize and revoke",
+    );
   }
 
   const service = await openService({
@@ -66,6 +68,11 @@ async function main(command: string | undefined) {
     log,
     resetStoreOnChainChange: chain !== undefined,
     webDir: WEB_DIR,
+    protection: {
+      apiKeysFile: config.apiKeysFile,
+      rateLimits: config.rateLimits,
+      bodyTimeouts: config.bodyTimeouts,
+    },
   });
   if (command === "reindex") {
     if (service.store.stats().documents !== 0) {
@@ -81,6 +88,8 @@ async function main(command: string | undefined) {
   }
 
   const server = service.app.listen(config.port, config.host);
+  // Node's own cap on a whole request, as a backstop behind the body deadlines, which answer first.
+  server.requestTimeout = config.bodyTimeouts.totalMs + 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

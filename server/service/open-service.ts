@@ -5,7 +5,7 @@ import type { Express } from "express";
 import { createProvider, RegistryClient } from "../chain/registry-client";
 import { TxSender } from "../chain/tx-sender";
 import { DocproofError } from "../errors";
-import { createApp } from "../http/app";
+import { createApp, type HttpProtection } from "../http/app";
 import type { Logger } from "../logger";
 import { DocumentStore } from "../store/document-store";
 import { BatchAnchorer } from "./batch-anchorer";
@@ -29,6 +29,8 @@ export interface ServiceOptions {
   /** For throwaway development chains only: a store of another chain is wiped instead of refused. */
   resetStoreOnChainChange?: boolean;
   webDir?: string;
+  /** API keys file, rate limits and body deadlines of the HTTP layer. */
+  protection?: HttpProtection;
   /** A provider to use instead of one for `rpcUrl` (an in-process chain in tests). */
   provider?: JsonRpcApiProvider;
 }
@@ -116,6 +118,7 @@ export async function openService(options: ServiceOptions): Promise<Service> {
       apiKeys: options.apiKeys,
       limits: { maxFileBytes: options.maxUploadBytes, maxReceiptBytes: 64 * 1024 },
       webDir: options.webDir,
+      protection: options.protection,
       version: SERVICE_VERSION,
     });
     return {
