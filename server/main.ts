@@ -9,6 +9,7 @@ import { readRegistryAddress } from "./chain/deployment-record";
 import { DEV_MNEMONIC, ensureLocalRegistry, PROJECT_ROOT, startLocalChain, type LocalChain } from "./chain/local-chain";
 import { readChainId } from "./chain/registry-client";
 import { loadConfig } from "./config";
+import { answerClientErrors } from "./http/client-errors";
 import { createLogger } from "./logger";
 import { openService } from "./service/open-service";
 import { reindex } from "./service/reindex";
@@ -88,6 +89,7 @@ async function main(command: string | undefined) {
   }
 
   const server = service.app.listen(config.port, config.host);
+  answerClientErrors(server);
   // Node's own cap on a whole request, as a backstop behind the body deadlines, which answer first.
   server.requestTimeout = config.bodyTimeouts.totalMs + 60_000;
   await new Promise<void>((resolve, reject) => {

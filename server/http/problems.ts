@@ -18,6 +18,8 @@ export type HttpProblemCode =
   | "malformed-url"
   | "request-timeout"
   | "rate-limited"
+  | "malformed-http"
+  | "headers-too-large"
   | "route-not-found"
   | "internal";
 
@@ -40,6 +42,8 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "malformed-url": { status: 400, title: "The URL is not validly encoded" },
   "request-timeout": { status: 408, title: "The request body did not arrive in time" },
   "rate-limited": { status: 429, title: "Too many requests" },
+  "malformed-http": { status: 400, title: "The request is not valid HTTP" },
+  "headers-too-large": { status: 431, title: "The URL or headers are too large" },
   "unsupported-media-type": { status: 415, title: "Send multipart/form-data or application/json" },
   "body-too-large": { status: 413, title: "The request body is too large" },
   "file-too-large": { status: 413, title: "The file is larger than this service accepts" },
