@@ -9,6 +9,7 @@ import { readRegistryAddress } from "./chain/deployment-record";
 import { DEV_MNEMONIC, ensureLocalRegistry, PROJECT_ROOT, startLocalChain, type LocalChain } from "./chain/local-chain";
 import { readChainId } from "./chain/registry-client";
 import { loadConfig } from "./config";
+import { readApiKeysFile } from "./http/auth";
 import { answerClientErrors } from "./http/client-errors";
 import { createLogger } from "./logger";
 import { openService } from "./service/open-service";
@@ -21,6 +22,8 @@ async function main(command: string | undefined) {
     throw new Error(`Unknown command "${command}": use serve (the default) or reindex.`);
   }
   const config = loadConfig(process.env);
+  // Checked before any chain is started, so a bad keys file stops nothing half-way.
+  if (config.apiKeysFile !== undefined) readApiKeysFile(config.apiKeysFile);
   const secrets = [config.privateKey, ...config.apiKeys].filter((s): s is string => s !== undefined);
   const log = createLogger((line) => process.stdout.write(`${line}\n`), secrets);
 

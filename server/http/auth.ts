@@ -35,6 +35,17 @@ export function parseApiKeysFile(text: string, file: string): Buffer[] {
   return keys;
 }
 
+/** Reads and parses a keys file; throws naming the file (never a key) when it cannot be read or parsed. */
+export function readApiKeysFile(file: string): Buffer[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`API_KEYS_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+  }
+  return parseApiKeysFile(text, file);
+}
+
 export interface ApiKeysOptions {
   /** Keys fixed for the life of the process (`API_KEYS`). */
   keys?: readonly string[];
@@ -63,10 +74,8 @@ export class ApiKeys {
     this.recheckMs = options.recheckMs ?? 1_000;
     if (options.file !== undefined) {
       // At start-up a missing or bad file is a configuration error, not a silent lock-out.
-      const stamp = this.stamp(options.file);
-      if (stamp === undefined) throw new Error(`API_KEYS_FILE ${options.file} cannot be read.`);
-      this.fileKeys = parseApiKeysFile(readFileSync(options.file, "utf8"), options.file);
-      this.fileStamp = stamp;
+      this.fileStamp = this.stamp(options.file) ?? "";
+      this.fileKeys = readApiKeysFile(options.file);
       this.checkedAt = Date.now();
     }
   }
@@ -103,8 +112,7 @@ export class ApiKeys {
     if (stamp === this.fileStamp) return;
     this.fileStamp = stamp ?? "";
     try {
-      if (stamp === undefined) throw new Error(`${file} cannot be read`);
-      this.fileKeys = parseApiKeysFile(readFileSync(file, "utf8"), file);
+      this.fileKeys = readApiKeysFile(file);
       this.options.log?.info("API keys file reloaded", { file, keys: this.fileKeys.length });
     } catch (error) {
       this.fileKeys = [];
