@@ -1,6 +1,8 @@
 import { expect } from "chai";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
@@ -173,6 +175,19 @@ describe("HTTP protection", function () {
       await request(harness.service.app).get("/api/v1/openapi.json").expect(200);
     });
 
+    it("lets a client in again once its window has passed", async function () {
+      await harness.close();
+      harness = await openTestService(chain, {
+        apiKeys: [keyA],
+        protection: { rateLimits: { windowMs: 1_000, writes: 1, reads: 1 } },
+      });
+      await notarize(keyA).expect(202);
+      const limited = await notarize(keyA).expect(429);
+      expect(Number(limited.headers["retry-after"])).to.equal(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await notarize(keyA).expect(202);
+    });
+
     it("counts revocations as writes", async function () {
       for (let i = 0; i < 3; i++) await notarize(keyA).expect(202);
       const response = await request(harness.service.app)
@@ -180,6 +195,84 @@ describe("HTTP protection", function () {
         .set("authorization", `Bearer ${keyA}`)
         .send({ reason: 1 });
       expect(response.status).to.equal(429);
+    });
+  });
+
+  describe("body deadlines", function () {
+    let harness: ServiceHarness;
+    let server: Server;
+
+    before(async () => {
+      harness = await openTestService(chain, { protection: { bodyTimeouts: { idleMs: 300, totalMs: 5_000 } } });
+      server = harness.service.app.listen(0, "127.0.0.1");
+      await new Promise((resolve) => server.once("listening", resolve));
+    });
+    after(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await harness.close();
+    });
+
+    /** Posts `chunks` one by one with `pauseMs` between them; resolves with the status and body. */
+    function postSlowly(path: string, type: string, chunks: Buffer[], pauseMs: number) {
+      return new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+        const req = httpRequest(
+          {
+            host: "127.0.0.1",
+            port: (server.address() as AddressInfo).port,
+            method: "POST",
+            path,
+            headers: { "content-type": type, "content-length": length },
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on("error", reject);
+        void (async () => {
+          for (const chunk of chunks) {
+            req.write(chunk);
+            await new Promise((r) => setTimeout(r, pauseMs));
+          }
+          req.end();
+        })();
+      });
+    }
+
+    it("accepts an upload that arrives slowly but without stalling", async function () {
+      const content = randomBytes(12 * 1024);
+      const boundary = "slow-boundary";
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n`),
+        content,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const chunks = Array.from({ length: 12 }, (_, i) => body.subarray(i * 1100, (i + 1) * 1100));
+      chunks.push(body.subarray(12 * 1100));
+      const response = await postSlowly("/api/v1/documents", `multipart/form-data; boundary=${boundary}`, chunks, 100);
+      expect(response.status, response.body).to.equal(202);
+      expect(JSON.parse(response.body).sha256).to.equal(createHash("sha256").update(content).digest("hex"));
+    });
+
+    it("leaves the deadline behind once the body is in, however long the answer takes", async function () {
+      const notary = harness.service.notary;
+      const verify = notary.verify.bind(notary);
+      // A chain that answers slower than the idle deadline.
+      notary.verify = async (...args) => {
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        return verify(...args);
+      };
+      try {
+        const body = Buffer.from(JSON.stringify({ sha256: randomSha() }));
+        const response = await postSlowly("/api/v1/verify", "application/json", [body], 0);
+        expect(response.status, response.body).to.equal(200);
+        expect(JSON.parse(response.body).status).to.equal("unknown");
+      } finally {
+        notary.verify = verify;
+      }
     });
   });
 
