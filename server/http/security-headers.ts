@@ -3,8 +3,9 @@ import helmet from "helmet";
 
 /**
  * Helmet's headers with a Content Security Policy for the page: one bundled script and stylesheet
- * from this origin, files hashed in the browser by WebAssembly (hence 'wasm-unsafe-eval', which
- * allows compiling WebAssembly and nothing else), QR codes as data:/blob: images or inline SVG, and
+ * from this origin, files hashed in the browser by WebAssembly in a same-origin worker (hence
+ * 'wasm-unsafe-eval', which allows compiling WebAssembly and nothing else; the worker script is
+ * served with this policy too), QR codes as data:/blob: images or inline SVG, and
  * no inline script, plugin or framing. `upgrade-insecure-requests` is left out: on a private network
  * the service is often reached over plain HTTP, and the page must still load its own files.
  */
@@ -14,6 +15,7 @@ export const CONTENT_SECURITY_POLICY = {
   "style-src": ["'self'"],
   "img-src": ["'self'", "data:", "blob:"],
   "connect-src": ["'self'"],
+  "worker-src": ["'self'"],
   "font-src": ["'self'"],
   "object-src": ["'none'"],
   "base-uri": ["'self'"],

@@ -306,6 +306,7 @@ describe("HTTP protection", function () {
       expect(csp.get("style-src")).to.deep.equal(["'self'"]);
       expect(csp.get("img-src")).to.deep.equal(["'self'", "data:", "blob:"]);
       expect(csp.get("connect-src")).to.deep.equal(["'self'"]);
+      expect(csp.get("worker-src")).to.deep.equal(["'self'"]);
       expect(csp.get("object-src")).to.deep.equal(["'none'"]);
       expect(csp.get("frame-ancestors")).to.deep.equal(["'none'"]);
       expect(csp.get("script-src-attr")).to.deep.equal(["'none'"]);
