@@ -16,6 +16,20 @@ const positiveInt = (fallback: number) =>
       return number;
     });
 
+const nonNegativeInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const number = Number(value);
+      if (!Number.isSafeInteger(number) || number < 0) {
+        ctx.addIssue({ code: "custom", message: `must be a non-negative integer, got "${value}"` });
+        return z.NEVER;
+      }
+      return number;
+    });
+
 const EnvSchema = z
   .object({
     RPC_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
@@ -40,6 +54,12 @@ const EnvSchema = z
           .filter((key) => key !== ""),
       )
       .refine((keys) => keys.every((key) => key.length >= 16), "every key must have at least 16 characters"),
+    API_KEYS_FILE: z.string().min(1).optional(),
+    RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    RATE_LIMIT_WRITES: nonNegativeInt(600),
+    RATE_LIMIT_READS: nonNegativeInt(3_000),
+    BODY_IDLE_TIMEOUT_MS: positiveInt(30_000),
+    BODY_TIMEOUT_MS: positiveInt(3_600_000),
     BATCH_INTERVAL_MS: positiveInt(1_000),
     BATCH_MAX: positiveInt(1_000).refine((size) => size <= 12_000, "must be at most 12000 (the registry's limit)"),
     CONFIRMATIONS: positiveInt(1),
@@ -50,11 +70,11 @@ const EnvSchema = z
     if (env.RPC_URL !== undefined && env.PRIVATE_KEY === undefined) {
       ctx.addIssue({ code: "custom", path: ["PRIVATE_KEY"], message: "is required with RPC_URL (the registrar key)" });
     }
-    if (env.API_KEYS.length === 0 && !LOOPBACK.has(env.HOST)) {
+    if (env.API_KEYS.length === 0 && env.API_KEYS_FILE === undefined && !LOOPBACK.has(env.HOST)) {
       ctx.addIssue({
         code: "custom",
         path: ["HOST"],
-        message: `is ${env.HOST}, not loopback: set API_KEYS before serving beyond this machine`,
+        message: `is ${env.HOST}, not loopback: set API_KEYS or API_KEYS_FILE before serving beyond this machine`,
       });
     }
   });
@@ -68,6 +88,12 @@ export interface ServiceConfig {
   host: string;
   dataDir?: string;
   apiKeys: string[];
+  /** Re-read when it changes: removing a key from it revokes that key without a restart. */
+  apiKeysFile?: string;
+  /** Per client (API key, else IP address) and window; 0 turns a limit off. */
+  rateLimits: { windowMs: number; writes: number; reads: number };
+  /** Longest pause within a request body, and longest time for the whole body. */
+  bodyTimeouts: { idleMs: number; totalMs: number };
   batchIntervalMs: number;
   batchMax: number;
   confirmations: number;
@@ -91,6 +117,9 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     host: e.HOST,
     dataDir: e.DATA_DIR,
     apiKeys: e.API_KEYS,
+    apiKeysFile: e.API_KEYS_FILE,
+    rateLimits: { windowMs: e.RATE_LIMIT_WINDOW_MS, writes: e.RATE_LIMIT_WRITES, reads: e.RATE_LIMIT_READS },
+    bodyTimeouts: { idleMs: e.BODY_IDLE_TIMEOUT_MS, totalMs: e.BODY_TIMEOUT_MS },
     batchIntervalMs: e.BATCH_INTERVAL_MS,
     batchMax: e.BATCH_MAX,
     confirmations: e.CONFIRMATIONS,

@@ -10,6 +10,8 @@ import { readRegistryAddress } from "./chain/deployment-record";
 import { DEV_MNEMONIC, ensureLocalRegistry, PROJECT_ROOT, startLocalChain, type LocalChain } from "./chain/local-chain";
 import { readChainId } from "./chain/registry-client";
 import { loadConfig } from "./config";
+import { readApiKeysFile } from "./http/auth";
+import { answerClientErrors } from "./http/client-errors";
 import { createLogger } from "./logger";
 import { openService } from "./service/open-service";
 import { reindex } from "./service/reindex";
@@ -22,6 +24,8 @@ async function main(command: string | undefined) {
     throw new Error(`Unknown command "${command}": use serve (the default) or reindex.`);
   }
   const config = loadConfig(process.env);
+  // Checked before any chain is started, so a bad keys file stops nothing half-way.
+  if (config.apiKeysFile !== undefined) readApiKeysFile(config.apiKeysFile);
   const secrets = [config.privateKey, ...config.apiKeys].filter((s): s is string => s !== undefined);
   const log = createLogger((line) => process.stdout.write(`${line}\n`), secrets);
 
@@ -53,8 +57,10 @@ async function main(command: string | undefined) {
   if (!existsSync(path.join(WEB_DIR, "index.html"))) {
     log.warn("the page is not built, so / answers 404: run `npm run build:web` (npm start does)");
   }
-  if (config.apiKeys.length === 0) {
-    log.warn("API_KEYS is not set: anyone who can reach this loopback address may notarize and revoke");
+  if (config.apiKeys.length === 0 && config.apiKeysFile === undefined) {
+    log.warn(
+      "API_KEYS and API_KEYS_FILE are not set: anyone who can reach this loopback address may notarize and revoke",
+    );
   }
 
   const service = await openService({
@@ -72,6 +78,11 @@ async function main(command: string | undefined) {
     log,
     resetStoreOnChainChange: chain !== undefined,
     webDir: WEB_DIR,
+    protection: {
+      apiKeysFile: config.apiKeysFile,
+      rateLimits: config.rateLimits,
+      bodyTimeouts: config.bodyTimeouts,
+    },
   });
   if (command === "reindex") {
     if (service.store.stats().documents !== 0) {
@@ -87,6 +98,9 @@ async function main(command: string | undefined) {
   }
 
   const server = service.app.listen(config.port, config.host);
+  answerClientErrors(server);
+  // Node's own cap on a whole request, as a backstop behind the body deadlines, which answer first.
+  server.requestTimeout = config.bodyTimeouts.totalMs + 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

@@ -5,6 +5,7 @@ import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
 import type { Notary } from "../service/notary";
+import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
 import { HttpProblem } from "./problems";
 
@@ -36,7 +37,16 @@ interface DocumentInput {
   receipt?: ReceiptV1;
 }
 
-export function apiRoutes(notary: Notary, limits: UploadLimits, requireKey: RequestHandler): Router {
+/** The guards the routes run before their own work. */
+export interface RouteGuards {
+  requireKey: RequestHandler;
+  limitWrites: RequestHandler;
+  limitReads: RequestHandler;
+  bodyTimeouts: BodyTimeouts;
+}
+
+export function apiRoutes(notary: Notary, limits: UploadLimits, guards: RouteGuards): Router {
+  const { requireKey, limitWrites, limitReads, bodyTimeouts } = guards;
   const router = Router();
   const upload = multer({
     storage: new HashingStorage(limits.maxReceiptBytes),
@@ -47,22 +57,25 @@ export function apiRoutes(notary: Notary, limits: UploadLimits, requireKey: Requ
     { name: "file", maxCount: 1 },
     { name: "receipt", maxCount: 1 },
   ]);
-  const parseJson = json({ limit: "64kb", strict: true });
+  const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
 
   /** Multipart or JSON, chosen by Content-Type; anything else is 415. */
-  const body =
-    (multipart: RequestHandler): RequestHandler =>
-    (req, res, next) => {
-      if (req.is("multipart/form-data")) return multipart(req, res, next);
+  const body = (multipart: RequestHandler): RequestHandler => {
+    const parseMultipart = withBodyDeadline(multipart, bodyTimeouts);
+    return (req, res, next) => {
+      if (req.is("multipart/form-data")) return parseMultipart(req, res, next);
       if (req.is("application/json")) return parseJson(req, res, next);
       next(new HttpProblem("unsupported-media-type", "Send multipart/form-data with a 'file' field, or JSON."));
     };
+  };
 
   const input = (req: Request, allowReceipt: boolean): DocumentInput => {
     if (req.is("multipart/form-data")) {
       const files = (req.files ?? {}) as UploadedFiles;
       const file = files.file?.[0];
       if (file?.sha256 === undefined) throw new HttpProblem("missing-file", "Upload the document in the field 'file'.");
+      // An empty upload is nearly always a form that sent nothing; its digest can still be sent as JSON.
+      if (file.size === 0) throw new HttpProblem("empty-file", "The file is empty (0 bytes).");
       const receiptPart = files.receipt?.[0];
       return {
         sha256: file.sha256,
@@ -77,7 +90,7 @@ export function apiRoutes(notary: Notary, limits: UploadLimits, requireKey: Requ
     };
   };
 
-  router.post("/documents", requireKey, body(uploadDocument), (req, res) => {
+  router.post("/documents", limitWrites, requireKey, body(uploadDocument), (req, res) => {
     const { sha256 } = input(req, false);
     const { document } = notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;
@@ -88,24 +101,24 @@ export function apiRoutes(notary: Notary, limits: UploadLimits, requireKey: Requ
     }
   });
 
-  router.get("/documents/:sha256", (req, res) => {
+  router.get("/documents/:sha256", limitReads, (req, res) => {
     res.json(notary.document(parseSha256(req.params.sha256)));
   });
 
-  router.get("/documents/:sha256/receipt", (req, res) => {
+  router.get("/documents/:sha256/receipt", limitReads, (req, res) => {
     const sha256 = parseSha256(req.params.sha256);
     const receipt = notary.receipt(sha256);
     res.attachment(`${sha256}.receipt.json`).type("application/json").send(serializeReceipt(receipt));
   });
 
-  router.post("/documents/:sha256/revoke", requireKey, parseJson, async (req, res) => {
+  router.post("/documents/:sha256/revoke", limitWrites, requireKey, parseJson, async (req, res) => {
     const sha256 = parseSha256(req.params.sha256);
     if (!req.is("application/json")) throw new HttpProblem("unsupported-media-type", 'Send JSON: {"reason": <code>}.');
     const { reason } = validate(revokeBody, req.body);
     res.json(await notary.revoke(sha256, reason));
   });
 
-  router.post("/verify", body(uploadForVerify), async (req, res) => {
+  router.post("/verify", limitReads, body(uploadForVerify), async (req, res) => {
     const { sha256, receipt } = input(req, true);
     res.json(await notary.verify(sha256, receipt));
   });

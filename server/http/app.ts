@@ -9,9 +9,26 @@ import type { Notary } from "../service/notary";
 import type { ServiceMetrics } from "../service/metrics";
 import type { DocumentStore } from "../store/document-store";
 import { apiRoutes, type UploadLimits } from "./api-routes";
-import { requireApiKey } from "./auth";
+import { ApiKeys, requireApiKey } from "./auth";
+import type { BodyTimeouts } from "./body-deadline";
 import { openApiDocument } from "./openapi";
 import { HttpProblem, problemHandler } from "./problems";
+import { rateLimiter, type RateLimits } from "./rate-limits";
+import { securityHeaders } from "./security-headers";
+
+/** The HTTP layer's defences beyond validation; server/config.ts holds the defaults `npm start` uses. */
+export interface HttpProtection {
+  /** A file of API keys, re-read when it changes (see ApiKeys). */
+  apiKeysFile?: string;
+  /** How often, at most, the keys file is checked for a change (default 1 s). */
+  apiKeysRecheckMs?: number;
+  /** Per-client request limits; none when absent. */
+  rateLimits?: RateLimits;
+  /** Deadlines for request bodies (default: 30 s idle, 1 h in all). */
+  bodyTimeouts?: BodyTimeouts;
+}
+
+export const DEFAULT_BODY_TIMEOUTS: BodyTimeouts = { idleMs: 30_000, totalMs: 3_600_000 };
 
 export interface AppDependencies {
   notary: Notary;
@@ -22,6 +39,7 @@ export interface AppDependencies {
   log: Logger;
   apiKeys: readonly string[];
   limits: UploadLimits;
+  protection?: HttpProtection;
   /** Folder of the built web page, served at `/` when present. */
   webDir?: string;
   version: string;
@@ -36,6 +54,17 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  app.use(securityHeaders());
+
+  const protection = deps.protection ?? {};
+  const keys = new ApiKeys({
+    keys: deps.apiKeys,
+    file: protection.apiKeysFile,
+    recheckMs: protection.apiKeysRecheckMs,
+    log: deps.log,
+  });
+  const limits = protection.rateLimits;
+  const windowMs = limits?.windowMs ?? 60_000;
 
   app.get("/healthz", async (_req, res) => {
     const checks: Record<string, { status: "pass" | "fail"; output?: string }> = {};
@@ -89,7 +118,15 @@ export function createApp(deps: AppDependencies): Express {
     res.type("application/schema+json").send(receiptSchema);
   });
 
-  app.use("/api/v1", apiRoutes(deps.notary, deps.limits, requireApiKey(deps.apiKeys)));
+  app.use(
+    "/api/v1",
+    apiRoutes(deps.notary, deps.limits, {
+      requireKey: requireApiKey(keys),
+      limitWrites: rateLimiter("writes", limits?.writes ?? 0, windowMs, keys),
+      limitReads: rateLimiter("reads", limits?.reads ?? 0, windowMs, keys),
+      bodyTimeouts: protection.bodyTimeouts ?? DEFAULT_BODY_TIMEOUTS,
+    }),
+  );
 
   if (deps.webDir !== undefined) app.use(express.static(deps.webDir, { index: "index.html", fallthrough: true }));
 

@@ -14,6 +14,12 @@ export type HttpProblemCode =
   | "too-many-files"
   | "unexpected-field"
   | "malformed-multipart"
+  | "empty-file"
+  | "malformed-url"
+  | "request-timeout"
+  | "rate-limited"
+  | "malformed-http"
+  | "headers-too-large"
   | "route-not-found"
   | "internal";
 
@@ -32,6 +38,12 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "too-many-files": { status: 400, title: "Too many files were uploaded" },
   "unexpected-field": { status: 400, title: "The upload has an unexpected field" },
   "malformed-multipart": { status: 400, title: "The multipart body is malformed or incomplete" },
+  "empty-file": { status: 400, title: "The uploaded file is empty" },
+  "malformed-url": { status: 400, title: "The URL is not validly encoded" },
+  "request-timeout": { status: 408, title: "The request body did not arrive in time" },
+  "rate-limited": { status: 429, title: "Too many requests" },
+  "malformed-http": { status: 400, title: "The request is not valid HTTP" },
+  "headers-too-large": { status: 431, title: "The URL or headers are too large" },
   "unsupported-media-type": { status: 415, title: "Send multipart/form-data or application/json" },
   "body-too-large": { status: 413, title: "The request body is too large" },
   "file-too-large": { status: 413, title: "The file is larger than this service accepts" },
@@ -87,12 +99,19 @@ function classify(error: unknown): { code: ProblemCode; detail: string } {
     return { code, detail: `${error.message}${field}.` };
   }
   const httpError = error as { type?: string; status?: number; message?: string };
+  if (error instanceof URIError && httpError.status === 400) {
+    return { code: "malformed-url", detail: "A path segment is not valid percent-encoding." };
+  }
   if (httpError.type === "entity.parse.failed")
     return { code: "invalid-json", detail: "The body could not be parsed as JSON." };
   if (httpError.type === "entity.too.large")
     return { code: "body-too-large", detail: "The JSON body is larger than 64 KiB." };
   if (httpError.type === "encoding.unsupported" || httpError.type === "charset.unsupported") {
     return { code: "unsupported-media-type", detail: httpError.message ?? "Unsupported encoding." };
+  }
+  // The JSON parser's other client errors: a body shorter than its Content-Length, an undecodable gzip.
+  if (typeof httpError.status === "number" && httpError.status >= 400 && httpError.status < 500) {
+    return { code: "invalid-json", detail: `The JSON body could not be read: ${httpError.message}.` };
   }
   // busboy's errors for truncated or malformed multipart bodies.
   if (

@@ -6,7 +6,7 @@ import { ChainGuard } from "../chain/chain-guard";
 import { createProvider, RegistryClient } from "../chain/registry-client";
 import { TxSender } from "../chain/tx-sender";
 import { DocproofError } from "../errors";
-import { createApp } from "../http/app";
+import { createApp, type HttpProtection } from "../http/app";
 import type { Logger } from "../logger";
 import { DocumentStore } from "../store/document-store";
 import { BatchAnchorer } from "./batch-anchorer";
@@ -32,6 +32,8 @@ export interface ServiceOptions {
   /** For throwaway development chains only: a store of another chain is wiped instead of refused. */
   resetStoreOnChainChange?: boolean;
   webDir?: string;
+  /** API keys file, rate limits and body deadlines of the HTTP layer. */
+  protection?: HttpProtection;
   /** A provider to use instead of one for `rpcUrl` (an in-process chain in tests). */
   provider?: JsonRpcApiProvider;
 }
@@ -123,6 +125,7 @@ export async function openService(options: ServiceOptions): Promise<Service> {
       apiKeys: options.apiKeys,
       limits: { maxFileBytes: options.maxUploadBytes, maxReceiptBytes: 64 * 1024 },
       webDir: options.webDir,
+      protection: options.protection,
       version: SERVICE_VERSION,
       registrar: sender.address,
     });

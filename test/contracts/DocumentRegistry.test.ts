@@ -90,6 +90,25 @@ describe("DocumentRegistry", function () {
         .withArgs(stranger.address, REGISTRAR_ROLE);
     });
 
+    it("prevents the admin, which does not hold the registrar role, from anchoring", async function () {
+      const { registry, admin, REGISTRAR_ROLE } = await loadFixture(deployRegistryFixture);
+      await expect(registry.connect(admin).anchor(randomDigest()))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(admin.address, REGISTRAR_ROLE);
+    });
+
+    it("prevents a registrar whose role was removed from anchoring, singly or in a batch", async function () {
+      const { registry, admin, registrar, REGISTRAR_ROLE } = await loadFixture(deployRegistryFixture);
+      await registry.connect(admin).revokeRole(REGISTRAR_ROLE, registrar.address);
+      await expect(registry.connect(registrar).anchor(randomDigest()))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(registrar.address, REGISTRAR_ROLE);
+      const batch = buildBatch(randomDigests(3));
+      await expect(registry.connect(registrar).anchorBatch(batch.root, [...batch.digests]))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(registrar.address, REGISTRAR_ROLE);
+    });
+
     it("rejects the zero digest", async function () {
       const { registry, registrar } = await loadFixture(deployRegistryFixture);
       await expect(registry.connect(registrar).anchor(ZERO)).to.be.revertedWithCustomError(
@@ -312,6 +331,15 @@ describe("DocumentRegistry", function () {
         .withArgs(registrar.address, registrar.address);
     });
 
+    it("lets the admin revoke for a registrar whose role was removed", async function () {
+      const { registry, admin, registrar, batch, REGISTRAR_ROLE } = await loadFixture(anchoredBatchFixture);
+      await registry.connect(admin).revokeRole(REGISTRAR_ROLE, registrar.address);
+      const member = batch.digests[2];
+      await expect(registry.connect(admin).revoke(batch.root, member, batch.proofOf(member), 7))
+        .to.emit(registry, "DocumentRevoked")
+        .withArgs(batch.root, member, admin.address, 7);
+    });
+
     it("rejects an unknown root", async function () {
       const { registry, registrar } = await loadFixture(anchoredBatchFixture);
       const root = randomDigest();
@@ -429,6 +457,45 @@ describe("DocumentRegistry", function () {
         .withArgs(admin.address, await registry.DEFAULT_ADMIN_ROLE());
       await registry.connect(newAdmin).grantRole(REGISTRAR_ROLE, stranger.address);
       expect(await registry.hasRole(REGISTRAR_ROLE, stranger.address)).to.equal(true);
+    });
+
+    it("can be begun by the admin only", async function () {
+      const { registry, registrar, stranger } = await loadFixture(deployRegistryFixture);
+      for (const account of [registrar, stranger]) {
+        await expect(registry.connect(account).beginDefaultAdminTransfer(account.address))
+          .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+          .withArgs(account.address, await registry.DEFAULT_ADMIN_ROLE());
+      }
+    });
+
+    it("can be cancelled by the admin before acceptance, after which it cannot be accepted", async function () {
+      const { registry, admin, newAdmin, stranger } = await loadFixture(deployRegistryFixture);
+      await registry.connect(admin).beginDefaultAdminTransfer(newAdmin.address);
+      await expect(registry.connect(stranger).cancelDefaultAdminTransfer()).to.be.revertedWithCustomError(
+        registry,
+        "AccessControlUnauthorizedAccount",
+      );
+      await registry.connect(admin).cancelDefaultAdminTransfer();
+      const [pending, schedule] = await registry.pendingDefaultAdmin();
+      expect(pending).to.equal(ethers.ZeroAddress);
+      expect(schedule).to.equal(0n);
+      await time.increase(ADMIN_DELAY + 1);
+      await expect(registry.connect(newAdmin).acceptDefaultAdminTransfer())
+        .to.be.revertedWithCustomError(registry, "AccessControlInvalidDefaultAdmin")
+        .withArgs(newAdmin.address);
+      expect(await registry.defaultAdmin()).to.equal(admin.address);
+    });
+
+    it("does not let registrars grant or revoke the registrar role", async function () {
+      const { registry, registrar, otherRegistrar, stranger, REGISTRAR_ROLE } =
+        await loadFixture(deployRegistryFixture);
+      const ADMIN_ROLE = await registry.DEFAULT_ADMIN_ROLE();
+      await expect(registry.connect(registrar).grantRole(REGISTRAR_ROLE, stranger.address))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(registrar.address, ADMIN_ROLE);
+      await expect(registry.connect(registrar).revokeRole(REGISTRAR_ROLE, otherRegistrar.address))
+        .to.be.revertedWithCustomError(registry, "AccessControlUnauthorizedAccount")
+        .withArgs(registrar.address, ADMIN_ROLE);
     });
 
     it("cannot be accepted by anyone but the pending admin", async function () {

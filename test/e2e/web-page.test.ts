@@ -1,5 +1,3 @@
-// The functions passed to page.evaluate run in the browser.
-/// <reference lib="dom" />
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,6 +18,29 @@ function chromiumExecutable(): string {
   if (found === undefined) throw new Error("Chromium is missing: install Debian's package (apt-get install chromium).");
   return found;
 }
+
+/**
+ * The few DOM names used by the functions passed to page.evaluate, which run in the browser.
+ * Declared here rather than through the "dom" library, which would retype Node's globals
+ * (Headers, Blob) for every file of the project.
+ */
+interface BrowserElement {
+  id: string;
+  tagName: string;
+  type?: string;
+  textContent: string | null;
+  outerHTML: string;
+  labels?: ArrayLike<unknown> | null;
+  dataset: Record<string, string | undefined>;
+  getAttribute(name: string): string | null;
+  closest(selector: string): BrowserElement | null;
+  querySelector(selector: string): BrowserElement | null;
+}
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<BrowserElement>;
+  activeElement: BrowserElement | null;
+};
+declare function getComputedStyle(element: BrowserElement): { color: string; backgroundColor: string };
 
 const sha256Hex = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -316,13 +337,12 @@ describe("the web page, in Chromium", function () {
       await page.goto(`${base}/#verify`);
       const unlabelled = await page.evaluate(() =>
         Array.from(document.querySelectorAll("input, button"))
-          .filter((control) => {
-            const input = control as HTMLInputElement;
+          .filter((input) => {
             if (input.type === "radio") return input.closest("label") === null;
             return (
               (input.labels?.length ?? 0) === 0 &&
               !input.getAttribute("aria-label") &&
-              (control.tagName !== "BUTTON" || control.textContent!.trim() === "")
+              (input.tagName !== "BUTTON" || input.textContent!.trim() === "")
             );
           })
           .map((control) => control.id || control.outerHTML),
@@ -339,7 +359,8 @@ describe("the web page, in Chromium", function () {
     it("shows every verdict in colours with at least 4.5:1 contrast", async function () {
       const verdict = await verifyThroughPage({ digest: "11".repeat(32) });
       expect(await verdict.getAttribute("data-verdict")).to.equal("unknown");
-      const ratios = await verdict.evaluate((panel) => {
+      const ratios = await verdict.evaluate((element) => {
+        const panel = element as unknown as BrowserElement;
         const channel = (value: number) => {
           const c = value / 255;
           return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
@@ -348,8 +369,8 @@ describe("the web page, in Chromium", function () {
           const [r, g, b] = css.match(/\d+/g)!.map(Number);
           return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
         };
-        const contrast = (element: Element) => {
-          const fg = luminance(getComputedStyle(element).color);
+        const contrast = (text: BrowserElement) => {
+          const fg = luminance(getComputedStyle(text).color);
           const bg = luminance(getComputedStyle(panel).backgroundColor);
           return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
         };

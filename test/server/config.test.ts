@@ -17,6 +17,9 @@ describe("loadConfig", function () {
       });
       expect(config.rpcUrl).to.equal(undefined);
       expect(config.apiKeys).to.deep.equal([]);
+      expect(config.apiKeysFile).to.equal(undefined);
+      expect(config.rateLimits).to.deep.equal({ windowMs: 60_000, writes: 600, reads: 3_000 });
+      expect(config.bodyTimeouts).to.deep.equal({ idleMs: 30_000, totalMs: 3_600_000 });
     });
   });
 
@@ -35,6 +38,12 @@ describe("loadConfig", function () {
         CONFIRMATIONS: "3",
         RPC_TIMEOUT_MS: "5000",
         MAX_UPLOAD_BYTES: "1048576",
+        API_KEYS_FILE: "/etc/docproof/api-keys",
+        RATE_LIMIT_WINDOW_MS: "1000",
+        RATE_LIMIT_WRITES: "0",
+        RATE_LIMIT_READS: "50",
+        BODY_IDLE_TIMEOUT_MS: "2000",
+        BODY_TIMEOUT_MS: "90000",
       });
       expect(config).to.deep.include({
         rpcUrl: "http://10.0.0.5:8545",
@@ -44,7 +53,14 @@ describe("loadConfig", function () {
         batchMax: 5000,
         confirmations: 3,
         rpcTimeoutMs: 5000,
+        apiKeysFile: "/etc/docproof/api-keys",
+        rateLimits: { windowMs: 1000, writes: 0, reads: 50 },
+        bodyTimeouts: { idleMs: 2000, totalMs: 90_000 },
       });
+    });
+
+    it("lets a keys file alone guard a public host", function () {
+      expect(loadConfig({ HOST: "0.0.0.0", API_KEYS_FILE: "/etc/docproof/api-keys" }).host).to.equal("0.0.0.0");
     });
   });
 
@@ -61,6 +77,8 @@ describe("loadConfig", function () {
       ["an RPC_URL that is not http", { RPC_URL: "ftp://x", PRIVATE_KEY: KEY }, /RPC_URL must be an http\(s\) URL/],
       ["a batch larger than the registry allows", { BATCH_MAX: "12001" }, /BATCH_MAX must be at most 12000/],
       ["a short API key", { API_KEYS: "short" }, /API_KEYS every key must have at least 16 characters/],
+      ["a negative rate limit", { RATE_LIMIT_WRITES: "-1" }, /RATE_LIMIT_WRITES must be a non-negative integer/],
+      ["a zero body idle timeout", { BODY_IDLE_TIMEOUT_MS: "0" }, /BODY_IDLE_TIMEOUT_MS must be a positive integer/],
       ["a public host without API keys", { HOST: "0.0.0.0" }, /HOST is 0\.0\.0\.0, not loopback: set API_KEYS/],
     ];
     for (const [name, env, message] of cases) {

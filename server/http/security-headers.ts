@@ -1,0 +1,33 @@
+import type { RequestHandler } from "express";
+import helmet from "helmet";
+
+/**
+ * Helmet's headers with a Content Security Policy for the page: one bundled script and stylesheet
+ * from this origin, files hashed in the browser by WebAssembly in a same-origin worker (hence
+ * 'wasm-unsafe-eval', which allows compiling WebAssembly and nothing else; the worker script is
+ * served with this policy too), QR codes as data:/blob: images or inline SVG, and
+ * no inline script, plugin or framing. `upgrade-insecure-requests` is left out: on a private network
+ * the service is often reached over plain HTTP, and the page must still load its own files.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  "default-src": ["'self'"],
+  "script-src": ["'self'", "'wasm-unsafe-eval'"],
+  "style-src": ["'self'"],
+  "img-src": ["'self'", "data:", "blob:"],
+  "connect-src": ["'self'"],
+  "worker-src": ["'self'"],
+  "font-src": ["'self'"],
+  "object-src": ["'none'"],
+  "base-uri": ["'self'"],
+  "form-action": ["'self'"],
+  "frame-ancestors": ["'none'"],
+  "script-src-attr": ["'none'"],
+};
+
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+  });
+}
