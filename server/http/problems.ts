@@ -130,7 +130,11 @@ export function problemHandler(log: Logger, onProblem: (code: ProblemCode) => vo
     if (res.headersSent) return next(error);
     const { code, detail } = classify(error);
     onProblem(code);
-    if (PROBLEMS[code].status >= 500) log.error("request failed", { code, method: req.method, path: req.path, error });
+    // An outage answers every request with 503: the chain guard and the store already log its
+    // start and end, so each refused request is a warning, and only other 5xx are errors.
+    if (PROBLEMS[code].status === 503) log.warn("request refused", { code, method: req.method, path: req.path });
+    else if (PROBLEMS[code].status >= 500)
+      log.error("request failed", { code, method: req.method, path: req.path, error });
     if (code === "unauthorized") res.set("WWW-Authenticate", 'Bearer realm="docproof"');
     if (code === "chain-unavailable" || code === "store-unavailable") res.set("Retry-After", "5");
     sendProblem(res, code, detail);

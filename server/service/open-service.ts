@@ -115,20 +115,27 @@ export async function openService(options: ServiceOptions): Promise<Service> {
       metrics,
     );
     const notary = new Notary(store, registry, sender, chainGuard, anchorer, metrics);
-    const app = createApp({
-      notary,
-      registry,
-      chainGuard,
-      store,
-      metrics,
-      log: options.log,
-      apiKeys: options.apiKeys,
-      limits: { maxFileBytes: options.maxUploadBytes, maxReceiptBytes: 64 * 1024 },
-      webDir: options.webDir,
-      protection: options.protection,
-      version: SERVICE_VERSION,
-      registrar: sender.address,
-    });
+    let app: Express;
+    try {
+      app = createApp({
+        notary,
+        registry,
+        chainGuard,
+        store,
+        metrics,
+        log: options.log,
+        apiKeys: options.apiKeys,
+        limits: { maxFileBytes: options.maxUploadBytes, maxReceiptBytes: 64 * 1024 },
+        webDir: options.webDir,
+        protection: options.protection,
+        version: SERVICE_VERSION,
+        registrar: sender.address,
+      });
+    } catch (error) {
+      // A bad API_KEYS_FILE is found here, after the store was opened.
+      store.close();
+      throw error;
+    }
     return {
       app,
       notary,
