@@ -108,9 +108,17 @@ export async function runNotarize(context: CliContext, files: string[], options:
       context.stdout.write(
         receipt === undefined
           ? `${file}: ${status}, not anchored yet\n`
-          : `${file}: ${status} in block ${receipt.blockNumber} (tx ${receipt.txHash}), receipt ${receiptFile}\n`,
+          : status === "revoked"
+            ? `${file}: anchored in block ${receipt.blockNumber} (tx ${receipt.txHash}) and since REVOKED, receipt ${receiptFile}\n`
+            : `${file}: ${status} in block ${receipt.blockNumber} (tx ${receipt.txHash}), receipt ${receiptFile}\n`,
       );
     }
+  }
+  // A document notarized earlier and revoked since is not vouched for: not a success.
+  const revoked = results.filter((result) => result.status === "revoked").length;
+  if (revoked > 0) {
+    context.stderr.write(`${revoked} document(s) were notarized before and have been revoked since.\n`);
+    context.exitCode = EXIT_NOT_VALID;
   }
   const pending = results.filter((result) => result.status === "pending").length;
   if (pending > 0) {

@@ -76,6 +76,18 @@ describe("docproof with the service", function () {
       expect(readFileSync(`${doc}.receipt.json`, "utf8")).to.equal(served);
     });
 
+    it("exits 1 for a document notarized before and revoked since, still writing its receipt", async function () {
+      const doc = file("revoked-later.pdf");
+      expect((await docproof(["notarize", doc, "--api", api], withKey)).code).to.equal(0);
+      await harness.service.notary.revoke(sha256Of(doc) as Sha256Hex, 2);
+      const again = await docproof(["notarize", doc, "--api", api, "--force"], withKey);
+      expect(again.code).to.equal(1);
+      expect(again.stdout).to.include("revoked-later.pdf: anchored in block");
+      expect(again.stdout).to.include("REVOKED");
+      expect(again.stderr).to.include("revoked since");
+      expect(parseReceipt(readFileSync(`${doc}.receipt.json`, "utf8")).sha256).to.equal(sha256Of(doc));
+    });
+
     it("uploads the files with --upload, and prints JSON", async function () {
       const docs = [file("upload-1.pdf"), file("upload-2.pdf")];
       const { code, stdout, stderr } = await docproof(["notarize", ...docs, "--api", api, "--upload", "--json"], {
