@@ -40,6 +40,9 @@ declare const document: {
   querySelectorAll(selector: string): ArrayLike<BrowserElement>;
   activeElement: BrowserElement | null;
 };
+declare class DataTransfer {
+  items: { add(file: File): void };
+}
 declare function getComputedStyle(element: BrowserElement): { color: string; backgroundColor: string };
 
 const sha256Hex = (data: Buffer) => createHash("sha256").update(data).digest("hex");
@@ -212,6 +215,23 @@ describe("the web page, in Chromium", function () {
         expect(text).to.include(fact);
       }
       await verdict.screenshot({ path: path.join(ARTIFACTS, "verdict-anchored.png") });
+    });
+
+    it("takes the document and its receipt dropped together on the zone", async function () {
+      await page.goto(`${base}/#verify`);
+      const transfer = await page.evaluateHandle(
+        ([documentBytes, receiptText]) => {
+          const data = new DataTransfer();
+          data.items.add(new File([new Uint8Array(documentBytes)], "original.pdf"));
+          data.items.add(new File([receiptText], "original.pdf.receipt.json", { type: "application/json" }));
+          return data;
+        },
+        [Array.from(original), readFileSync(receiptPath, "utf8")] as const,
+      );
+      await page.locator("#verify-drop").dispatchEvent("drop", { dataTransfer: transfer });
+      expect(await page.locator("#verify-file-name").textContent()).to.include("receipt: original.pdf.receipt.json");
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.locator('#verdict[data-verdict="anchored"]').waitFor();
     });
 
     it("says unknown for a one-byte-modified file, even with the original's receipt", async function () {

@@ -28,3 +28,17 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   if (element === null) throw new Error(`The page has no #${id}.`);
   return element as T;
 }
+
+/** Makes `zone` take dropped files, highlighting it while files are dragged over it. */
+export function onFilesDropped(zone: HTMLElement, take: (files: File[]) => void): void {
+  zone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    zone.classList.add("dragging");
+  });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    take(Array.from(event.dataTransfer?.files ?? []));
+  });
+}

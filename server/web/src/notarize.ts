@@ -1,6 +1,6 @@
 /** The Notarize view: files in, one result card each, followed from pending to anchored. */
 import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView } from "./api";
-import { byId, el, facts } from "./dom";
+import { byId, el, facts, onFilesDropped } from "./dom";
 import { bytes, chainTime, isoTime, mono, receiptLink, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
 
@@ -142,11 +142,10 @@ export function setUpNotarize(apiKeyRequired: () => boolean) {
   };
   if (apiKeyRequired()) keyRow.hidden = false;
 
-  const start = (files: FileList | null) => {
-    if (files === null) return;
+  const start = (files: readonly File[]) => {
     const mode = (document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? "hash") as Mode;
     const apiKey = keyInput.value.trim() || undefined;
-    for (const file of Array.from(files)) {
+    for (const file of files) {
       const card = new ResultCard(file);
       results.prepend(card.element);
       void notarize(card, mode, apiKey, revealKey);
@@ -154,17 +153,8 @@ export function setUpNotarize(apiKeyRequired: () => boolean) {
   };
 
   input.addEventListener("change", () => {
-    start(input.files);
+    start(Array.from(input.files ?? []));
     input.value = "";
   });
-  drop.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    drop.classList.add("dragging");
-  });
-  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
-  drop.addEventListener("drop", (event) => {
-    event.preventDefault();
-    drop.classList.remove("dragging");
-    start(event.dataTransfer?.files ?? null);
-  });
+  onFilesDropped(drop, start);
 }

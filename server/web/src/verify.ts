@@ -1,7 +1,7 @@
 /** The Verify view: a file (hashed here), a digest, and optionally a receipt, in; a verdict out. */
 import { parseSha256 } from "../../proof/digest";
 import { ApiError, verifyDigest, type Verdict } from "./api";
-import { byId, el, facts } from "./dom";
+import { byId, el, facts, onFilesDropped } from "./dom";
 import { bytes, chainTime, mono, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
 
@@ -107,15 +107,8 @@ export function setUpVerify() {
   digestInput.addEventListener("input", () => {
     if (digestInput.value.trim() !== "") chooseDocument(undefined);
   });
-  drop.addEventListener("dragover", (event) => {
-    event.preventDefault();
-    drop.classList.add("dragging");
-  });
-  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
-  drop.addEventListener("drop", (event) => {
-    event.preventDefault();
-    drop.classList.remove("dragging");
-    for (const file of Array.from(event.dataTransfer?.files ?? [])) {
+  onFilesDropped(drop, (files) => {
+    for (const file of files) {
       if (file.name.endsWith(".receipt.json")) droppedReceipt = file;
       else chooseDocument(file);
     }
