@@ -115,9 +115,20 @@ function toBatch(row: BatchRow): BatchRecord {
  */
 export class DocumentStore {
   private readonly db: Database.Database;
+  /** Prepared once, reused: preparing costs more than running most of these queries. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.db = db;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */
@@ -175,7 +186,7 @@ export class DocumentStore {
 
   recordChainIdentity(identity: ChainIdentity): void {
     this.guard("record the chain", () => {
-      const upsert = this.db.prepare(
+      const upsert = this.statement(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       );
       this.db.transaction(() => {
@@ -196,14 +207,27 @@ export class DocumentStore {
     });
   }
 
+  /**
+   * Queues several digests in one transaction (one durable write); answers, for each, whether it was
+   * new. A digest repeated in the list is new the first time only.
+   */
+  acceptMany(documents: readonly { sha256: Sha256Hex; acceptedAtMs: number }[]): boolean[] {
+    return this.guard("accept the documents", () => {
+      const insert = this.statement(
+        "INSERT INTO documents (sha256, accepted_at_ms) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+      );
+      return this.db.transaction(() => documents.map((d) => insert.run(d.sha256, d.acceptedAtMs).changes === 1))();
+    });
+  }
+
   document(sha256: Sha256Hex): DocumentRecord | undefined {
     return this.guard("read the document", () => {
-      const row = this.db.prepare("SELECT * FROM documents WHERE sha256 = ?").get(sha256) as DocumentRow | undefined;
+      const row = this.statement("SELECT * FROM documents WHERE sha256 = ?").get(sha256) as DocumentRow | undefined;
       if (row === undefined) return undefined;
       const batch =
         row.batch_id === null
           ? undefined
-          : toBatch(this.db.prepare("SELECT * FROM batches WHERE id = ?").get(row.batch_id) as BatchRow);
+          : toBatch(this.statement("SELECT * FROM batches WHERE id = ?").get(row.batch_id) as BatchRow);
       const revocation =
         row.revoked_at === null
           ? undefined
@@ -230,7 +254,7 @@ export class DocumentStore {
 
   countUnbatched(): number {
     return this.guard("count the queue", () => {
-      const row = this.db.prepare("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL").get() as { n: number };
+      const row = this.statement("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL").get() as { n: number };
       return row.n;
     });
   }
@@ -242,7 +266,7 @@ export class DocumentStore {
         const { lastInsertRowid } = this.db
           .prepare("INSERT INTO batches (root, leaf_count, state, created_at_ms) VALUES (?, ?, 'prepared', ?)")
           .run(root, members.length, nowMs);
-        const assign = this.db.prepare("UPDATE documents SET batch_id = ? WHERE sha256 = ? AND batch_id IS NULL");
+        const assign = this.statement("UPDATE documents SET batch_id = ? WHERE sha256 = ? AND batch_id IS NULL");
         for (const sha256 of members) {
           if (assign.run(lastInsertRowid, sha256).changes !== 1) {
             throw new Error(`document ${sha256} is not waiting for a batch`);
@@ -254,18 +278,18 @@ export class DocumentStore {
   }
 
   batch(id: number): BatchRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined;
+    const row = this.statement("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined;
     return row === undefined ? undefined : toBatch(row);
   }
 
   batchByRoot(root: Hex32): BatchRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined;
+    const row = this.statement("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined;
     return row === undefined ? undefined : toBatch(row);
   }
 
   members(batchId: number): Sha256Hex[] {
     return (
-      this.db.prepare("SELECT sha256 FROM documents WHERE batch_id = ? ORDER BY sha256").all(batchId) as {
+      this.statement("SELECT sha256 FROM documents WHERE batch_id = ? ORDER BY sha256").all(batchId) as {
         sha256: string;
       }[]
     ).map((row) => row.sha256 as Sha256Hex);
@@ -274,7 +298,7 @@ export class DocumentStore {
   /** When each member of a batch was accepted (ms), for the time-to-anchor metric. */
   acceptedTimes(batchId: number): number[] {
     return (
-      this.db.prepare("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
+      this.statement("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
         accepted_at_ms: number;
       }[]
     ).map((row) => row.accepted_at_ms);
@@ -282,7 +306,7 @@ export class DocumentStore {
 
   /** Batches prepared or sent but not yet known to be anchored: the work of a restart. */
   unfinishedBatches(): BatchRecord[] {
-    return (this.db.prepare("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[]).map(
+    return (this.statement("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[]).map(
       toBatch,
     );
   }
@@ -343,7 +367,7 @@ export class DocumentStore {
             facts.timestamp * 1000,
             facts.timestamp * 1000,
           );
-        const insert = this.db.prepare(
+        const insert = this.statement(
           "INSERT INTO documents (sha256, accepted_at_ms, batch_id) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
         );
         for (const sha256 of members) insert.run(sha256, facts.timestamp * 1000, lastInsertRowid);
@@ -363,7 +387,7 @@ export class DocumentStore {
   }
 
   stats(): { documents: number; unbatched: number; batches: number; anchoredBatches: number } {
-    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    const one = (sql: string) => (this.statement(sql).get() as { n: number }).n;
     return {
       documents: one("SELECT count(*) AS n FROM documents"),
       unbatched: one("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL"),
