@@ -1,10 +1,11 @@
 import { DocproofError } from "../errors";
+import { ChainHead } from "../chain/chain-head";
 import type { RegistryClient } from "../chain/registry-client";
 import type { TxSender } from "../chain/tx-sender";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
 import { buildBatch, leafOf, type Hex32, type MerkleBatch } from "../proof/merkle";
 import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
-import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
+import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import type { BatchRecord, DocumentRecord, DocumentStore } from "../store/document-store";
 import type { BatchAnchorer } from "./batch-anchorer";
 import type { ServiceMetrics } from "./metrics";
@@ -20,10 +21,26 @@ export interface DocumentView {
 }
 
 const TREE_CACHE_SIZE = 64;
+/** Receipts and verdicts kept for the most recently asked documents (about 1 KB each). */
+const DOCUMENT_CACHE_SIZE = 20_000;
+
+interface PendingAccept {
+  sha256: Sha256Hex;
+  acceptedAtMs: number;
+  resolve: (created: boolean) => void;
+  reject: (error: unknown) => void;
+}
 
 /** Notarization and verification: the service's use cases, independent of HTTP. */
 export class Notary {
   private readonly trees = new Map<number, MerkleBatch>();
+  /** Receipts of anchored documents never change: keyed by batch and digest. */
+  private readonly receipts = new Map<string, ReceiptV1>();
+  /** Verdicts for documents anchored here, valid while the chain's head is the block they were read at. */
+  private readonly verdicts = new Map<Sha256Hex, { head: string; verdict: Verdict }>();
+  private readonly head: ChainHead;
+  private readonly anchoredBy = new Map<string, Promise<boolean>>();
+  private accepting: PendingAccept[] = [];
 
   constructor(
     private readonly store: DocumentStore,
@@ -32,16 +49,39 @@ export class Notary {
     private readonly anchorer: BatchAnchorer,
     private readonly metrics: ServiceMetrics,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.head = new ChainHead(() => registry.latestBlockHash());
+  }
 
-  /** Queues a digest (idempotent) and answers its current view; `created` when it was new. */
-  submit(sha256: Sha256Hex): { created: boolean; document: DocumentView } {
-    const created = this.store.accept(sha256, this.now());
-    if (created) {
-      this.metrics.accepted.inc();
+  /**
+   * Queues a digest (idempotent) and answers its current view once it is committed; `created` when
+   * it was new. Digests submitted in the same turn of the event loop are committed together: one
+   * durable write for all of them instead of one each.
+   */
+  async submit(sha256: Sha256Hex): Promise<{ created: boolean; document: DocumentView }> {
+    const created = await new Promise<boolean>((resolve, reject) => {
+      if (this.accepting.length === 0) setImmediate(() => this.commitAccepted());
+      this.accepting.push({ sha256, acceptedAtMs: this.now(), resolve, reject });
+    });
+    return { created, document: this.view(this.store.document(sha256)!) };
+  }
+
+  private commitAccepted(): void {
+    const pending = this.accepting;
+    this.accepting = [];
+    let created: boolean[];
+    try {
+      created = this.store.acceptMany(pending);
+    } catch (error) {
+      for (const accept of pending) accept.reject(error);
+      return;
+    }
+    const count = created.filter(Boolean).length;
+    if (count > 0) {
+      this.metrics.accepted.inc(count);
       this.anchorer.notifyAccepted();
     }
-    return { created, document: this.view(this.store.document(sha256)!) };
+    pending.forEach((accept, i) => accept.resolve(created[i]));
   }
 
   document(sha256: Sha256Hex): DocumentView {
@@ -63,8 +103,15 @@ export class Notary {
   async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
     if (receipt !== undefined) return verifyReceipt(sha256, receipt, this.registry);
     const record = this.store.document(sha256);
-    if (record?.batch?.state === "anchored")
-      return verifyClaim(sha256, this.receiptOf(record, record.batch), this.registry);
+    if (record?.batch?.state === "anchored") {
+      // What the chain says of an anchoring changes only with a new block (or a reorganisation).
+      const head = await this.head.latest();
+      const cached = this.verdicts.get(sha256);
+      if (cached?.head === head) return cached.verdict;
+      const verdict = await verifyClaim(sha256, this.receiptOf(record, record.batch), this.readerAt(head));
+      remember(this.verdicts, sha256, { head, verdict }, DOCUMENT_CACHE_SIZE);
+      return verdict;
+    }
 
     // Not anchored through this service: a single anchoring by anyone is still on chain.
     const root = leafOf(toBytes32(sha256));
@@ -78,6 +125,30 @@ export class Notary {
         record === undefined
           ? "No anchoring of this document is known: it was never notarized, or it was modified."
           : "The document is queued and not anchored yet.",
+    };
+  }
+
+  /**
+   * The registry as read at `head`: which transaction anchored a root is the same for every member
+   * of a batch, so it is asked once per batch and head rather than once per document.
+   */
+  private readerAt(head: string): RegistryReader {
+    const registry = this.registry;
+    const anchoredBy = this.anchoredBy;
+    return {
+      chainId: registry.chainId,
+      address: registry.address,
+      verify: (digest, root, proof) => registry.verify(digest, root, proof),
+      transactionAnchored: (txHash, root) => {
+        const key = `${head}:${txHash}:${root}`;
+        let answer = anchoredBy.get(key);
+        if (answer === undefined) {
+          answer = registry.transactionAnchored(txHash, root);
+          answer.catch(() => anchoredBy.delete(key));
+          remember(anchoredBy, key, answer, TREE_CACHE_SIZE);
+        }
+        return answer;
+      },
     };
   }
 
@@ -126,6 +197,16 @@ export class Notary {
   }
 
   private receiptOf(record: DocumentRecord, batch: BatchRecord): ReceiptV1 {
+    const key = `${batch.id}:${record.sha256}`;
+    let receipt = this.receipts.get(key);
+    if (receipt === undefined) {
+      receipt = this.buildReceiptOf(record, batch);
+      remember(this.receipts, key, receipt, DOCUMENT_CACHE_SIZE);
+    }
+    return receipt;
+  }
+
+  private buildReceiptOf(record: DocumentRecord, batch: BatchRecord): ReceiptV1 {
     return buildReceipt(record.sha256, this.tree(batch).proofOf(toBytes32(record.sha256)), {
       merkleRoot: batch.root,
       leafCount: batch.leafCount,
@@ -147,4 +228,11 @@ export class Notary {
     }
     return tree;
   }
+}
+
+/** Sets `key` in a map used as a bounded cache, dropping the oldest entry when it is full. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, capacity: number): void {
+  cache.delete(key);
+  if (cache.size >= capacity) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
 }
