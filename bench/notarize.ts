@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { DocumentStore } from "../server/store/document-store";
 import type { Sha256Hex } from "../server/proof/digest";
 import { runLoad } from "./lib/load";
-import { metric, REGISTRAR, startService, type BenchChain } from "./lib/stack";
+import { metric, REGISTRAR, startService, type BenchChain, type BenchService } from "./lib/stack";
 import { percentile } from "./lib/stats";
 
 export interface NotarizeSettings {
@@ -16,7 +16,7 @@ export interface NotarizeSettings {
   concurrency: number;
   batchIntervalMs?: number;
   /** Runs with the service still up once everything is anchored (the verification benchmark). */
-  whileUp?: (baseUrl: string, digests: readonly Sha256Hex[]) => Promise<void>;
+  whileUp?: (service: BenchService, digests: readonly Sha256Hex[]) => Promise<void>;
 }
 
 export interface NotarizeResult {
@@ -73,7 +73,7 @@ export async function benchNotarize(chain: BenchChain, settings: NotarizeSetting
     }
     const totalMs = performance.now() - started;
 
-    await settings.whileUp?.(service.baseUrl, digests);
+    await settings.whileUp?.(service, digests);
     await service.stop();
     stopped = true;
 

@@ -13,6 +13,7 @@ export interface RunFigures {
   date: string;
   quick: boolean;
   durationS: number;
+  loadAverageAtEnd: number;
   upload: UploadResult;
   notarize: NotarizeResult;
   verify: VerifyResult;
@@ -29,6 +30,8 @@ export const TARGETS = {
   docsPerSecond: 1_000,
   verifyP99Ms: 20,
 };
+
+const pct = (share: number) => `${fmt(share * 100)}%`;
 
 export function uploadLine(r: UploadResult): string {
   return (
@@ -94,6 +97,7 @@ export function formatResults(f: RunFigures): string {
     `| Node | ${f.machine.node} |`,
     `| OS | ${f.machine.os} |`,
     `| OpenSSL | ${f.machine.openssl} |`,
+    `| load average (1 min) at start / end | ${fmt(f.machine.loadAverage, 2)} / ${fmt(f.loadAverageAtEnd, 2)} |`,
     "",
     "Every service figure is taken from outside: a standalone `hardhat node` on a free loopback port, the registry " +
       "deployed with `npm run deploy -- --network private` (Ignition), and the service started as its own process " +
@@ -153,10 +157,12 @@ export function formatResults(f: RunFigures): string {
       `concurrent clients for ${fmt(v.durationMs / 1000)} s; every answer must be \`"valid": true\`. Reference: the ` +
       "store-only status lookup `GET /api/v1/documents/{sha256}`, same clients and duration.",
     "",
-    "| | requests | req/s | p50 | p99 |",
-    "| --- | ---: | ---: | ---: | ---: |",
-    `| verify by digest | ${fmt(v.verify.requests)} | ${fmt(v.verify.requestsPerSecond)} | ${ms(v.verify.p50Ms)} | **${ms(v.verify.p99Ms)}** (target ≤ 20 ms) |`,
-    `| status lookup (reference) | ${fmt(v.lookup.requests)} | ${fmt(v.lookup.requestsPerSecond)} | ${ms(v.lookup.p50Ms)} | ${ms(v.lookup.p99Ms)} |`,
+    "| | requests | req/s | ratio | p50 | p99 | service CPU | node CPU |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| verify by digest | ${fmt(v.verify.requests)} | ${fmt(v.verify.requestsPerSecond)} | ${fmt(v.verify.requestsPerSecond / v.lookup.requestsPerSecond, 2)} | ${ms(v.verify.p50Ms)} | **${ms(v.verify.p99Ms)}** (target ≤ 20 ms) | ${pct(v.verify.serviceCpuShare)} | ${pct(v.verify.chainCpuShare)} |`,
+    `| status lookup (reference) | ${fmt(v.lookup.requests)} | ${fmt(v.lookup.requestsPerSecond)} | 1.00 | ${ms(v.lookup.p50Ms)} | ${ms(v.lookup.p99Ms)} | ${pct(v.lookup.serviceCpuShare)} | ${pct(v.lookup.chainCpuShare)} |`,
+    "",
+    "CPU is the process's CPU time over the wall time of the phase (100% = one core), read from /proc.",
     "",
     "## 4. Gas",
     "",

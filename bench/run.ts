@@ -8,6 +8,7 @@
  * also on failure or Ctrl-C.
  */
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import path from "node:path";
 import { measureCaps } from "./caps";
 import { measureGas } from "./gas";
@@ -69,8 +70,11 @@ async function main() {
       documents: sizes.documents,
       batchMax: 1_000,
       concurrency: sizes.concurrency,
-      whileUp: async (baseUrl, digests) => {
-        verify = await benchVerify(baseUrl, digests, { concurrency: 50, durationMs: sizes.verifySeconds * 1000 });
+      whileUp: async (service, digests) => {
+        verify = await benchVerify(service.baseUrl, { service: service.pid, chain: chain!.node.pid }, digests, {
+          concurrency: 50,
+          durationMs: sizes.verifySeconds * 1000,
+        });
       },
     });
     console.log(notarizeLine(notarize));
@@ -86,6 +90,7 @@ async function main() {
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       quick,
       durationS: (performance.now() - started) / 1000,
+      loadAverageAtEnd: loadavg()[0],
       upload,
       notarize,
       verify: verify!,
@@ -125,8 +130,12 @@ function missedTargets(f: RunFigures): string[] {
     notes.push(
       `**Verification (p99 ${fmt(f.verify.verify.p99Ms, 1)} ms).** At ${f.verify.concurrency} clients in a closed ` +
         `loop, latency is the queue: ${f.verify.concurrency} / ${fmt(f.verify.verify.requestsPerSecond)} req/s = ` +
-        `${fmt((f.verify.concurrency / f.verify.verify.requestsPerSecond) * 1000, 1)} ms on average. The store-only ` +
-        `lookup reaches ${fmt(f.verify.lookup.requestsPerSecond)} req/s on the same machine.`,
+        `${fmt((f.verify.concurrency / f.verify.verify.requestsPerSecond) * 1000, 1)} ms on average. Meanwhile the ` +
+        `service used ${fmt(f.verify.verify.serviceCpuShare * 100)}% of a core and the node ` +
+        `${fmt(f.verify.verify.chainCpuShare * 100)}%; the store-only lookup reaches ` +
+        `${fmt(f.verify.lookup.requestsPerSecond)} req/s on the same machine. A service below one full core while ` +
+        "requests queue is waiting for CPU time, not for its own work: compare the load average above with the " +
+        "cores.",
     );
   }
   return notes;

@@ -7,9 +7,13 @@
 import { randomInt } from "node:crypto";
 import type { Sha256Hex } from "../server/proof/digest";
 import { runLoad, type LoadResult } from "./lib/load";
+import { processCpuMs } from "./lib/rss";
 import { percentile } from "./lib/stats";
 
 export interface VerifyFigures {
+  /** CPU time over wall time of the service and of the chain node while it ran. */
+  serviceCpuShare: number;
+  chainCpuShare: number;
   requests: number;
   requestsPerSecond: number;
   p50Ms: number;
@@ -23,8 +27,26 @@ export interface VerifyResult {
   lookup: VerifyFigures;
 }
 
-function figures(load: LoadResult): VerifyFigures {
+/** Runs `load` and reads how much CPU the service and the node used meanwhile. */
+async function measured(pids: { service: number; chain: number }, load: () => Promise<LoadResult>) {
+  const service = processCpuMs(pids.service);
+  const chain = processCpuMs(pids.chain);
+  const result = await load();
   return {
+    result,
+    serviceCpuShare: (processCpuMs(pids.service) - service) / result.elapsedMs,
+    chainCpuShare: (processCpuMs(pids.chain) - chain) / result.elapsedMs,
+  };
+}
+
+function figures({
+  result: load,
+  serviceCpuShare,
+  chainCpuShare,
+}: Awaited<ReturnType<typeof measured>>): VerifyFigures {
+  return {
+    serviceCpuShare,
+    chainCpuShare,
     requests: load.requests,
     requestsPerSecond: load.requests / (load.elapsedMs / 1000),
     p50Ms: percentile(load.latenciesMs, 50),
@@ -34,30 +56,37 @@ function figures(load: LoadResult): VerifyFigures {
 
 export async function benchVerify(
   baseUrl: string,
+  pids: { service: number; chain: number },
   anchored: readonly Sha256Hex[],
   options: { concurrency: number; durationMs: number },
 ): Promise<VerifyResult> {
   const pick = () => anchored[randomInt(anchored.length)];
-  const verify = await runLoad({
-    baseUrl,
-    concurrency: options.concurrency,
-    durationMs: options.durationMs,
-    next: () => ({ method: "POST", path: "/api/v1/verify", json: { sha256: pick() } }),
-    check: (status, body) => (status === 200 && body.includes('"valid":true')) || `status ${status}: ${body}`,
-  });
+  const verifyRun = await measured(pids, () =>
+    runLoad({
+      baseUrl,
+      concurrency: options.concurrency,
+      durationMs: options.durationMs,
+      next: () => ({ method: "POST", path: "/api/v1/verify", json: { sha256: pick() } }),
+      check: (status, body) => (status === 200 && body.includes('"valid":true')) || `status ${status}: ${body}`,
+    }),
+  );
+  const verify = verifyRun.result;
   if (verify.failures > 0) throw new Error(`${verify.failures} verifications failed: ${verify.firstFailure}`);
-  const lookup = await runLoad({
-    baseUrl,
-    concurrency: options.concurrency,
-    durationMs: options.durationMs,
-    next: () => ({ method: "GET", path: `/api/v1/documents/${pick()}` }),
-    check: (status, body) => (status === 200 && body.includes('"status":"anchored"')) || `status ${status}: ${body}`,
-  });
+  const lookupRun = await measured(pids, () =>
+    runLoad({
+      baseUrl,
+      concurrency: options.concurrency,
+      durationMs: options.durationMs,
+      next: () => ({ method: "GET", path: `/api/v1/documents/${pick()}` }),
+      check: (status, body) => (status === 200 && body.includes('"status":"anchored"')) || `status ${status}: ${body}`,
+    }),
+  );
+  const lookup = lookupRun.result;
   if (lookup.failures > 0) throw new Error(`${lookup.failures} lookups failed: ${lookup.firstFailure}`);
   return {
     concurrency: options.concurrency,
     durationMs: options.durationMs,
-    verify: figures(verify),
-    lookup: figures(lookup),
+    verify: figures(verifyRun),
+    lookup: figures(lookupRun),
   };
 }

@@ -8,6 +8,8 @@ export interface Machine {
   node: string;
   os: string;
   openssl: string;
+  /** 1-minute load average when the run started: other work on the machine competes for the cores. */
+  loadAverage: number;
 }
 
 export function describeMachine(): Machine {
@@ -24,5 +26,6 @@ export function describeMachine(): Machine {
     node: process.version,
     os: `${os.type()} ${os.release()} (${os.arch()})`,
     openssl,
+    loadAverage: os.loadavg()[0],
   };
 }
