@@ -6,6 +6,7 @@
 export class ChainHead {
   private inFlight: Promise<string> | undefined;
   private queued: Promise<string> | undefined;
+  private lastRead: string | undefined;
 
   constructor(private readonly readHead: () => Promise<string>) {}
 
@@ -19,15 +20,25 @@ export class ChainHead {
     return this.queued;
   }
 
+  /**
+   * A head that was already the head before this call: chain state read from now on is at least as
+   * new. The last head read, or a fresh one if there was none.
+   */
+  async known(): Promise<string> {
+    return this.lastRead ?? this.latest();
+  }
+
   private next(): Promise<string> {
     this.queued = undefined;
     return this.read();
   }
 
   private read(): Promise<string> {
-    const read: Promise<string> = this.readHead().finally(() => {
-      if (this.inFlight === read) this.inFlight = undefined;
-    });
+    const read: Promise<string> = this.readHead()
+      .then((hash) => (this.lastRead = hash))
+      .finally(() => {
+        if (this.inFlight === read) this.inFlight = undefined;
+      });
     this.inFlight = read;
     return read;
   }

@@ -104,9 +104,10 @@ export class Notary {
     if (receipt !== undefined) return verifyReceipt(sha256, receipt, this.registry);
     const record = this.store.document(sha256);
     if (record?.batch?.state === "anchored") {
-      // What the chain says of an anchoring changes only with a new block (or a reorganisation).
-      const head = await this.head.latest();
+      // What the chain says of an anchoring changes only with a new block (or a reorganisation):
+      // a verdict stands while the head is the one known before the chain was asked for it.
       const cached = this.verdicts.get(sha256);
+      const head = cached === undefined ? await this.head.known() : await this.head.latest();
       if (cached?.head === head) return cached.verdict;
       const verdict = await verifyClaim(sha256, this.receiptOf(record, record.batch), this.readerAt(head));
       remember(this.verdicts, sha256, { head, verdict }, DOCUMENT_CACHE_SIZE);

@@ -53,4 +53,21 @@ describe("ChainHead", function () {
       });
     });
   });
+
+  describe("known", function () {
+    it("answers the last head read without asking the node again", async function () {
+      const { read, reads } = controlledReader();
+      const head = new ChainHead(read);
+      const first = head.known();
+      expect(reads).to.have.length(1);
+      reads[0].resolve("0xa");
+      expect(await first).to.equal("0xa");
+      expect(await head.known()).to.equal("0xa");
+      expect(reads).to.have.length(1);
+      const latest = head.latest();
+      reads[1].resolve("0xb");
+      expect(await latest).to.equal("0xb");
+      expect(await head.known()).to.equal("0xb");
+    });
+  });
 });
