@@ -155,12 +155,14 @@ export function formatResults(f: RunFigures): string {
     "",
     `\`POST /api/v1/verify\` with JSON \`{"sha256"}\` of random anchored documents from the run above, ${v.concurrency} ` +
       `concurrent clients for ${fmt(v.durationMs / 1000)} s; every answer must be \`"valid": true\`. Reference: the ` +
-      "store-only status lookup `GET /api/v1/documents/{sha256}`, same clients and duration.",
+      "store-only status lookup `GET /api/v1/documents/{sha256}`, and the chain's part alone: the registry's " +
+      "`verify` view as `eth_call` straight to the node for 500 of the documents; same clients and duration.",
     "",
     "| | requests | req/s | ratio | p50 | p99 | service CPU | node CPU |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     `| verify by digest | ${fmt(v.verify.requests)} | ${fmt(v.verify.requestsPerSecond)} | ${fmt(v.verify.requestsPerSecond / v.lookup.requestsPerSecond, 2)} | ${ms(v.verify.p50Ms)} | **${ms(v.verify.p99Ms)}** (target ≤ 20 ms) | ${pct(v.verify.serviceCpuShare)} | ${pct(v.verify.chainCpuShare)} |`,
     `| status lookup (reference) | ${fmt(v.lookup.requests)} | ${fmt(v.lookup.requestsPerSecond)} | 1.00 | ${ms(v.lookup.p50Ms)} | ${ms(v.lookup.p99Ms)} | ${pct(v.lookup.serviceCpuShare)} | ${pct(v.lookup.chainCpuShare)} |`,
+    `| the registry's \`verify\` view, eth_call to the node directly (reference) | ${fmt(v.chainCall.requests)} | ${fmt(v.chainCall.requestsPerSecond)} | ${fmt(v.chainCall.requestsPerSecond / v.lookup.requestsPerSecond, 2)} | ${ms(v.chainCall.p50Ms)} | ${ms(v.chainCall.p99Ms)} | ${pct(v.chainCall.serviceCpuShare)} | ${pct(v.chainCall.chainCpuShare)} |`,
     "",
     "CPU is the process's CPU time over the wall time of the phase (100% = one core), read from /proc.",
     "",

@@ -37,6 +37,13 @@ export async function startChain(): Promise<BenchChain> {
   };
   try {
     await waitForRpc(rpcUrl, node);
+    // A Hardhat node prints every call it answers; a private chain's nodes do not, and the printing
+    // would be measured as the chain's latency.
+    await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_setLoggingEnabled", params: [false] }),
+    });
     // The real deployment path: `npm run deploy -- --network private`, as an operator runs it.
     const { code, output } = await run("npm", ["run", "deploy", "--", "--network", "private"], {
       RPC_URL: rpcUrl,
