@@ -129,7 +129,7 @@ export function formatResults(f: RunFigures): string {
     `Service resident set: ${fmt(u.rssBaseline / MIB)} MiB before the upload; peak growth during it ` +
       `**${fmt(u.rssPeakGrowth / MIB, 1)} MiB** (target ≤ 64 MiB; peak from ${u.rssSource === "VmHWM" ? "the kernel's VmHWM, reset before the upload" : "VmRSS samples every 10 ms"}). ` +
       `During the fastest upload the service used ${fmt(u.serviceCpuShare * 100)}% of a core and the client ` +
-      `${fmt(u.clientCpuShare * 100)}%.`,
+      `${fmt(u.clientCpuShare * 100)}% (${fmt(u.clientSystemShare * 100)}% of it in the kernel).`,
     "",
     "## 2. Notarization throughput",
     "",

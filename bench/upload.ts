@@ -27,6 +27,8 @@ export interface UploadResult {
   /** CPU time over wall time during the fastest upload: the service's, and this client's. */
   serviceCpuShare: number;
   clientCpuShare: number;
+  /** The part of the client's CPU spent in the kernel (on loopback, TCP's receive work runs there too). */
+  clientSystemShare: number;
 }
 
 /** Writes `bytes` of random data to a new file in a fresh temporary folder. */
@@ -119,6 +121,7 @@ export async function benchUpload(
     let rssSource = "";
     let serviceCpuShare = 0;
     let clientCpuShare = 0;
+    let clientSystemShare = 0;
     for (let round = 0; round < options.rounds; round++) {
       const reference = await opensslSha256(file);
       opensslMs = Math.min(opensslMs, reference.ms);
@@ -132,6 +135,7 @@ export async function benchUpload(
         serviceCpuShare = (processCpuMs(service.pid) - serviceCpu) / uploaded.ms;
         const client = process.cpuUsage(clientCpu);
         clientCpuShare = (client.user + client.system) / 1000 / uploaded.ms;
+        clientSystemShare = client.system / 1000 / uploaded.ms;
       }
       if (uploaded.sha256 !== reference.sha256) {
         throw new Error(`the service hashed ${uploaded.sha256}, openssl ${reference.sha256}`);
@@ -155,6 +159,7 @@ export async function benchUpload(
       rssSource,
       serviceCpuShare,
       clientCpuShare,
+      clientSystemShare,
     };
   } finally {
     await service.stop();
