@@ -115,8 +115,8 @@ function missedTargets(f: RunFigures): string[] {
     const u = f.upload;
     const busiest =
       u.clientCpuShare >= 0.9
-        ? `The client was the busier side, at about a full core, ${fmt(u.clientSystemShare * 100)}% of a core of it in the ` +
-          "kernel: on loopback, TCP's work for both ends runs largely in the sending process's system calls. "
+        ? `The client, reading the file and writing it to the socket, was the busier side at about a full core ` +
+          `(${fmt(u.clientSystemShare * 100)}% of a core in the kernel), so the figure is a floor for the service. `
         : u.serviceCpuShare >= 0.9
           ? "The service was busy all the time. "
           : `Neither was busy all the time (${load}). `;
