@@ -211,6 +211,8 @@ export function formatResults(f: RunFigures): string {
         `${fmt(Number(l.gasLargestTx))} | ${ms(l.anchorP50Ms)} / ${ms(l.anchorP99Ms)} |`,
     ),
     "",
+    splitting(f.scaling),
+    "",
   ];
   if (f.notes.length > 0) lines.push("## Targets missed, and why", "", ...f.notes.flatMap((note) => [note, ""]));
   lines.push(
@@ -226,4 +228,30 @@ export function formatResults(f: RunFigures): string {
     "",
   );
   return lines.join("\n");
+}
+
+/** What the scaling levels show about splitting a queue into batches of at most BATCH_MAX. */
+function splitting(levels: readonly NotarizeResult[]): string {
+  const full = levels.filter((l) => l.largestBatch === l.batchMax);
+  const never = levels.filter((l) => l.largestBatch < l.batchMax);
+  const parts = [];
+  if (full.length > 0) {
+    parts.push(
+      `At BATCH_MAX ${full.map((l) => fmt(l.batchMax)).join(", ")} documents arrived faster than batches were ` +
+        "anchored, so the queue outgrew BATCH_MAX and the batcher split it: its largest batches hold exactly " +
+        "BATCH_MAX documents, and every document is in exactly one of them.",
+    );
+  }
+  if (never.length > 0) {
+    parts.push(
+      never
+        .map(
+          (l) =>
+            `At BATCH_MAX ${fmt(l.batchMax)} the queue never reached the limit (largest batch ${fmt(l.largestBatch)}): ` +
+            "batch size was set by the arrival rate and the time each transaction took.",
+        )
+        .join(" "),
+    );
+  }
+  return parts.join(" ");
 }
