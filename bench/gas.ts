@@ -2,7 +2,7 @@
  * Gas report: single anchor, batches of 1/10/100/1,000 (and the largest batch), revoke, and the
  * view cost of a Merkle verification, measured on the in-process Hardhat network.
  *
- *   npx hardhat run bench/gas.ts          (also part of `npm run bench`)
+ *   npx hardhat run bench/gas.ts          (also part of `npm run bench`, through bench/run.ts)
  *
  * Prints a Markdown table and, on the last line, one JSON summary.
  */

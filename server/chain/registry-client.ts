@@ -54,11 +54,15 @@ function rpcRequest(rpcUrl: string, timeoutMs: number): FetchRequest {
 /**
  * A JSON-RPC provider with a static network: it never probes the network again, so it recovers by
  * itself when a node that went away answers again. Each request gives up after `timeoutMs`.
+ * NOTE: ethers holds each request 10 ms by default to batch it with others; every verification and
+ * every batch makes several sequential requests, so they are sent at the next tick instead (calls
+ * made in the same tick still share one HTTP request).
  */
 export function createProvider(rpcUrl: string, chainId: number, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): JsonRpcProvider {
   return new JsonRpcProvider(rpcRequest(rpcUrl, timeoutMs), Network.from(chainId), {
     staticNetwork: true,
     cacheTimeout: -1,
+    batchStallTime: 0,
   });
 }
 
@@ -100,6 +104,15 @@ export class RegistryClient implements RegistryReader {
     return onChain("read the genesis block", async () => {
       const block = await this.provider.getBlock(0);
       if (block?.hash == null) throw new DocproofError("chain-unavailable", "The chain has no genesis block.");
+      return block.hash;
+    });
+  }
+
+  /** The hash of the latest block: what cached chain reads are keyed by (a new block, or a reorganisation, changes it). */
+  async latestBlockHash(): Promise<string> {
+    return onChain("read the latest block", async () => {
+      const block = (await this.provider.send("eth_getBlockByNumber", ["latest", false])) as { hash?: string } | null;
+      if (block?.hash == null) throw new DocproofError("chain-unavailable", "The chain has no latest block.");
       return block.hash;
     });
   }

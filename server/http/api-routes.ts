@@ -90,9 +90,9 @@ export function apiRoutes(notary: Notary, limits: UploadLimits, guards: RouteGua
     };
   };
 
-  router.post("/documents", limitWrites, requireKey, body(uploadDocument), (req, res) => {
+  router.post("/documents", limitWrites, requireKey, body(uploadDocument), async (req, res) => {
     const { sha256 } = input(req, false);
-    const { document } = notary.submit(sha256);
+    const { document } = await notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;
     if (document.status === "pending") {
       res.status(202).location(location).json(document);

@@ -40,22 +40,29 @@ export function buildBatch(digests: readonly Hex32[]): MerkleBatch {
     digests.map((digest) => [digest]),
     LEAF_ENCODING,
   );
-  const indexByDigest = new Map<string, number>();
-  for (const [index, [digest]] of tree.entries()) {
-    if (indexByDigest.has(digest)) throw new RangeError(`Duplicate digest in batch: ${digest}`);
-    indexByDigest.set(digest, index);
+  // The tree as OpenZeppelin lays it out: nodes in an array, node i's parent at (i - 1) / 2.
+  const { tree: nodes, values } = tree.dump();
+  const nodeByDigest = new Map<string, number>();
+  for (const { value, treeIndex } of values) {
+    if (nodeByDigest.has(value[0])) throw new RangeError(`Duplicate digest in batch: ${value[0]}`);
+    nodeByDigest.set(value[0], treeIndex);
   }
-  const ordered = digests
-    .map((digest) => ({ digest, leaf: tree.leafHash([digest]) }))
+  // Leaves are already hashed in the tree: sort by them rather than hashing every digest again.
+  const ordered = values
+    .map(({ value, treeIndex }) => ({ digest: value[0] as Hex32, leaf: nodes[treeIndex] }))
     .sort((a, b) => (a.leaf < b.leaf ? -1 : a.leaf > b.leaf ? 1 : 0))
     .map(({ digest }) => digest);
   return {
     root: tree.root as Hex32,
     digests: ordered,
     proofOf(digest: Hex32): Hex32[] {
-      const index = indexByDigest.get(digest);
-      if (index === undefined) throw new RangeError(`Not a member of this batch: ${digest}`);
-      return tree.getProof(index) as Hex32[];
+      let node = nodeByDigest.get(digest);
+      if (node === undefined) throw new RangeError(`Not a member of this batch: ${digest}`);
+      // The siblings from the leaf up, read from the built tree (getProof would hash the leaf again
+      // and check the proof it returns, which costs more than a receipt's other work together).
+      const proof: Hex32[] = [];
+      for (; node > 0; node = (node - 1) >> 1) proof.push(nodes[node % 2 === 1 ? node + 1 : node - 1] as Hex32);
+      return proof;
     },
   };
 }

@@ -3,7 +3,7 @@ import type { ChainGuard } from "../chain/chain-guard";
 import type { RegistryClient } from "../chain/registry-client";
 import type { TxSender } from "../chain/tx-sender";
 import { toBytes32 } from "../proof/digest";
-import { buildBatch, type Hex32 } from "../proof/merkle";
+import { buildBatch, type Hex32, type MerkleBatch } from "../proof/merkle";
 import type { BatchRecord, DocumentStore } from "../store/document-store";
 import type { Logger } from "../logger";
 import type { ServiceMetrics } from "./metrics";
@@ -123,13 +123,13 @@ export class BatchAnchorer {
       if (digests.length === 0) return;
       const batch = buildBatch(digests.map(toBytes32));
       const record = this.store.prepareBatch(batch.root, digests, this.now());
-      await this.complete(record);
+      await this.complete(record, batch);
       if (this.stopRequested) return;
     }
   }
 
-  /** Brings a prepared or sent batch to anchored, whatever happened before. */
-  private async complete(batch: BatchRecord): Promise<void> {
+  /** Brings a prepared or sent batch to anchored, whatever happened before; `tree` if just built. */
+  private async complete(batch: BatchRecord, tree?: MerkleBatch): Promise<void> {
     const existing = await this.registry.anchorOf(batch.root);
     if (existing !== undefined) {
       const found =
@@ -149,9 +149,9 @@ export class BatchAnchorer {
       }
       // Dropped, or mined and reverted without anchoring: send again.
     }
-    const members = this.store.members(batch.id);
     await this.guard.check();
-    const tree = buildBatch(members.map(toBytes32));
+    // Building a large tree takes the event loop for a while: do it once per batch.
+    tree ??= buildBatch(this.store.members(batch.id).map(toBytes32));
     const contract = this.registry.connect(this.sender.wallet);
     const receipt = await this.sender.send(
       (nonce) =>

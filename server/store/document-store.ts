@@ -143,9 +143,20 @@ export function isStorageFailure(error: unknown): boolean {
  */
 export class DocumentStore {
   private readonly db: Database.Database;
+  /** Prepared once, reused: preparing costs more than running most of these queries. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(db: Database.Database) {
     this.db = db;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */
@@ -194,7 +205,7 @@ export class DocumentStore {
     const rows = this.guard(
       "read the chain",
       () =>
-        this.db.prepare("SELECT key, value FROM meta WHERE key IN ('chainId', 'registry', 'genesisHash')").all() as {
+        this.statement("SELECT key, value FROM meta WHERE key IN ('chainId', 'registry', 'genesisHash')").all() as {
           key: string;
           value: string;
         }[],
@@ -206,7 +217,7 @@ export class DocumentStore {
 
   recordChainIdentity(identity: ChainIdentity): void {
     this.guard("record the chain", () => {
-      const upsert = this.db.prepare(
+      const upsert = this.statement(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       );
       this.db.transaction(() => {
@@ -220,21 +231,34 @@ export class DocumentStore {
   /** Queues a digest; answers whether it was new. Idempotent: a known digest is left as it is. */
   accept(sha256: Sha256Hex, nowMs: number): boolean {
     return this.guard("accept the document", () => {
-      const result = this.db
-        .prepare("INSERT INTO documents (sha256, accepted_at_ms) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")
-        .run(sha256, nowMs);
+      const result = this.statement(
+        "INSERT INTO documents (sha256, accepted_at_ms) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+      ).run(sha256, nowMs);
       return result.changes === 1;
+    });
+  }
+
+  /**
+   * Queues several digests in one transaction (one durable write); answers, for each, whether it was
+   * new. A digest repeated in the list is new the first time only.
+   */
+  acceptMany(documents: readonly { sha256: Sha256Hex; acceptedAtMs: number }[]): boolean[] {
+    return this.guard("accept the documents", () => {
+      const insert = this.statement(
+        "INSERT INTO documents (sha256, accepted_at_ms) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+      );
+      return this.db.transaction(() => documents.map((d) => insert.run(d.sha256, d.acceptedAtMs).changes === 1))();
     });
   }
 
   document(sha256: Sha256Hex): DocumentRecord | undefined {
     return this.guard("read the document", () => {
-      const row = this.db.prepare("SELECT * FROM documents WHERE sha256 = ?").get(sha256) as DocumentRow | undefined;
+      const row = this.statement("SELECT * FROM documents WHERE sha256 = ?").get(sha256) as DocumentRow | undefined;
       if (row === undefined) return undefined;
       const batch =
         row.batch_id === null
           ? undefined
-          : toBatch(this.db.prepare("SELECT * FROM batches WHERE id = ?").get(row.batch_id) as BatchRow);
+          : toBatch(this.statement("SELECT * FROM batches WHERE id = ?").get(row.batch_id) as BatchRow);
       const revocation =
         row.revoked_at === null
           ? undefined
@@ -252,16 +276,16 @@ export class DocumentStore {
   unbatched(limit: number): Sha256Hex[] {
     return this.guard("read the queue", () =>
       (
-        this.db
-          .prepare("SELECT sha256 FROM documents WHERE batch_id IS NULL ORDER BY accepted_at_ms, sha256 LIMIT ?")
-          .all(limit) as { sha256: string }[]
+        this.statement(
+          "SELECT sha256 FROM documents WHERE batch_id IS NULL ORDER BY accepted_at_ms, sha256 LIMIT ?",
+        ).all(limit) as { sha256: string }[]
       ).map((row) => row.sha256 as Sha256Hex),
     );
   }
 
   countUnbatched(): number {
     return this.guard("count the queue", () => {
-      const row = this.db.prepare("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL").get() as { n: number };
+      const row = this.statement("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL").get() as { n: number };
       return row.n;
     });
   }
@@ -270,10 +294,10 @@ export class DocumentStore {
   prepareBatch(root: Hex32, members: readonly Sha256Hex[], nowMs: number): BatchRecord {
     return this.guard("prepare the batch", () =>
       this.db.transaction(() => {
-        const { lastInsertRowid } = this.db
-          .prepare("INSERT INTO batches (root, leaf_count, state, created_at_ms) VALUES (?, ?, 'prepared', ?)")
-          .run(root, members.length, nowMs);
-        const assign = this.db.prepare("UPDATE documents SET batch_id = ? WHERE sha256 = ? AND batch_id IS NULL");
+        const { lastInsertRowid } = this.statement(
+          "INSERT INTO batches (root, leaf_count, state, created_at_ms) VALUES (?, ?, 'prepared', ?)",
+        ).run(root, members.length, nowMs);
+        const assign = this.statement("UPDATE documents SET batch_id = ? WHERE sha256 = ? AND batch_id IS NULL");
         for (const sha256 of members) {
           if (assign.run(lastInsertRowid, sha256).changes !== 1) {
             throw new Error(`document ${sha256} is not waiting for a batch`);
@@ -287,7 +311,7 @@ export class DocumentStore {
   batch(id: number): BatchRecord | undefined {
     const row = this.guard(
       "read the batch",
-      () => this.db.prepare("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined,
+      () => this.statement("SELECT * FROM batches WHERE id = ?").get(id) as BatchRow | undefined,
     );
     return row === undefined ? undefined : toBatch(row);
   }
@@ -295,7 +319,7 @@ export class DocumentStore {
   batchByRoot(root: Hex32): BatchRecord | undefined {
     const row = this.guard(
       "read the batch",
-      () => this.db.prepare("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined,
+      () => this.statement("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined,
     );
     return row === undefined ? undefined : toBatch(row);
   }
@@ -304,7 +328,7 @@ export class DocumentStore {
     const rows = this.guard(
       "read the batch",
       () =>
-        this.db.prepare("SELECT sha256 FROM documents WHERE batch_id = ? ORDER BY sha256").all(batchId) as {
+        this.statement("SELECT sha256 FROM documents WHERE batch_id = ? ORDER BY sha256").all(batchId) as {
           sha256: string;
         }[],
     );
@@ -316,7 +340,7 @@ export class DocumentStore {
     const rows = this.guard(
       "read the batch",
       () =>
-        this.db.prepare("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
+        this.statement("SELECT accepted_at_ms FROM documents WHERE batch_id = ?").all(batchId) as {
           accepted_at_ms: number;
         }[],
     );
@@ -327,16 +351,18 @@ export class DocumentStore {
   unfinishedBatches(): BatchRecord[] {
     const rows = this.guard(
       "read the batches",
-      () => this.db.prepare("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[],
+      () => this.statement("SELECT * FROM batches WHERE state != 'anchored' ORDER BY id").all() as BatchRow[],
     );
     return rows.map(toBatch);
   }
 
   markSent(batchId: number, txHash: Hex32, nonce: number): void {
     this.guard("record the transaction", () => {
-      this.db
-        .prepare("UPDATE batches SET state = 'sent', tx_hash = ?, nonce = ? WHERE id = ?")
-        .run(txHash, nonce, batchId);
+      this.statement("UPDATE batches SET state = 'sent', tx_hash = ?, nonce = ? WHERE id = ?").run(
+        txHash,
+        nonce,
+        batchId,
+      );
     });
   }
 
@@ -346,22 +372,18 @@ export class DocumentStore {
     nowMs: number,
   ): void {
     this.guard("record the anchoring", () => {
-      this.db
-        .prepare(
-          `UPDATE batches SET state = 'anchored', tx_hash = ?, block_number = ?, timestamp = ?, registrar = ?,
+      this.statement(
+        `UPDATE batches SET state = 'anchored', tx_hash = ?, block_number = ?, timestamp = ?, registrar = ?,
              anchored_at_ms = ? WHERE id = ?`,
-        )
-        .run(facts.txHash, facts.blockNumber, facts.timestamp, facts.registrar, nowMs, batchId);
+      ).run(facts.txHash, facts.blockNumber, facts.timestamp, facts.registrar, nowMs, batchId);
     });
   }
 
   markRevoked(sha256: Sha256Hex, revocation: RevocationRecord): void {
     this.guard("record the revocation", () => {
-      this.db
-        .prepare(
-          "UPDATE documents SET revoked_at = ?, revocation_reason = ?, revoked_by = ?, revocation_tx = ? WHERE sha256 = ?",
-        )
-        .run(revocation.revokedAt, revocation.reason, revocation.revokedBy, revocation.txHash, sha256);
+      this.statement(
+        "UPDATE documents SET revoked_at = ?, revocation_reason = ?, revoked_by = ?, revocation_tx = ? WHERE sha256 = ?",
+      ).run(revocation.revokedAt, revocation.reason, revocation.revokedBy, revocation.txHash, sha256);
     });
   }
 
@@ -373,22 +395,20 @@ export class DocumentStore {
   ): void {
     this.guard("import the batch", () =>
       this.db.transaction(() => {
-        const { lastInsertRowid } = this.db
-          .prepare(
-            `INSERT INTO batches (root, leaf_count, state, tx_hash, block_number, timestamp, registrar, created_at_ms,
+        const { lastInsertRowid } = this.statement(
+          `INSERT INTO batches (root, leaf_count, state, tx_hash, block_number, timestamp, registrar, created_at_ms,
                anchored_at_ms) VALUES (?, ?, 'anchored', ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            root,
-            members.length,
-            facts.txHash,
-            facts.blockNumber,
-            facts.timestamp,
-            facts.registrar,
-            facts.timestamp * 1000,
-            facts.timestamp * 1000,
-          );
-        const insert = this.db.prepare(
+        ).run(
+          root,
+          members.length,
+          facts.txHash,
+          facts.blockNumber,
+          facts.timestamp,
+          facts.registrar,
+          facts.timestamp * 1000,
+          facts.timestamp * 1000,
+        );
+        const insert = this.statement(
           "INSERT INTO documents (sha256, accepted_at_ms, batch_id) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
         );
         for (const sha256 of members) insert.run(sha256, facts.timestamp * 1000, lastInsertRowid);
@@ -399,16 +419,14 @@ export class DocumentStore {
   /** Throws `store-unavailable` unless a write can be committed now. */
   checkWritable(): void {
     this.guard("write", () => {
-      this.db
-        .prepare(
-          "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .run(String(Date.now()));
+      this.statement(
+        "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ).run(String(Date.now()));
     });
   }
 
   stats(): { documents: number; unbatched: number; batches: number; anchoredBatches: number } {
-    const one = (sql: string) => this.guard("count", () => (this.db.prepare(sql).get() as { n: number }).n);
+    const one = (sql: string) => this.guard("count", () => (this.statement(sql).get() as { n: number }).n);
     return {
       documents: one("SELECT count(*) AS n FROM documents"),
       unbatched: one("SELECT count(*) AS n FROM documents WHERE batch_id IS NULL"),

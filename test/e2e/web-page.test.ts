@@ -196,7 +196,7 @@ describe("the web page, in Chromium", function () {
     let receiptPath: string;
 
     before(async function () {
-      const { document } = harness.service.notary.submit(sha256Hex(original) as never);
+      const { document } = await harness.service.notary.submit(sha256Hex(original) as never);
       await harness.service.anchorer.runOnce();
       receiptPath = path.join(ARTIFACTS, "original.receipt.json");
       writeFileSync(receiptPath, JSON.stringify(harness.service.notary.receipt(document.sha256)));
@@ -249,7 +249,7 @@ describe("the web page, in Chromium", function () {
     it("says revoked, with when and the reason, for a revoked document", async function () {
       const revokedContent = randomBytes(1024);
       const digest = sha256Hex(revokedContent);
-      harness.service.notary.submit(digest as never);
+      await harness.service.notary.submit(digest as never);
       await harness.service.anchorer.runOnce();
       await harness.service.notary.revoke(digest as never, 1);
       const verdict = await verifyThroughPage({ digest: `0x${digest.toUpperCase()}` });
@@ -286,7 +286,7 @@ describe("the web page, in Chromium", function () {
     it("prints the anchoring facts with a QR code linking to the verification", async function () {
       const content = randomBytes(4096);
       const digest = sha256Hex(content);
-      harness.service.notary.submit(digest as never);
+      await harness.service.notary.submit(digest as never);
       await harness.service.anchorer.runOnce();
       await page.goto(`${base}/#certificate=${digest}`);
       const sheet = page.locator(".certificate-sheet");

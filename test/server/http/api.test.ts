@@ -205,6 +205,29 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
         }
       });
 
+      it("asks the chain again only once a new block has been mined", async function () {
+        const { digest } = await notarized();
+        const registry = harness.service.registry;
+        const original = registry.verify.bind(registry);
+        let chainVerifications = 0;
+        registry.verify = (...args) => {
+          chainVerifications++;
+          return original(...args);
+        };
+        try {
+          for (let i = 0; i < 3; i++) {
+            const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
+            expect(verdict.body).to.include({ valid: true, status: "anchored" });
+          }
+          expect(chainVerifications).to.equal(1);
+          await notarized(); // a new block
+          await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
+          expect(chainVerifications).to.equal(2);
+        } finally {
+          registry.verify = original;
+        }
+      });
+
       it("answers unknown for a one-byte-modified file, with or without the receipt", async function () {
         const { content, receipt } = await notarized();
         const modified = Buffer.from(content);
@@ -281,6 +304,8 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
     describe("POST /api/v1/documents/{sha256}/revoke", function () {
       it("revokes on chain; verification then answers revoked with the reason", async function () {
         const { digest } = await notarized();
+        // Verified (and remembered) as anchored before the revocation.
+        await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
         const response = await request(app())
           .post(`/api/v1/documents/${digest}/revoke`)
           .send({ reason: 2 })
