@@ -101,7 +101,8 @@ export function formatResults(f: RunFigures): string {
     "",
     "Every service figure is taken from outside: a standalone `hardhat node` on a free loopback port, the registry " +
       "deployed with `npm run deploy -- --network private` (Ignition), and the service started as its own process " +
-      "(`ts-node server/main.ts`, development account 0 as registrar, a fresh `DATA_DIR` per run). The clients are " +
+      "(`ts-node server/main.ts`, development account 0 as registrar, a fresh `DATA_DIR` per run, the per-client " +
+      "rate limits off since every request comes from one address). The clients are " +
       "keep-alive HTTP pools in the benchmark process. MB is 10^6 bytes. The machine is shared, so figures move " +
       "between runs.",
     "",

@@ -104,6 +104,9 @@ export async function startService(chain: BenchChain, settings: ServiceSettings 
     BATCH_INTERVAL_MS: String(settings.batchIntervalMs ?? 1_000),
     CONFIRMATIONS: "1",
     MAX_UPLOAD_BYTES: String(8 * 1024 ** 3),
+    // One client address sends every request here: the per-client limits are policy, not capacity.
+    RATE_LIMIT_WRITES: "0",
+    RATE_LIMIT_READS: "0",
     // The type check belongs to `npm run lint`; the service itself runs the same code either way.
     TS_NODE_TRANSPILE_ONLY: "true",
   };
