@@ -109,7 +109,7 @@ export function createApp(deps: AppDependencies): Express {
       chainId: deps.registry.chainId,
       registry: deps.registry.address,
       registrar: deps.registrar,
-      apiKeyRequired: deps.apiKeys.length > 0,
+      apiKeyRequired: keys.enforced,
       maxUploadBytes: deps.limits.maxFileBytes,
     });
   });

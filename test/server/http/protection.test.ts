@@ -43,6 +43,11 @@ describe("HTTP protection", function () {
       return req.send({ sha256: randomSha() });
     };
 
+    it("tells the page and clients that a key is required", async function () {
+      const info = await request(harness.service.app).get("/api/v1/info").expect(200);
+      expect(info.body.apiKeyRequired).to.equal(true);
+    });
+
     it("accepts every key in the file, plain or as its SHA-256", async function () {
       await notarize(first).expect(202);
       await notarize(second).expect(202);
