@@ -6,25 +6,35 @@ import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
 import { CliError } from "./context";
 
 /** The registry's limit per batch (DocumentRegistry.MAX_BATCH_SIZE). */
-const MAX_BATCH_SIZE = 12_000;
+export const MAX_BATCH_SIZE = 12_000;
 
 /**
  * Anchors `digests` with the sender's registrar key, without the service: one `anchor` for one
- * document, one `anchorBatch` for several, and a receipt for each. A root that is already on chain
- * (the same files notarized again) is not sent again: its receipts are rebuilt from the chain.
+ * document, one `anchorBatch` for several, and a receipt for each. More documents than a batch
+ * holds are split into batches of `maxBatchSize`, in digest order, so the same files always make
+ * the same batches. A root that is already on chain (the same files notarized again) is not sent
+ * again: its receipts are rebuilt from the chain.
  */
 export async function anchorDigests(
   registry: RegistryClient,
   sender: TxSender,
   digests: readonly Sha256Hex[],
+  maxBatchSize = MAX_BATCH_SIZE,
 ): Promise<Map<Sha256Hex, ReceiptV1>> {
-  const distinct = [...new Set(digests)];
-  if (distinct.length > MAX_BATCH_SIZE) {
-    throw new CliError(
-      "usage",
-      `At most ${MAX_BATCH_SIZE} distinct documents fit in one batch; got ${distinct.length}.`,
-    );
+  const distinct = [...new Set(digests)].sort();
+  const receipts = new Map<Sha256Hex, ReceiptV1>();
+  for (let start = 0; start < distinct.length; start += maxBatchSize) {
+    const anchored = await anchorBatchOf(registry, sender, distinct.slice(start, start + maxBatchSize));
+    for (const [sha256, receipt] of anchored) receipts.set(sha256, receipt);
   }
+  return receipts;
+}
+
+async function anchorBatchOf(
+  registry: RegistryClient,
+  sender: TxSender,
+  distinct: readonly Sha256Hex[],
+): Promise<Map<Sha256Hex, ReceiptV1>> {
   const batch = buildBatch(distinct.map(toBytes32));
   let txHash: Hex32;
   if ((await registry.anchorOf(batch.root)) === undefined) {
