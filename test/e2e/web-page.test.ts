@@ -58,6 +58,8 @@ describe("the web page, in Chromium", function () {
   let consoleErrors: string[];
   /** Chromium logs every 4xx response as a console error; a test that expects one names it here. */
   let expectedHttpErrors: number[];
+  /** Every URL the page asked for: it must never reach beyond the service (no CDN). */
+  let requested: string[];
 
   before(async function () {
     if (!existsSync(path.join(WEB_DIR, "app.js"))) throw new Error("The page is not built: run `npm run build:web`.");
@@ -88,6 +90,8 @@ describe("the web page, in Chromium", function () {
     page = await context.newPage();
     consoleErrors = [];
     expectedHttpErrors = [];
+    requested = [];
+    page.on("request", (request) => requested.push(request.url()));
     page.on("console", (message) => {
       if (message.type() === "error") consoleErrors.push(message.text());
     });
@@ -103,6 +107,10 @@ describe("the web page, in Chromium", function () {
         ),
     );
     expect(unexpected, "errors in the browser console").to.deep.equal([]);
+    // The services under test listen on loopback; anything else would be a CDN or a tracker.
+    const foreign = requested.filter((url) => !/^(blob|data):/.test(url) && !url.startsWith("http://127.0.0.1:"));
+    expect(foreign, "requests beyond the service").to.deep.equal([]);
+    expect(requested.length, "requests seen").to.be.greaterThan(0);
   });
 
   async function notarizeThroughPage(mode: "hash" | "upload", name: string, content: Buffer) {
