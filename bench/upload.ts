@@ -17,14 +17,20 @@ import { MB } from "./lib/stats";
 export interface UploadResult {
   bytes: number;
   rounds: number;
-  /** Best of the rounds, MB/s (10^6 bytes). */
+  /** Best of the rounds and clients, MB/s (10^6 bytes). */
   serviceMBps: number;
+  /** Which client streamed the fastest upload. */
+  bestClient: "curl" | "node";
+  /** Best of the rounds with this process as the client. */
+  nodeClientMBps: number;
+  /** Best of the rounds with curl as the client; undefined when curl is not installed. */
+  curlMBps?: number;
   opensslMBps: number;
   ratio: number;
   rssBaseline: number;
   rssPeakGrowth: number;
   rssSource: string;
-  /** CPU time over wall time during the fastest upload: the service's, and this client's. */
+  /** CPU time over wall time during the fastest upload by this process: the service's, and this client's. */
   serviceCpuShare: number;
   clientCpuShare: number;
   /** The part of the client's CPU spent in the kernel (on loopback, TCP's receive work runs there too). */
@@ -99,6 +105,29 @@ export function uploadFile(baseUrl: string, file: string, bytes: number): Promis
   });
 }
 
+const run = promisify(execFile);
+
+/** The same upload streamed by curl, a C client that needs far less CPU than a Node one. */
+async function uploadWithCurl(baseUrl: string, file: string): Promise<{ sha256: string; ms: number }> {
+  const started = performance.now();
+  const { stdout } = await run("curl", [
+    "--silent",
+    "--show-error",
+    "--fail-with-body",
+    "--form",
+    `file=@${file};type=application/octet-stream`,
+    `${baseUrl}/api/v1/documents`,
+  ]);
+  return { sha256: (JSON.parse(stdout) as { sha256: string }).sha256, ms: performance.now() - started };
+}
+
+async function curlInstalled(): Promise<boolean> {
+  return run("curl", ["--version"]).then(
+    () => true,
+    () => false,
+  );
+}
+
 export async function benchUpload(
   chain: BenchChain,
   options: { bytes: number; rounds: number },
@@ -114,8 +143,10 @@ export async function benchUpload(
       rmSync(warm.dir, { recursive: true, force: true });
     }
 
+    const withCurl = await curlInstalled();
     let opensslMs = Infinity;
     let serviceMs = Infinity;
+    let curlMs = Infinity;
     let rssGrowth = 0;
     let rssBaseline = 0;
     let rssSource = "";
@@ -145,13 +176,32 @@ export async function benchUpload(
         rssBaseline = rss.baseline;
         rssSource = rss.source;
       }
+      if (withCurl) {
+        const curlMonitor = new RssMonitor(service.pid);
+        const byCurl = await uploadWithCurl(service.baseUrl, file);
+        const curlRss = curlMonitor.stop();
+        if (byCurl.sha256 !== reference.sha256) {
+          throw new Error(`the service hashed ${byCurl.sha256} from curl, openssl ${reference.sha256}`);
+        }
+        curlMs = Math.min(curlMs, byCurl.ms);
+        if (curlRss.growth >= rssGrowth) {
+          rssGrowth = curlRss.growth;
+          rssBaseline = curlRss.baseline;
+          rssSource = curlRss.source;
+        }
+      }
     }
-    const serviceMBps = options.bytes / MB / (serviceMs / 1000);
+    const nodeClientMBps = options.bytes / MB / (serviceMs / 1000);
+    const curlMBps = withCurl ? options.bytes / MB / (curlMs / 1000) : undefined;
+    const serviceMBps = Math.max(nodeClientMBps, curlMBps ?? 0);
     const opensslMBps = options.bytes / MB / (opensslMs / 1000);
     return {
       bytes: options.bytes,
       rounds: options.rounds,
       serviceMBps,
+      bestClient: serviceMBps === nodeClientMBps ? "node" : "curl",
+      nodeClientMBps,
+      curlMBps,
       opensslMBps,
       ratio: serviceMBps / opensslMBps,
       rssBaseline,
