@@ -5,19 +5,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Network, Wallet } from "ethers";
 import { DocumentRegistry__factory } from "../../typechain-types";
-import { BIN, freePort, ManagedProcess, startAnvil, waitForRpc } from "../support/processes";
+import { BIN, freePort, ManagedProcess, poll, startAnvil, waitForRpc } from "../support/processes";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /**
  * The service as operators run it (server/main.ts, its own process) with a registrar key derived from

@@ -9,10 +9,10 @@ import {
   expectAnchoredOnce,
   expectProblem,
   notarizeAll,
-  poll,
   randomSha,
   ServiceProcess,
 } from "../support/service-process";
+import { poll } from "../support/processes";
 
 const RPC_TIMEOUT_MS = 1_500;
 

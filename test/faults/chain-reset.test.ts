@@ -9,10 +9,10 @@ import {
   expectAnchoredOnce,
   expectProblem,
   notarizeAll,
-  poll,
   randomSha,
   ServiceProcess,
 } from "../support/service-process";
+import { poll } from "../support/processes";
 
 describe("the chain reset under the service (real processes)", function () {
   this.timeout(180_000);

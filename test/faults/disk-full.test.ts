@@ -10,10 +10,10 @@ import {
   expectAnchoredOnce,
   expectProblem,
   notarizeAll,
-  poll,
   randomSha,
   ServiceProcess,
 } from "../support/service-process";
+import { poll } from "../support/processes";
 
 /** Writes zeros to `file` until the filesystem has no space left; returns the bytes written. */
 function fillDisk(file: string): number {

@@ -8,12 +8,12 @@ import {
   AnvilNode,
   expectAnchoredOnce,
   notarizeAll,
-  poll,
   randomSha,
   REGISTRAR,
   rpc,
   ServiceProcess,
 } from "../support/service-process";
+import { poll } from "../support/processes";
 
 describe("the service killed with SIGKILL (real processes)", function () {
   this.timeout(180_000);

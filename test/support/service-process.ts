@@ -7,32 +7,11 @@ import { RegistryClient } from "../../server/chain/registry-client";
 import { toBytes32, type Sha256Hex } from "../../server/proof/digest";
 import type { ReceiptV1 } from "../../server/proof/receipt";
 import { devAccount } from "./dev-accounts";
-import { BIN, freePort, groupAlive, ManagedProcess, startAnvil, waitForRpc } from "./processes";
+import { BIN, freePort, groupAlive, ManagedProcess, poll, startAnvil, waitForRpc } from "./processes";
 
 export const randomSha = () => randomBytes(32).toString("hex") as Sha256Hex;
 export const REGISTRAR = devAccount(0);
 const ANCHORED = 1n;
-
-/** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs`. */
-export async function poll<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
-}
 
 /** One JSON-RPC call; throws the node's error. */
 export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {

@@ -8,20 +8,11 @@ import path from "node:path";
 import { DocumentStore } from "../../../server/store/document-store";
 import { parseReceipt } from "../../../server/proof/receipt";
 import type { Sha256Hex } from "../../../server/proof/digest";
-import { freePort, groupAlive, ManagedProcess } from "../../support/processes";
+import { freePort, groupAlive, ManagedProcess, poll } from "../../support/processes";
 import { openTestService, type ServiceHarness } from "../service-fixture";
 import { deployedChain, deployer, docproof, DOCPROOF_BIN, docproofProcess, scratchDir } from "./cli-fixture";
 
 const API_KEY = "cli-test-api-key-0123456789";
-
-async function poll(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe("docproof with the service", function () {
   this.timeout(180_000);
@@ -209,7 +200,7 @@ describe("docproof with the service", function () {
       );
       await poll("the service to be healthy", async () => {
         if (served!.hasExited) throw new Error(served!.log);
-        return (await fetch(`${api}/healthz`)).status === 200;
+        return (await fetch(`${api}/healthz`)).status === 200 ? true : undefined;
       }).catch((error: Error) => {
         throw new Error(`${error.message}\n${served!.log}`);
       });
