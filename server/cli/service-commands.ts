@@ -4,11 +4,12 @@ import path from "node:path";
 import { PROJECT_ROOT } from "../chain/local-chain";
 import { positiveInteger } from "./option-parsers";
 import { resolvePath, type CliContext } from "./context";
-import { registrarKeyEnv, runTool } from "./tool-process";
+import { HARDHAT_BIN, registrarKeyEnv, runTool } from "./tool-process";
 
 const SERVICE_ENTRY = path.join(PROJECT_ROOT, "server", "main.ts");
 const PAGE_INDEX = path.join(PROJECT_ROOT, "server", "web", "dist", "index.html");
 const PAGE_BUILD = path.join(PROJECT_ROOT, "scripts", "build-web.ts");
+const CONTRACT_TYPES = path.join(PROJECT_ROOT, "typechain-types", "index.ts");
 
 interface ServiceOptions {
   rpc?: string;
@@ -42,6 +43,11 @@ function serviceCommand(program: Command, context: CliContext, name: "serve" | "
     .action(async (options: ServiceOptions) => {
       // Transpile-only: the code is type-checked by `npm run lint`, not again at every start.
       const tsNode = ["--require", require.resolve("ts-node/register/transpile-only")];
+      if (!existsSync(CONTRACT_TYPES)) {
+        // A fresh clone has no compiled contracts: compile them first, as `npm start` does.
+        const compiled = await runTool(context, HARDHAT_BIN, ["compile", "--quiet"], {});
+        if (compiled !== 0) return void (context.exitCode = compiled);
+      }
       if (name === "serve" && !existsSync(PAGE_INDEX)) {
         // As `npm start` does through its prestart step: the page is built once, then served.
         const built = await runTool(context, process.execPath, [...tsNode, PAGE_BUILD], {});
