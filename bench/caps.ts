@@ -21,12 +21,12 @@ export interface GasCaps {
 }
 
 export async function measureCaps(chain: BenchChain, gas: GasReport): Promise<GasCaps> {
-  const provider = chain.registry.provider;
+  const provider = chain.provider;
   const block = await provider.getBlock("latest");
   const [a, b] = gas.batches.slice(-2);
   const marginal = Number(b.gas - a.gas) / (b.size - a.size);
   const largestUnderTxCap = Math.floor(b.size + (TX_GAS_CAP - Number(b.gas)) / marginal);
-  const maxBatchSize = Number(await chain.registry.contract.MAX_BATCH_SIZE());
+  const maxBatchSize = Number(await chain.contract.MAX_BATCH_SIZE());
   const largestGas = Number(gas.batches.find((x) => x.size === maxBatchSize)?.gas ?? b.gas);
 
   // Asked of the node directly (its development accounts are unlocked), so its own answer is kept.

@@ -10,7 +10,8 @@ import hre from "hardhat";
 import { randomBytes } from "node:crypto";
 import DocumentRegistryModule from "../ignition/modules/DocumentRegistry";
 import type { DocumentRegistry } from "../typechain-types";
-import { buildBatch, leafOf, type Hex32 } from "../server/proof/merkle";
+import { buildBatch, leafOf } from "../server/proof/merkle";
+import type { Hex32 } from "../server/proof/digest";
 
 const BATCH_SIZES = [1, 10, 100, 1_000, 12_000];
 

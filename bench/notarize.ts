@@ -47,7 +47,7 @@ export function randomSha256(): Sha256Hex {
 
 export async function benchNotarize(chain: BenchChain, settings: NotarizeSettings): Promise<NotarizeResult> {
   const digests = Array.from({ length: settings.documents }, randomSha256);
-  const fromBlock = (await chain.registry.provider.getBlockNumber()) + 1;
+  const fromBlock = (await chain.provider.getBlockNumber()) + 1;
   const service = await startService(chain, { batchMax: settings.batchMax, batchIntervalMs: settings.batchIntervalMs });
   let stopped = false;
   try {
@@ -124,7 +124,7 @@ async function checkAnchorings(chain: BenchChain, digests: readonly Sha256Hex[],
     }
     if (txs.has(anchoring.txHash)) throw new Error(`transaction ${anchoring.txHash} anchored two batches`);
     txs.add(anchoring.txHash);
-    const receipt = await chain.registry.provider.getTransactionReceipt(anchoring.txHash);
+    const receipt = await chain.provider.getTransactionReceipt(anchoring.txHash);
     gasTotal += receipt!.gasUsed;
     if (receipt!.gasUsed > gasLargestTx) gasLargestTx = receipt!.gasUsed;
   }

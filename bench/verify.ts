@@ -103,7 +103,7 @@ export async function benchVerify(
   for (const sha256 of anchored.slice(0, 500)) {
     const view = (await (await fetch(`${baseUrl}/api/v1/documents/${sha256}`)).json()) as { receipt: ReceiptV1 };
     const { merkleRoot, proof } = view.receipt;
-    calls.push(chain.registry.contract.interface.encodeFunctionData("verify", [`0x${sha256}`, merkleRoot, proof]));
+    calls.push(chain.contract.interface.encodeFunctionData("verify", [`0x${sha256}`, merkleRoot, proof]));
   }
   const to = chain.registry.address;
   const chainCallRun = await measured(pids, () =>

@@ -1,34 +1,27 @@
 import { z } from "zod";
+import { MIN_API_KEY_LENGTH } from "./http/auth";
+import type { HttpConfig } from "./http/app";
+import { MAX_BATCH_SIZE } from "./proof/merkle";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
-const positiveInt = (fallback: number) =>
+/** An integer variable of at least `min`; unset or empty takes `fallback`. */
+const integer = (fallback: number, min: 0 | 1) =>
   z
     .string()
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value === "") return fallback;
       const number = Number(value);
-      if (!Number.isSafeInteger(number) || number <= 0) {
-        ctx.addIssue({ code: "custom", message: `must be a positive integer, got "${value}"` });
+      if (!Number.isSafeInteger(number) || number < min) {
+        const kind = min === 1 ? "a positive" : "a non-negative";
+        ctx.addIssue({ code: "custom", message: `must be ${kind} integer, got "${value}"` });
         return z.NEVER;
       }
       return number;
     });
-
-const nonNegativeInt = (fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === "") return fallback;
-      const number = Number(value);
-      if (!Number.isSafeInteger(number) || number < 0) {
-        ctx.addIssue({ code: "custom", message: `must be a non-negative integer, got "${value}"` });
-        return z.NEVER;
-      }
-      return number;
-    });
+const positiveInt = (fallback: number) => integer(fallback, 1);
+const nonNegativeInt = (fallback: number) => integer(fallback, 0);
 
 const EnvSchema = z
   .object({
@@ -53,7 +46,10 @@ const EnvSchema = z
           .map((key) => key.trim())
           .filter((key) => key !== ""),
       )
-      .refine((keys) => keys.every((key) => key.length >= 16), "every key must have at least 16 characters"),
+      .refine(
+        (keys) => keys.every((key) => key.length >= MIN_API_KEY_LENGTH),
+        `every key must have at least ${MIN_API_KEY_LENGTH} characters`,
+      ),
     API_KEYS_FILE: z.string().min(1).optional(),
     RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     RATE_LIMIT_WRITES: nonNegativeInt(600),
@@ -61,7 +57,10 @@ const EnvSchema = z
     BODY_IDLE_TIMEOUT_MS: positiveInt(30_000),
     BODY_TIMEOUT_MS: positiveInt(3_600_000),
     BATCH_INTERVAL_MS: positiveInt(1_000),
-    BATCH_MAX: positiveInt(1_000).refine((size) => size <= 12_000, "must be at most 12000 (the registry's limit)"),
+    BATCH_MAX: positiveInt(1_000).refine(
+      (size) => size <= MAX_BATCH_SIZE,
+      `must be at most ${MAX_BATCH_SIZE} (the registry's limit)`,
+    ),
     CONFIRMATIONS: positiveInt(1),
     RPC_TIMEOUT_MS: positiveInt(30_000),
     MAX_UPLOAD_BYTES: positiveInt(8 * 1024 ** 3),
@@ -79,7 +78,11 @@ const EnvSchema = z
     }
   });
 
-export interface ServiceConfig {
+/**
+ * The service's configuration: one shape, read once from the environment by server/main.ts and
+ * handed whole to the wiring (server/compose.ts); each layer takes the part it needs by type.
+ */
+export interface ServiceConfig extends HttpConfig {
   /** Undefined: start (or reuse) the local development chain. */
   rpcUrl?: string;
   privateKey?: string;
@@ -87,18 +90,12 @@ export interface ServiceConfig {
   port: number;
   host: string;
   dataDir?: string;
-  apiKeys: string[];
-  /** Re-read when it changes: removing a key from it revokes that key without a restart. */
-  apiKeysFile?: string;
-  /** Per client (API key, else IP address) and window; 0 turns a limit off. */
-  rateLimits: { windowMs: number; writes: number; reads: number };
-  /** Longest pause within a request body, and longest time for the whole body. */
-  bodyTimeouts: { idleMs: number; totalMs: number };
+  /** How often queued documents are anchored. */
   batchIntervalMs: number;
+  /** Documents per batch; a full queue is anchored at once. */
   batchMax: number;
   confirmations: number;
   rpcTimeoutMs: number;
-  maxUploadBytes: number;
 }
 
 /** Reads and validates the configuration; throws one message naming every bad variable. */

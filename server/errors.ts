@@ -1,6 +1,6 @@
 /**
- * Typed failures. Callers branch on `code`, never on message text; the HTTP layer maps each code
- * to an RFC 9457 problem type (see server/http/problems.ts and docs/errors.md).
+ * Typed failures. Callers branch on `code`, never on message text; the HTTP layer maps each
+ * DocproofError code to an RFC 9457 problem type (see server/http/problems.ts and docs/errors.md).
  */
 export type DocproofErrorCode =
   | "invalid-digest"
@@ -16,15 +16,18 @@ export type DocproofErrorCode =
   | "chain-mismatch"
   | "store-unavailable";
 
-export class DocproofError extends Error {
-  readonly code: DocproofErrorCode;
+/** An error with a string-literal `code` and an optional `cause`: the shape of every typed failure here. */
+export class CodedError<Code extends string> extends Error {
+  readonly code: Code;
 
-  constructor(code: DocproofErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = "DocproofError";
+    this.name = new.target.name;
     this.code = code;
   }
 }
+
+export class DocproofError extends CodedError<DocproofErrorCode> {}
 
 export function isDocproofError(error: unknown, code?: DocproofErrorCode): error is DocproofError {
   return error instanceof DocproofError && (code === undefined || error.code === code);

@@ -1,10 +1,25 @@
-/** One JSON object per line. Secrets handed to the logger are redacted from every line it writes. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import pino, { type DestinationStream, type Logger as PinoLogger } from "pino";
 
+/** The service's logger: pino, one JSON object per line (`time`, `level`, `message`, fields). */
+export type Logger = PinoLogger;
+
+/**
+ * Fields that may carry a secret, removed wherever they appear: the request's credentials (should a
+ * request object be logged whole) and configuration values.
+ */
+const REDACTED_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "headers.authorization",
+  "privateKey",
+  "*.privateKey",
+  "apiKey",
+  "*.apiKey",
+  "apiKeys",
+  "*.apiKeys",
+];
+
+/** An error as a log field: name, message, code and causes; no stack, which says nothing to an operator. */
 function describeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const described: Record<string, unknown> = { name: error.name, message: error.message };
@@ -14,21 +29,52 @@ function describeError(error: unknown): unknown {
   return described;
 }
 
-export function createLogger(write: (line: string) => void, secrets: readonly string[] = []): Logger {
-  const redactions = secrets.filter((secret) => secret.length >= 8);
-  const emit = (level: string, message: string, fields: Record<string, unknown> = {}) => {
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message };
-    for (const [key, value] of Object.entries(fields)) entry[key] = key === "error" ? describeError(value) : value;
-    let line = JSON.stringify(entry, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
-    for (const secret of redactions) line = line.split(secret).join("[redacted]");
-    write(line);
-  };
-  return {
-    info: (message, fields) => emit("info", message, fields),
-    warn: (message, fields) => emit("warn", message, fields),
-    error: (message, fields) => emit("error", message, fields),
-  };
+export interface LoggerOptions {
+  /** Where lines go: standard output unless given (tests collect them). */
+  destination?: DestinationStream | ((line: string) => void);
+  /**
+   * Values that must never be written (the private key, API keys). Beyond the redacted paths, every
+   * line is scanned for them as it is written, so a secret quoted in an error message is caught too.
+   */
+  secrets?: readonly string[];
+  level?: pino.LevelWithSilent;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const secrets = (options.secrets ?? []).filter((secret) => secret.length >= 8);
+  const destination =
+    typeof options.destination === "function"
+      ? {
+          write: (
+            (write) => (line: string) =>
+              write(line.replace(/\n$/, ""))
+          )(options.destination),
+        }
+      : (options.destination ?? pino.destination({ dest: 1, sync: true }));
+  return pino(
+    {
+      level: options.level ?? "info",
+      messageKey: "message",
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => {
+          for (const [key, value] of Object.entries(fields)) {
+            if (typeof value === "bigint") fields[key] = value.toString();
+          }
+          return fields;
+        },
+      },
+      serializers: { error: describeError, err: describeError },
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      hooks: {
+        streamWrite: (line) => secrets.reduce((text, secret) => text.split(secret).join("[redacted]"), line),
+      },
+    },
+    destination,
+  );
 }
 
 /** A logger that keeps nothing, for tests that do not look at logs. */
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentLogger: Logger = pino({ level: "silent" });

@@ -4,7 +4,10 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deploymentDirFor, readRegistryAddress } from "../../server/chain/deployment-record";
-import { createProvider, RegistryClient } from "../../server/chain/registry-client";
+import type { JsonRpcProvider } from "ethers";
+import { createProvider } from "../../server/chain/provider";
+import { RegistryClient } from "../../server/chain/registry-client";
+import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
 import { devAccount } from "../../test/support/dev-accounts";
 import { freePort, ManagedProcess, ROOT, run, startHardhatNode, waitForRpc } from "../../test/support/processes";
 
@@ -23,6 +26,9 @@ export interface BenchChain {
   node: ManagedProcess;
   /** A reader of the registry, for checks from outside the service. */
   registry: RegistryClient;
+  /** The node and the contract as ethers sees them, for raw calls. */
+  provider: JsonRpcProvider;
+  contract: DocumentRegistry;
   stop(): Promise<void>;
 }
 
@@ -53,15 +59,18 @@ export async function startChain(): Promise<BenchChain> {
     });
     const registryAddress = await readRegistryAddress(IGNITION_DIR, chainId);
     if (code !== 0 || registryAddress === undefined) throw new Error(`deployment failed:\n${output}`);
-    const registry = new RegistryClient(createProvider(rpcUrl, chainId), registryAddress, chainId);
+    const provider = createProvider(rpcUrl, chainId);
+    const registry = new RegistryClient(provider, registryAddress, chainId);
     return {
       rpcUrl,
       chainId,
       registryAddress,
       node,
       registry,
+      provider,
+      contract: DocumentRegistry__factory.connect(registryAddress, provider),
       stop: async () => {
-        registry.provider.destroy();
+        provider.destroy();
         await stop();
       },
     };

@@ -1,8 +1,7 @@
 import { DocproofError, isDocproofError } from "../errors";
 import type { Logger } from "../logger";
-import type { Hex32 } from "../proof/merkle";
+import type { Hex32 } from "../proof/digest";
 import type { OnChainStatus, RegistryReader } from "../proof/verification";
-import type { RegistryClient } from "./registry-client";
 
 /** What the service was set up for; the node at the RPC URL must keep being this chain. */
 export interface ExpectedChain {
@@ -12,23 +11,43 @@ export interface ExpectedChain {
 
 export type ChainState = "unchecked" | "ok" | "unreachable" | "mismatch";
 
+/** What the guard reads of the node: who it is, and whether the registry is there. */
+export interface ChainIdentitySource extends RegistryReader {
+  nodeChainId(): Promise<number>;
+  genesisHash(): Promise<string>;
+  hasCode(): Promise<boolean>;
+}
+
+/** The guard as services use it (a port: tests hand in fakes). */
+export interface ChainCheck {
+  readonly state: ChainState;
+  /** Asks the node now; throws `chain-unavailable` or `chain-mismatch`. */
+  checkNow(): Promise<void>;
+  /** Like `checkNow()`, but reuses a result younger than a second (for requests). */
+  checkRecent(): Promise<void>;
+  /** Throws `chain-mismatch` when the last check found another chain; asks the node nothing. */
+  refuseIfWrongChain(): void;
+  /** The registry reader whose every read first passes `checkRecent()`. */
+  checkedReader(): RegistryReader;
+}
+
 /**
  * Re-checks, while the service runs, that the node still answers and is still the chain the
  * service was set up for: same chain id, same genesis block, registry code at the address. A node
  * replaced by a fresh one on the same URL (a reset development chain, a restored snapshot of
  * another network) fails this check, and nothing is then anchored or verified until it passes.
  */
-export class ChainGuard {
+export class ChainGuard implements ChainCheck {
   private current: ChainState = "unchecked";
   private lastError: DocproofError | undefined;
   private checkedAtMs = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<void> | undefined;
 
   constructor(
-    private readonly registry: RegistryClient,
+    private readonly registry: ChainIdentitySource,
     private readonly expected: ExpectedChain,
     private readonly log: Logger,
-    /** How old a check `ensure()` may reuse. */
+    /** How old a check `checkRecent()` may reuse. */
     private readonly maxAgeMs = 1_000,
     private readonly now: () => number = Date.now,
   ) {}
@@ -38,36 +57,36 @@ export class ChainGuard {
   }
 
   /** Checks now; throws `chain-unavailable` or `chain-mismatch`. Concurrent calls share one check. */
-  check(): Promise<void> {
+  checkNow(): Promise<void> {
     this.inFlight ??= this.probe().finally(() => {
       this.inFlight = undefined;
     });
     return this.inFlight;
   }
 
-  /** Like `check()`, but reuses a result younger than `maxAgeMs` (for requests). */
-  async ensure(): Promise<void> {
-    if (this.now() - this.checkedAtMs > this.maxAgeMs) return this.check();
+  /** Like `checkNow()`, but reuses a result younger than `maxAgeMs` (for requests). */
+  async checkRecent(): Promise<void> {
+    if (this.now() - this.checkedAtMs > this.maxAgeMs) return this.checkNow();
     if (this.lastError !== undefined) throw this.lastError;
   }
 
   /** Throws `chain-mismatch` when the last check found another chain; asks the node nothing. */
-  assertNotMismatched(): void {
+  refuseIfWrongChain(): void {
     if (this.current === "mismatch") throw this.lastError!;
   }
 
   /** Verification's view of the registry, refused while the chain is unreachable or another one. */
-  reader(): RegistryReader {
+  checkedReader(): RegistryReader {
     const registry = this.registry;
     return {
       chainId: registry.chainId,
       address: registry.address,
       verify: async (digest: Hex32, root: Hex32, proof: readonly Hex32[]): Promise<OnChainStatus> => {
-        await this.ensure();
+        await this.checkRecent();
         return registry.verify(digest, root, proof);
       },
       transactionAnchored: async (txHash: Hex32, root: Hex32): Promise<boolean> => {
-        await this.ensure();
+        await this.checkRecent();
         return registry.transactionAnchored(txHash, root);
       },
     };
@@ -115,16 +134,19 @@ export class ChainGuard {
     this.lastError = error;
     if (!changed) return;
     if (next === "mismatch") {
-      this.log.error("WRONG CHAIN: refusing to anchor or verify", {
-        registry: this.registry.address,
-        expectedChainId: this.expected.chainId,
-        expectedGenesisHash: this.expected.genesisHash,
-        error,
-      });
+      this.log.error(
+        {
+          registry: this.registry.address,
+          expectedChainId: this.expected.chainId,
+          expectedGenesisHash: this.expected.genesisHash,
+          error,
+        },
+        "WRONG CHAIN: refusing to anchor or verify",
+      );
     } else if (next === "unreachable") {
-      this.log.warn("the chain is unreachable: documents stay queued until it answers", { error });
+      this.log.warn({ error }, "the chain is unreachable: documents stay queued until it answers");
     } else if (previous !== "unchecked") {
-      this.log.info("the chain answers again and is the expected one", { previous });
+      this.log.info({ previous }, "the chain answers again and is the expected one");
     }
   }
 }

@@ -1,87 +1,21 @@
-import {
-  FetchRequest,
-  JsonRpcProvider,
-  Network,
-  Wallet,
-  type JsonRpcApiProvider,
-  type Log,
-  type TransactionReceipt,
-} from "ethers";
+import type { JsonRpcApiProvider, Log, TransactionReceipt } from "ethers";
 import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
-import { DocproofError, isDocproofError } from "../errors";
-import { leafOf, type Hex32 } from "../proof/merkle";
-import type { AnchoringClaim, OnChainStatus, RegistryReader } from "../proof/verification";
+import { DocproofError } from "../errors";
+import type { Hex32 } from "../proof/digest";
+import { leafOf } from "../proof/merkle";
+import type { AnchoringClaim, OnChainStatus } from "../proof/verification";
+import { chainIdOf, onChain } from "./provider";
+import type { AnchoringEvent, AnchorRecord, RegistryView, RevocationEvent } from "./registry";
 
 const STATUS = ["unknown", "anchored", "revoked"] as const;
+const NO_REGISTRAR = "0x0000000000000000000000000000000000000000";
 
-/** Wraps an outside failure once, at this boundary. */
-async function onChain<T>(what: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action();
-  } catch (error) {
-    if (isDocproofError(error)) throw error;
-    throw new DocproofError("chain-unavailable", `The chain did not answer while trying to ${what}.`, { cause: error });
-  }
-}
-
-export interface AnchoringEvent {
-  root: Hex32;
-  registrar: string;
-  txHash: Hex32;
-  blockNumber: number;
-  /** The digests, read back from the transaction input. */
-  digests: Hex32[];
-}
-
-export interface RevocationEvent {
-  root: Hex32;
-  digest: Hex32;
-  revokedBy: string;
-  reason: number;
-  txHash: Hex32;
-  blockNumber: number;
-}
-
-export const DEFAULT_RPC_TIMEOUT_MS = 30_000;
-
-function rpcRequest(rpcUrl: string, timeoutMs: number): FetchRequest {
-  const request = new FetchRequest(rpcUrl);
-  // A node that accepts connections but never answers would otherwise hold a request for 5 minutes.
-  request.timeout = timeoutMs;
-  return request;
-}
-
-/**
- * A JSON-RPC provider with a static network: it never probes the network again, so it recovers by
- * itself when a node that went away answers again. Each request gives up after `timeoutMs`.
- * NOTE: ethers holds each request 10 ms by default to batch it with others; every verification and
- * every batch makes several sequential requests, so they are sent at the next tick instead (calls
- * made in the same tick still share one HTTP request).
- */
-export function createProvider(rpcUrl: string, chainId: number, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): JsonRpcProvider {
-  return new JsonRpcProvider(rpcRequest(rpcUrl, timeoutMs), Network.from(chainId), {
-    staticNetwork: true,
-    cacheTimeout: -1,
-    batchStallTime: 0,
-  });
-}
-
-/** Reads the chain id of `rpcUrl` once, as a start-up check. */
-export async function readChainId(rpcUrl: string, timeoutMs = DEFAULT_RPC_TIMEOUT_MS): Promise<number> {
-  const provider = new JsonRpcProvider(rpcRequest(rpcUrl, timeoutMs), undefined, { staticNetwork: true });
-  try {
-    return await onChain("read the chain id", async () => Number(await provider.send("eth_chainId", [])));
-  } finally {
-    provider.destroy();
-  }
-}
-
-/** The DocumentRegistry as the service reads it. */
-export class RegistryClient implements RegistryReader {
+/** The DocumentRegistry read through ethers; the provider and contract stay inside chain/. */
+export class RegistryClient implements RegistryView {
   readonly chainId: number;
   readonly address: string;
-  readonly provider: JsonRpcApiProvider;
-  readonly contract: DocumentRegistry;
+  private readonly provider: JsonRpcApiProvider;
+  private readonly contract: DocumentRegistry;
 
   constructor(provider: JsonRpcApiProvider, address: string, chainId: number) {
     this.provider = provider;
@@ -90,14 +24,9 @@ export class RegistryClient implements RegistryReader {
     this.contract = DocumentRegistry__factory.connect(address, provider);
   }
 
-  /** The contract bound to a signer, for the transaction sender. */
-  connect(wallet: Wallet): DocumentRegistry {
-    return this.contract.connect(wallet);
-  }
-
   /** The chain id the node reports now (the provider's own network is fixed at start). */
-  async nodeChainId(): Promise<number> {
-    return onChain("read the chain id", async () => Number(await this.provider.send("eth_chainId", [])));
+  nodeChainId(): Promise<number> {
+    return chainIdOf(this.provider);
   }
 
   async genesisHash(): Promise<string> {
@@ -119,10 +48,6 @@ export class RegistryClient implements RegistryReader {
 
   async hasCode(): Promise<boolean> {
     return onChain("read the registry code", async () => (await this.provider.getCode(this.address)) !== "0x");
-  }
-
-  async version(): Promise<string> {
-    return onChain("read the registry version", () => this.contract.version());
   }
 
   async isRegistrar(account: string): Promise<boolean> {
@@ -149,12 +74,10 @@ export class RegistryClient implements RegistryReader {
     });
   }
 
-  async anchorOf(
-    root: Hex32,
-  ): Promise<{ registrar: string; anchoredAt: number; blockNumber: number; leafCount: number } | undefined> {
+  async anchorOf(root: Hex32): Promise<AnchorRecord | undefined> {
     return onChain("read the anchoring", async () => {
       const anchor = await this.contract.anchorOf(root);
-      if (anchor.registrar === "0x0000000000000000000000000000000000000000") return undefined;
+      if (anchor.registrar === NO_REGISTRAR) return undefined;
       return {
         registrar: anchor.registrar,
         anchoredAt: Number(anchor.anchoredAt),
@@ -171,7 +94,7 @@ export class RegistryClient implements RegistryReader {
   async singleAnchoringOf(digest: Hex32): Promise<AnchoringClaim | undefined> {
     return onChain("read the document's anchoring", async () => {
       const anchor = await this.contract.documentAnchorOf(digest);
-      if (anchor.registrar === "0x0000000000000000000000000000000000000000") return undefined;
+      if (anchor.registrar === NO_REGISTRAR) return undefined;
       const root = leafOf(digest);
       const found = await this.findAnchoringTransaction(root);
       return found === undefined ? undefined : { merkleRoot: root, proof: [], txHash: found.txHash };

@@ -1,5 +1,6 @@
-import type { ContractTransactionResponse, TransactionReceipt, Wallet } from "ethers";
+import type { TransactionReceipt, Wallet } from "ethers";
 import { DocproofError, isDocproofError } from "../errors";
+import type { Hex32 } from "../proof/digest";
 
 export interface RetryPolicy {
   attempts: number;
@@ -39,27 +40,54 @@ export async function withRetry<T>(policy: RetryPolicy, action: () => Promise<T>
   }
 }
 
+/** The account transactions are sent from, as the sender needs it (a Wallet on a provider, or a fake). */
+export interface SendingAccount {
+  readonly address: string;
+  /** The next nonce, counting transactions still pending. */
+  pendingNonce(): Promise<number>;
+  /** The receipt once `confirmations` blocks hold the transaction, or null after `timeoutMs`. */
+  waitForReceipt(txHash: string, confirmations: number, timeoutMs: number): Promise<TransactionReceipt | null>;
+}
+
+/** A wallet connected to a provider, as a sending account. */
+export function walletAccount(wallet: Wallet): SendingAccount {
+  const provider = wallet.provider;
+  if (provider === null) throw new Error("The wallet has no provider.");
+  return {
+    address: wallet.address,
+    pendingNonce: () => wallet.getNonce("pending"),
+    waitForReceipt: (txHash, confirmations, timeoutMs) => provider.waitForTransaction(txHash, confirmations, timeoutMs),
+  };
+}
+
+export interface TxSenderOptions {
+  confirmations: number;
+  retry?: RetryPolicy;
+  confirmationTimeoutMs?: number;
+}
+
 /**
- * Sends the service's transactions from one key, one at a time. The nonce is read from the node
- * ("pending") before each transaction and nothing else sends from this key, so there are no gaps:
- * automining nodes reject gaps, and a gap would stall every later transaction on other chains.
+ * Sends transactions from one key, one at a time. The nonce is read from the node ("pending")
+ * before each transaction and nothing else sends from this key, so there are no gaps: automining
+ * nodes reject gaps, and a gap would stall every later transaction on other chains.
  */
 export class TxSender {
   private queue: Promise<unknown> = Promise.resolve();
-  readonly wallet: Wallet;
   private readonly confirmations: number;
   private readonly retry: RetryPolicy;
   private readonly confirmationTimeoutMs: number;
 
-  constructor(wallet: Wallet, options: { confirmations: number; retry?: RetryPolicy; confirmationTimeoutMs?: number }) {
-    this.wallet = wallet;
+  constructor(
+    private readonly account: SendingAccount,
+    options: TxSenderOptions,
+  ) {
     this.confirmations = options.confirmations;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.confirmationTimeoutMs = options.confirmationTimeoutMs ?? 120_000;
   }
 
   get address(): string {
-    return this.wallet.address;
+    return this.account.address;
   }
 
   /**
@@ -67,18 +95,17 @@ export class TxSender {
    * waiting, and resolves with the receipt once `confirmations` blocks have it.
    */
   send(
-    build: (nonce: number) => Promise<ContractTransactionResponse>,
-    onSent: (txHash: string, nonce: number) => void,
+    build: (nonce: number) => Promise<{ hash: string }>,
+    onSent: (txHash: Hex32) => void = () => {},
   ): Promise<TransactionReceipt> {
     const run = async () => {
-      const response = await withRetry(this.retry, async () => {
-        const nonce = await this.wallet.getNonce("pending");
-        return build(nonce);
-      }).catch((error: unknown) => {
-        throw isDocproofError(error) ? error : wrap("send the transaction", error);
-      });
+      const response = await withRetry(this.retry, async () => build(await this.account.pendingNonce())).catch(
+        (error: unknown) => {
+          throw isDocproofError(error) ? error : wrap("send the transaction", error);
+        },
+      );
       try {
-        onSent(response.hash, response.nonce);
+        onSent(response.hash as Hex32);
       } catch (error) {
         // The transaction is out even though its hash was not kept (a full disk, say): let it settle
         // before anything else is sent from this key, then report the failure.
@@ -94,10 +121,8 @@ export class TxSender {
 
   /** Waits for a sent transaction's receipt with the configured confirmations. */
   async waitFor(txHash: string): Promise<TransactionReceipt> {
-    const provider = this.wallet.provider;
-    if (provider === null) throw new DocproofError("chain-unavailable", "The signer has no provider.");
     const receipt = await withRetry(this.retry, () =>
-      provider.waitForTransaction(txHash, this.confirmations, this.confirmationTimeoutMs),
+      this.account.waitForReceipt(txHash, this.confirmations, this.confirmationTimeoutMs),
     ).catch((error: unknown) => {
       throw wrap("confirm the transaction", error);
     });

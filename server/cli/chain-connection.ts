@@ -1,20 +1,25 @@
-import { getAddress, isAddress, Wallet } from "ethers";
+import { getAddress, isAddress, Wallet, type JsonRpcProvider } from "ethers";
 import path from "node:path";
 import { readRegistryAddress } from "../chain/deployment-record";
-import { PROJECT_ROOT, rpc } from "../chain/local-chain";
-import { createProvider, RegistryClient } from "../chain/registry-client";
+import { createProvider, readChainId } from "../chain/provider";
+import type { RegistryWriter } from "../chain/registry";
+import { RegistryClient } from "../chain/registry-client";
+import { EthersRegistryWriter } from "../chain/registry-writer";
+import { isDocproofError } from "../errors";
+import { PACKAGE_ROOT } from "../version";
 import { CliError, networkCause } from "./context";
 
-const IGNITION_DIR = path.join(PROJECT_ROOT, "ignition");
+const IGNITION_DIR = path.join(PACKAGE_ROOT, "ignition");
 
 export interface RegistryConnection {
   readonly registry: RegistryClient;
+  /** The registry written with `key` (from --key or DOCPROOF_PRIVATE_KEY); the key is never printed. */
+  writer(key: string | undefined, confirmations: number): RegistryWriter;
   close(): void;
 }
 
 /** The chain id at `rpcUrl`, or a one-line `unreachable` error. */
 async function chainIdAt(rpcUrl: string): Promise<number> {
-  let result: string | undefined;
   try {
     new URL(rpcUrl);
   } catch {
@@ -24,14 +29,13 @@ async function chainIdAt(rpcUrl: string): Promise<number> {
     );
   }
   try {
-    result = await rpc(rpcUrl, "eth_chainId", [], 10_000);
+    return await readChainId(rpcUrl, 10_000);
   } catch (error) {
-    throw new CliError("unreachable", `Cannot reach the chain at ${rpcUrl} (${networkCause(error)}).`, {
+    if (!isDocproofError(error, "chain-unavailable")) throw error;
+    throw new CliError("unreachable", `Cannot reach the chain at ${rpcUrl} (${networkCause(error.cause)}).`, {
       cause: error,
     });
   }
-  if (result === undefined) throw new CliError("unreachable", `${rpcUrl} did not answer eth_chainId: is it a node?`);
-  return Number(result);
 }
 
 /**
@@ -64,16 +68,19 @@ export async function connectRegistry(
     provider.destroy();
     throw error;
   }
-  return { registry, close: () => provider.destroy() };
+  return {
+    registry,
+    writer: (key, confirmations) => new EthersRegistryWriter(registry, walletOf(key, provider), { confirmations }),
+    close: () => provider.destroy(),
+  };
 }
 
-/** The registrar's wallet, from `--key` or DOCPROOF_PRIVATE_KEY; the key itself is never printed. */
-export function registrarWallet(key: string | undefined, connection: RegistryConnection): Wallet {
+function walletOf(key: string | undefined, provider: JsonRpcProvider): Wallet {
   if (key === undefined || key === "") {
     throw new CliError("usage", "Anchoring on chain needs the registrar's key: set DOCPROOF_PRIVATE_KEY (or --key).");
   }
   try {
-    return new Wallet(key, connection.registry.provider);
+    return new Wallet(key, provider);
   } catch {
     throw new CliError("usage", "The registrar key must be a 0x-prefixed 32-byte hex private key.");
   }

@@ -1,13 +1,13 @@
-import { TxSender } from "../chain/tx-sender";
 import type { Sha256Hex } from "../proof/digest";
 import { checkReceiptConsistency, parseReceipt, type ReceiptV1 } from "../proof/receipt";
-import { connectRegistry, registrarWallet } from "./chain-connection";
+import { connectRegistry } from "./chain-connection";
 import { anchorDigests } from "./chain-anchoring";
 import { CliError, EXIT_NOT_VALID, printJson, resolvePath, type CliContext } from "./context";
 import { digestFiles, type FileDigest } from "./file-digest";
 import type { NotarizeOptions } from "./notarize";
 import { assertReceiptsWritable, writeReceiptFile } from "./receipt-file";
-import { ServiceClient, type DocumentView } from "./service-client";
+import type { DocumentView } from "../api/wire";
+import { ServiceClient } from "./service-client";
 
 interface Outcome {
   status: DocumentView["status"];
@@ -47,10 +47,10 @@ async function throughService(
   }
   const deadline = Date.now() + options.timeout * 1000;
   for (;;) {
-    const pending = [...views.values()].filter((view) => view.status === "pending");
+    const pending = [...views.keys()].filter((sha256) => views.get(sha256)!.status === "pending");
     if (pending.length === 0 || !options.wait || Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    for (const view of pending) views.set(view.sha256, await client.document(view.sha256));
+    for (const sha256 of pending) views.set(sha256, await client.document(sha256));
   }
   return new Map(
     [...views].map(([sha256, view]) => [
@@ -68,10 +68,9 @@ async function onChain(
 ): Promise<Map<Sha256Hex, Outcome>> {
   const connection = await connectRegistry(options.rpc!, options.registry);
   try {
-    const sender = new TxSender(registrarWallet(key, connection), { confirmations: options.confirmations });
     const receipts = await anchorDigests(
       connection.registry,
-      sender,
+      connection.writer(key, options.confirmations),
       digests.map((digest) => digest.sha256),
     );
     return new Map([...receipts].map(([sha256, receipt]) => [sha256, { status: "anchored", receipt }]));

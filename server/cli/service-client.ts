@@ -1,16 +1,10 @@
 import { openAsBlob } from "node:fs";
 import path from "node:path";
+import type { DocumentView } from "../api/wire";
 import type { Sha256Hex } from "../proof/digest";
 import type { Verdict } from "../proof/verification";
-import { PROBLEM_TYPE_PREFIX } from "../http/problems";
+import { problemCode } from "../api/problem-type";
 import { CliError, networkCause } from "./context";
-
-/** The service's view of a document (GET /api/v1/documents/{sha256}). */
-export interface DocumentView {
-  sha256: Sha256Hex;
-  status: "pending" | "anchored" | "revoked";
-  receipt?: unknown;
-}
 
 /** An RFC 9457 problem the service answered; `problem` is the last part of its `type` (docs/errors.md). */
 export class ServiceProblem extends CliError {
@@ -92,7 +86,7 @@ export class ServiceClient {
     }
     if (!response.ok) {
       const problem = parsed as { type?: string; detail?: string; title?: string };
-      const type = typeof problem.type === "string" ? problem.type.replace(PROBLEM_TYPE_PREFIX, "") : "unknown";
+      const type = problemCode(problem.type) ?? "unknown";
       throw new ServiceProblem(type, response.status, problem.detail ?? problem.title ?? `HTTP ${response.status}`);
     }
     return parsed as T;

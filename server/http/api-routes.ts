@@ -5,6 +5,7 @@ import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
 import type { Notary } from "../service/notary";
+import type { Verifier } from "../service/verifier";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
 import { HttpProblem } from "./problems";
@@ -45,7 +46,11 @@ export interface RouteGuards {
   bodyTimeouts: BodyTimeouts;
 }
 
-export function apiRoutes(notary: Notary, limits: UploadLimits, guards: RouteGuards): Router {
+export function apiRoutes(
+  { notary, verifier }: { notary: Notary; verifier: Verifier },
+  limits: UploadLimits,
+  guards: RouteGuards,
+): Router {
   const { requireKey, limitWrites, limitReads, bodyTimeouts } = guards;
   const router = Router();
   const upload = multer({
@@ -120,7 +125,7 @@ export function apiRoutes(notary: Notary, limits: UploadLimits, guards: RouteGua
 
   router.post("/verify", limitReads, body(uploadForVerify), async (req, res) => {
     const { sha256, receipt } = input(req, true);
-    res.json(await notary.verify(sha256, receipt));
+    res.json(await verifier.verify(sha256, receipt));
   });
 
   return router;

@@ -1,138 +1,110 @@
 import express, { type Express } from "express";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { ChainGuard } from "../chain/chain-guard";
-import type { RegistryClient } from "../chain/registry-client";
-import { isDocproofError } from "../errors";
 import type { Logger } from "../logger";
-import type { Notary } from "../service/notary";
 import type { ServiceMetrics } from "../service/metrics";
-import type { DocumentStore } from "../store/document-store";
-import { apiRoutes, type UploadLimits } from "./api-routes";
-import { ApiKeys, requireApiKey } from "./auth";
+import type { Notary } from "../service/notary";
+import type { ServiceStatus } from "../service/status";
+import type { Verifier } from "../service/verifier";
+import { apiRoutes } from "./api-routes";
+import { requireApiKey, type ApiKeys } from "./auth";
 import type { BodyTimeouts } from "./body-deadline";
 import { openApiDocument } from "./openapi";
 import { HttpProblem, problemHandler } from "./problems";
 import { rateLimiter, type RateLimits } from "./rate-limits";
+import { requestLog } from "./request-log";
 import { securityHeaders } from "./security-headers";
 
-/** The HTTP layer's defences beyond validation; server/config.ts holds the defaults `npm start` uses. */
-export interface HttpProtection {
-  /** A file of API keys, re-read when it changes (see ApiKeys). */
+/** The HTTP layer's part of the service's configuration (server/config.ts reads it). */
+export interface HttpConfig {
+  /** Comma-separated keys from API_KEYS, fixed for the life of the process. */
+  apiKeys: readonly string[];
+  /** A file of API keys, re-read when it changes: removing a key from it revokes that key. */
   apiKeysFile?: string;
-  /** How often, at most, the keys file is checked for a change (default 1 s). */
-  apiKeysRecheckMs?: number;
-  /** Per-client request limits; none when absent. */
-  rateLimits?: RateLimits;
-  /** Deadlines for request bodies (default: 30 s idle, 1 h in all). */
-  bodyTimeouts?: BodyTimeouts;
+  /** Per client (API key, else IP address) and window; 0 turns a limit off. */
+  rateLimits: RateLimits;
+  /** Longest pause within a request body, and longest time for the whole body. */
+  bodyTimeouts: BodyTimeouts;
+  /** Largest upload, in bytes. */
+  maxUploadBytes: number;
 }
 
-export const DEFAULT_BODY_TIMEOUTS: BodyTimeouts = { idleMs: 30_000, totalMs: 3_600_000 };
+/** Largest receipt accepted beside a document: a receipt is about 1 KB, a deep batch's a few. */
+export const MAX_RECEIPT_BYTES = 64 * 1024;
 
-export interface AppDependencies {
+/** The use cases the routes call. */
+export interface AppServices {
   notary: Notary;
-  registry: RegistryClient;
-  chainGuard: ChainGuard;
-  store: DocumentStore;
+  verifier: Verifier;
+  status: ServiceStatus;
   metrics: ServiceMetrics;
+}
+
+export interface AppRuntime {
   log: Logger;
-  apiKeys: readonly string[];
-  limits: UploadLimits;
-  protection?: HttpProtection;
-  /** Folder of the built web page, served at `/` when present. */
+  /** The API keys (built once from `apiKeys` and `apiKeysFile`). */
+  keys: ApiKeys;
+  /** Folder of the built web page, served at `/` when given. */
   webDir?: string;
-  version: string;
-  /** The address that anchors for this service. */
-  registrar: string;
 }
 
 const RECEIPT_SCHEMA = path.resolve(__dirname, "..", "..", "docs", "receipt-v1.schema.json");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
-export function createApp(deps: AppDependencies): Express {
+export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
+  const { notary, verifier, status, metrics } = services;
+  const { log, keys } = runtime;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  app.use(requestLog(log));
   app.use(securityHeaders());
 
-  const protection = deps.protection ?? {};
-  const keys = new ApiKeys({
-    keys: deps.apiKeys,
-    file: protection.apiKeysFile,
-    recheckMs: protection.apiKeysRecheckMs,
-    log: deps.log,
-  });
-  const limits = protection.rateLimits;
-  const windowMs = limits?.windowMs ?? 60_000;
-
   app.get("/healthz", async (_req, res) => {
-    const checks: Record<string, { status: "pass" | "fail"; output?: string }> = {};
-    const check = async (name: string, probe: () => Promise<void> | void) => {
-      try {
-        await probe();
-        checks[name] = { status: "pass" };
-      } catch (error) {
-        checks[name] = { status: "fail", output: (error as Error).message };
-      }
-    };
-    // chain: the node answers; registry: it is still the chain and registry the service was set up for.
-    const identity = await deps.chainGuard.check().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    await check("chain", () => {
-      if (isDocproofError(identity, "chain-unavailable")) throw new Error(`Unreachable. ${identity.message}`);
-    });
-    await check("registry", () => {
-      if (isDocproofError(identity, "chain-unavailable")) throw new Error("Not checked: the chain is unreachable.");
-      if (identity !== undefined) throw identity;
-    });
-    await check("store", () => deps.store.checkWritable());
-    const healthy = Object.values(checks).every((c) => c.status === "pass");
+    const health = await status.health();
     res
-      .status(healthy ? 200 : 503)
+      .status(health.status === "pass" ? 200 : 503)
       .type("application/health+json")
-      .json({ status: healthy ? "pass" : "fail", version: deps.version, checks });
+      .json(health);
   });
 
   app.get("/metrics", async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   app.get("/api/v1/openapi.json", (_req, res) => {
-    res.json(openApiDocument(deps.version));
+    res.json(openApiDocument(status.info().version));
   });
   app.get("/api/v1/info", (_req, res) => {
-    res.json({
-      version: deps.version,
-      chainId: deps.registry.chainId,
-      registry: deps.registry.address,
-      registrar: deps.registrar,
-      apiKeyRequired: keys.enforced,
-      maxUploadBytes: deps.limits.maxFileBytes,
-    });
+    res.json(status.info());
   });
   const receiptSchema = readFileSync(RECEIPT_SCHEMA, "utf8");
   app.get("/api/v1/receipt-v1.schema.json", (_req, res) => {
     res.type("application/schema+json").send(receiptSchema);
   });
 
+  const windowMs = config.rateLimits.windowMs;
   app.use(
     "/api/v1",
-    apiRoutes(deps.notary, deps.limits, {
-      requireKey: requireApiKey(keys),
-      limitWrites: rateLimiter("writes", limits?.writes ?? 0, windowMs, keys),
-      limitReads: rateLimiter("reads", limits?.reads ?? 0, windowMs, keys),
-      bodyTimeouts: protection.bodyTimeouts ?? DEFAULT_BODY_TIMEOUTS,
-    }),
+    apiRoutes(
+      { notary, verifier },
+      { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
+      {
+        requireKey: requireApiKey(keys),
+        limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
+        limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
+        bodyTimeouts: config.bodyTimeouts,
+      },
+    ),
   );
 
-  if (deps.webDir !== undefined) app.use(express.static(deps.webDir, { index: "index.html", fallthrough: true }));
+  if (runtime.webDir !== undefined) {
+    app.use(express.static(runtime.webDir, { index: "index.html", fallthrough: true }));
+  }
 
   app.use((req, _res, next) => {
     next(new HttpProblem("route-not-found", `No resource at ${req.method} ${req.path}.`));
   });
-  app.use(problemHandler(deps.log, (code) => deps.metrics.errors.inc({ type: code })));
+  app.use(problemHandler((code) => metrics.errors.inc({ type: code })));
   return app;
 }

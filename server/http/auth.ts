@@ -113,13 +113,16 @@ export class ApiKeys {
     this.fileStamp = stamp ?? "";
     try {
       this.fileKeys = readApiKeysFile(file);
-      this.options.log?.info("API keys file reloaded", { file, keys: this.fileKeys.length });
+      this.options.log?.info({ file, keys: this.fileKeys.length }, "API keys file reloaded");
     } catch (error) {
       this.fileKeys = [];
-      this.options.log?.error("API keys file is unusable: no key from it is accepted until it is fixed", {
-        file,
-        error: (error as Error).message,
-      });
+      this.options.log?.error(
+        {
+          file,
+          error: (error as Error).message,
+        },
+        "API keys file is unusable: no key from it is accepted until it is fixed",
+      );
     }
   }
 }

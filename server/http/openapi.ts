@@ -1,4 +1,5 @@
-import { PROBLEMS, PROBLEM_TYPE_PREFIX } from "./problems";
+import { problemType } from "../api/problem-type";
+import { PROBLEMS } from "./problems";
 
 const sha256Param = {
   name: "sha256",
@@ -23,7 +24,7 @@ export function openApiDocument(version: string) {
     },
     servers: [{ url: "/" }],
     "x-problem-types": Object.fromEntries(
-      Object.entries(PROBLEMS).map(([code, { status, title }]) => [`${PROBLEM_TYPE_PREFIX}${code}`, { status, title }]),
+      Object.entries(PROBLEMS).map(([code, { status, title }]) => [problemType(code), { status, title }]),
     ),
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "One of the service's API_KEYS." } },

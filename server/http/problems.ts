@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from "express";
 import multer from "multer";
+import { problemType } from "../api/problem-type";
 import { isDocproofError, type DocproofErrorCode } from "../errors";
-import type { Logger } from "../logger";
 
 /** Problem types that only the HTTP layer raises. */
 export type HttpProblemCode =
@@ -58,8 +58,6 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   internal: { status: 500, title: "Internal error" },
 };
 
-export const PROBLEM_TYPE_PREFIX = "urn:docproof:problem:";
-
 /** An error the HTTP layer raises, carrying its problem code. */
 export class HttpProblem extends Error {
   constructor(
@@ -71,12 +69,18 @@ export class HttpProblem extends Error {
   }
 }
 
-export function sendProblem(res: Response, code: ProblemCode, detail: string, extra: Record<string, unknown> = {}) {
+/** The body of problem `code`, as every refusal carries it. */
+export function problemBody(code: ProblemCode, detail: string, more: { instance?: string; requestId?: string } = {}) {
   const { status, title } = PROBLEMS[code];
+  return { type: problemType(code), title, status, detail, ...more };
+}
+
+export function sendProblem(res: Response, code: ProblemCode, detail: string) {
+  const requestId = res.req.id === undefined ? undefined : String(res.req.id);
   res
-    .status(status)
+    .status(PROBLEMS[code].status)
     .type("application/problem+json")
-    .json({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, detail, instance: res.req.originalUrl, ...extra });
+    .json(problemBody(code, detail, { instance: res.req.originalUrl, requestId }));
 }
 
 const MULTER_CODES: Record<string, HttpProblemCode> = {
@@ -124,17 +128,16 @@ function classify(error: unknown): { code: ProblemCode; detail: string } {
   return { code: "internal", detail: "The service failed unexpectedly; the error was logged." };
 }
 
-/** The one error handler: every failure leaves as problem+json. */
-export function problemHandler(log: Logger, onProblem: (code: ProblemCode) => void): ErrorRequestHandler {
+/**
+ * The one error handler: every failure leaves as problem+json. The request's own log line (see
+ * request-log.ts) records its status; an unexpected failure is logged here with its cause.
+ */
+export function problemHandler(onProblem: (code: ProblemCode) => void): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const { code, detail } = classify(error);
     onProblem(code);
-    // An outage answers every request with 503: the chain guard and the store already log its
-    // start and end, so each refused request is a warning, and only other 5xx are errors.
-    if (PROBLEMS[code].status === 503) log.warn("request refused", { code, method: req.method, path: req.path });
-    else if (PROBLEMS[code].status >= 500)
-      log.error("request failed", { code, method: req.method, path: req.path, error });
+    if (code === "internal") req.log.error({ error }, "request failed unexpectedly");
     if (code === "unauthorized") res.set("WWW-Authenticate", 'Bearer realm="docproof"');
     if (code === "chain-unavailable" || code === "store-unavailable") res.set("Retry-After", "5");
     sendProblem(res, code, detail);

@@ -1,5 +1,7 @@
 import { DocproofError } from "../errors";
-import type { Hex32 } from "./merkle";
+
+/** A 32-byte value (a digest as the registry takes it, a leaf, a root, a hash) as 0x + 64 lowercase hex. */
+export type Hex32 = `0x${string}`;
 
 /** A SHA-256 digest as the API speaks it: 64 lowercase hex characters, no prefix. */
 export type Sha256Hex = string & { readonly __brand: "Sha256Hex" };

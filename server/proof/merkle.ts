@@ -1,17 +1,12 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { AbiCoder, keccak256 } from "ethers";
+import type { Hex32 } from "./digest";
 
-/** A SHA-256 digest as 0x-prefixed lowercase hex (32 bytes). */
-export type Hex32 = `0x${string}`;
+/** The most documents one batch may hold: the registry's `MAX_BATCH_SIZE` (a test holds them equal). */
+export const MAX_BATCH_SIZE = 12_000;
 
 const LEAF_ENCODING = ["bytes32"];
-const HEX32 = /^0x[0-9a-f]{64}$/;
 const abiCoder = AbiCoder.defaultAbiCoder();
-
-/** True for a 0x-prefixed lowercase 32-byte hex string. */
-export function isHex32(value: string): value is Hex32 {
-  return HEX32.test(value);
-}
 
 /**
  * The StandardMerkleTree leaf of a digest: keccak256(bytes.concat(keccak256(abi.encode(digest)))).

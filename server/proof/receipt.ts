@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { getAddress, isAddress } from "ethers";
 import { DocproofError } from "../errors";
-import { leafOf, verifyProof, type Hex32 } from "./merkle";
-import { toBytes32, type Sha256Hex } from "./digest";
+import { leafOf, verifyProof } from "./merkle";
+import { toBytes32, type Sha256Hex, type Hex32 } from "./digest";
 
 /** Deepest proof a batch of at most 2^64 documents can have; anything longer is not ours. */
 export const MAX_PROOF_LENGTH = 64;

@@ -1,7 +1,6 @@
 import { DocproofError } from "../errors";
 import { checkReceiptConsistency, type ReceiptV1 } from "./receipt";
-import { toBytes32, type Sha256Hex } from "./digest";
-import type { Hex32 } from "./merkle";
+import { toBytes32, type Sha256Hex, type Hex32 } from "./digest";
 
 /** What the registry's `verify` view answers for one document within one anchoring. */
 export interface OnChainStatus {

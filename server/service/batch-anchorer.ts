@@ -1,12 +1,11 @@
-import type { TransactionReceipt } from "ethers";
-import type { ChainGuard } from "../chain/chain-guard";
-import type { RegistryClient } from "../chain/registry-client";
-import type { TxSender } from "../chain/tx-sender";
+import type { ChainCheck } from "../chain/chain-guard";
+import type { AnchoredBatch, RegistryWriter } from "../chain/registry";
 import { toBytes32 } from "../proof/digest";
-import { buildBatch, type Hex32, type MerkleBatch } from "../proof/merkle";
-import type { BatchRecord, DocumentStore } from "../store/document-store";
+import { buildBatch, type MerkleBatch } from "../proof/merkle";
+import type { BatchRecord } from "../store/document-store";
 import type { Logger } from "../logger";
 import type { ServiceMetrics } from "./metrics";
+import type { BatchLedger, Clock } from "./ports";
 
 /** A failure that lasts is logged again at this interval, not at every attempt. */
 const REPEAT_FAILURE_LOG_MS = 60_000;
@@ -14,6 +13,15 @@ const REPEAT_FAILURE_LOG_MS = 60_000;
 export interface BatchAnchorerOptions {
   intervalMs: number;
   maxBatchSize: number;
+}
+
+export interface BatchAnchorerPorts {
+  ledger: BatchLedger;
+  writer: RegistryWriter;
+  guard: ChainCheck;
+  log: Logger;
+  metrics: ServiceMetrics;
+  now?: Clock;
 }
 
 /**
@@ -34,16 +42,24 @@ export class BatchAnchorer {
   private stopRequested = false;
   private lastFailure: { code: string; loggedAtMs: number } | undefined;
 
+  private readonly ledger: BatchLedger;
+  private readonly writer: RegistryWriter;
+  private readonly guard: ChainCheck;
+  private readonly log: Logger;
+  private readonly metrics: ServiceMetrics;
+  private readonly now: Clock;
+
   constructor(
-    private readonly store: DocumentStore,
-    private readonly registry: RegistryClient,
-    private readonly sender: TxSender,
-    private readonly guard: ChainGuard,
+    ports: BatchAnchorerPorts,
     private readonly options: BatchAnchorerOptions,
-    private readonly log: Logger,
-    private readonly metrics: ServiceMetrics,
-    private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ledger = ports.ledger;
+    this.writer = ports.writer;
+    this.guard = ports.guard;
+    this.log = ports.log;
+    this.metrics = ports.metrics;
+    this.now = ports.now ?? Date.now;
+  }
 
   start(): void {
     this.scheduled = true;
@@ -62,7 +78,7 @@ export class BatchAnchorer {
 
   /** Called after each accepted document: a full batch goes at once. */
   notifyAccepted(): void {
-    if (this.scheduled && this.store.countUnbatched() >= this.options.maxBatchSize) void this.runOnce();
+    if (this.scheduled && this.ledger.countUnbatched() >= this.options.maxBatchSize) void this.runOnce();
   }
 
   private schedule(): void {
@@ -103,97 +119,64 @@ export class BatchAnchorer {
     if (last !== undefined && last.code === code && nowMs - last.loggedAtMs < REPEAT_FAILURE_LOG_MS) return;
     this.lastFailure = { code, loggedAtMs: nowMs };
     const fields = { error, queued: this.queuedOrUnknown() };
-    if (code === "chain-mismatch") this.log.error("anchoring stopped: wrong chain; documents stay queued", fields);
-    else this.log.warn("anchoring paused; will retry", fields);
+    if (code === "chain-mismatch") this.log.error(fields, "anchoring stopped: wrong chain; documents stay queued");
+    else this.log.warn(fields, "anchoring paused; will retry");
   }
 
   private queuedOrUnknown(): number | undefined {
     try {
-      return this.store.countUnbatched();
+      return this.ledger.countUnbatched();
     } catch {
       return undefined;
     }
   }
 
   private async work(): Promise<void> {
-    await this.guard.check();
-    for (const batch of this.store.unfinishedBatches()) await this.complete(batch);
+    await this.guard.checkNow();
+    for (const batch of this.ledger.unfinishedBatches()) await this.complete(batch);
     for (;;) {
-      const digests = this.store.unbatched(this.options.maxBatchSize);
+      const digests = this.ledger.unbatched(this.options.maxBatchSize);
       if (digests.length === 0) return;
-      const batch = buildBatch(digests.map(toBytes32));
-      const record = this.store.prepareBatch(batch.root, digests, this.now());
-      await this.complete(record, batch);
+      // Building a large tree takes the event loop for a while: do it once per batch.
+      const tree = buildBatch(digests.map(toBytes32));
+      const record = this.ledger.prepareBatch(tree.root, digests, this.now());
+      await this.complete(record, tree);
       if (this.stopRequested) return;
     }
   }
 
   /** Brings a prepared or sent batch to anchored, whatever happened before; `tree` if just built. */
   private async complete(batch: BatchRecord, tree?: MerkleBatch): Promise<void> {
-    const existing = await this.registry.anchorOf(batch.root);
-    if (existing !== undefined) {
-      const found =
-        batch.txHash !== undefined && (await this.registry.transactionAnchored(batch.txHash, batch.root))
-          ? { txHash: batch.txHash }
-          : await this.registry.findAnchoringTransaction(batch.root);
-      if (found === undefined) throw new Error(`root ${batch.root} is anchored but its transaction was not found`);
-      this.record(batch, found.txHash, existing);
-      return;
-    }
-    if (batch.txHash !== undefined) {
-      const receipt = await this.registry.provider.getTransactionReceipt(batch.txHash).catch(() => null);
-      const pending = receipt === null && (await this.registry.provider.getTransaction(batch.txHash).catch(() => null));
-      if (pending) {
-        await this.finish(batch, await this.sender.waitFor(batch.txHash));
-        return;
-      }
-      // Dropped, or mined and reverted without anchoring: send again.
-    }
-    await this.guard.check();
-    // Building a large tree takes the event loop for a while: do it once per batch.
-    tree ??= buildBatch(this.store.members(batch.id).map(toBytes32));
-    const contract = this.registry.connect(this.sender.wallet);
-    const receipt = await this.sender.send(
-      (nonce) =>
-        tree.digests.length === 1
-          ? contract.anchor(tree.digests[0], { nonce })
-          : contract.anchorBatch(tree.root, [...tree.digests], { nonce }),
-      (txHash, nonce) => this.store.markSent(batch.id, txHash as Hex32, nonce),
-    );
-    await this.finish(batch, receipt);
+    tree ??= buildBatch(this.ledger.members(batch.id).map(toBytes32));
+    const anchored = await this.writer.anchorBatch(tree, {
+      sentTxHash: batch.txHash,
+      beforeSend: () => this.guard.checkNow(),
+      onSent: (txHash) => this.ledger.markSent(batch.id, txHash),
+    });
+    this.record(batch, anchored);
   }
 
-  private async finish(batch: BatchRecord, receipt: TransactionReceipt): Promise<void> {
-    if (receipt.status !== 1 || !this.registry.anchoringRoots(receipt).includes(batch.root)) {
-      throw new Error(`transaction ${receipt.hash} did not anchor root ${batch.root}`);
-    }
-    const anchor = await this.registry.anchorOf(batch.root);
-    if (anchor === undefined) throw new Error(`root ${batch.root} is not on chain after ${receipt.hash}`);
-    this.record(batch, receipt.hash as Hex32, anchor);
-  }
-
-  private record(
-    batch: BatchRecord,
-    txHash: Hex32,
-    anchor: { registrar: string; anchoredAt: number; blockNumber: number },
-  ): void {
+  private record(batch: BatchRecord, anchored: AnchoredBatch): void {
     const nowMs = this.now();
-    this.store.markAnchored(
+    this.ledger.markAnchored(
       batch.id,
-      { txHash, blockNumber: anchor.blockNumber, timestamp: anchor.anchoredAt, registrar: anchor.registrar },
+      {
+        txHash: anchored.txHash,
+        blockNumber: anchored.blockNumber,
+        timestamp: anchored.anchoredAt,
+        registrar: anchored.registrar,
+      },
       nowMs,
     );
     this.metrics.anchored.inc(batch.leafCount);
     this.metrics.batchSize.observe(batch.leafCount);
     this.metrics.batchAnchorSeconds.observe((nowMs - batch.createdAtMs) / 1000);
-    for (const acceptedAtMs of this.store.acceptedTimes(batch.id)) {
+    for (const acceptedAtMs of this.ledger.acceptedTimes(batch.id)) {
       this.metrics.timeToAnchor.observe((nowMs - acceptedAtMs) / 1000);
     }
-    this.log.info("batch anchored", {
-      root: batch.root,
-      documents: batch.leafCount,
-      txHash,
-      blockNumber: anchor.blockNumber,
-    });
+    this.log.info(
+      { root: batch.root, documents: batch.leafCount, txHash: anchored.txHash, blockNumber: anchored.blockNumber },
+      "batch anchored",
+    );
   }
 }

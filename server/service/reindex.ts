@@ -1,7 +1,7 @@
-import type { RegistryClient } from "../chain/registry-client";
+import type { RegistryView } from "../chain/registry";
 import { fromBytes32 } from "../proof/digest";
 import { buildBatch } from "../proof/merkle";
-import type { DocumentStore } from "../store/document-store";
+import type { IndexImport } from "./ports";
 
 /**
  * Rebuilds an empty store from chain data alone: every anchoring by `registrar` (digests read from
@@ -9,11 +9,11 @@ import type { DocumentStore } from "../store/document-store";
  * not yet anchored are not on chain and cannot be recovered.
  */
 export async function reindex(
-  store: DocumentStore,
-  registry: RegistryClient,
+  store: IndexImport,
+  registry: Pick<RegistryView, "anchorings" | "revocations" | "blockTimestamp">,
   registrar: string,
 ): Promise<{ batches: number; documents: number; revocations: number }> {
-  if (store.stats().documents !== 0) throw new Error("reindex needs an empty store");
+  if (!store.isEmpty()) throw new Error("reindex needs an empty store");
   const anchorings = await registry.anchorings(registrar);
   let documents = 0;
   for (const anchoring of anchorings) {

@@ -1,9 +1,8 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DocproofError } from "../errors";
-import type { Sha256Hex } from "../proof/digest";
-import type { Hex32 } from "../proof/merkle";
+import type { Sha256Hex, Hex32 } from "../proof/digest";
 
 export type BatchState = "prepared" | "sent" | "anchored";
 
@@ -13,7 +12,6 @@ export interface BatchRecord {
   leafCount: number;
   state: BatchState;
   txHash?: Hex32;
-  nonce?: number;
   blockNumber?: number;
   timestamp?: number;
   registrar?: string;
@@ -75,7 +73,6 @@ interface BatchRow {
   leaf_count: number;
   state: BatchState;
   tx_hash: string | null;
-  nonce: number | null;
   block_number: number | null;
   timestamp: number | null;
   registrar: string | null;
@@ -100,7 +97,6 @@ function toBatch(row: BatchRow): BatchRecord {
     leafCount: row.leaf_count,
     state: row.state,
     txHash: (row.tx_hash ?? undefined) as Hex32 | undefined,
-    nonce: row.nonce ?? undefined,
     blockNumber: row.block_number ?? undefined,
     timestamp: row.timestamp ?? undefined,
     registrar: row.registrar ?? undefined,
@@ -136,6 +132,8 @@ export function isStorageFailure(error: unknown): boolean {
   );
 }
 
+const DATABASE_FILE = "docproof.sqlite";
+
 /**
  * The durable queue and record of documents and batches (SQLite, WAL). Every write that an HTTP
  * answer depends on is committed before the answer is sent. Failures of the disk become
@@ -163,7 +161,7 @@ export class DocumentStore {
   static open(dataDir: string): DocumentStore {
     try {
       mkdirSync(dataDir, { recursive: true });
-      const db = new Database(path.join(dataDir, "docproof.sqlite"));
+      const db = new Database(path.join(dataDir, DATABASE_FILE));
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = FULL");
       db.pragma("foreign_keys = ON");
@@ -200,6 +198,11 @@ export class DocumentStore {
     this.db.close();
   }
 
+  /** Deletes the store in `dataDir` (closed), with its write-ahead log: for throwaway development chains only. */
+  static delete(dataDir: string): void {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(path.join(dataDir, `${DATABASE_FILE}${suffix}`), { force: true });
+  }
+
   /** The chain this store belongs to, if recorded. */
   chainIdentity(): ChainIdentity | undefined {
     const rows = this.guard(
@@ -225,16 +228,6 @@ export class DocumentStore {
         upsert.run("registry", identity.registry);
         upsert.run("genesisHash", identity.genesisHash);
       })();
-    });
-  }
-
-  /** Queues a digest; answers whether it was new. Idempotent: a known digest is left as it is. */
-  accept(sha256: Sha256Hex, nowMs: number): boolean {
-    return this.guard("accept the document", () => {
-      const result = this.statement(
-        "INSERT INTO documents (sha256, accepted_at_ms) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-      ).run(sha256, nowMs);
-      return result.changes === 1;
     });
   }
 
@@ -316,14 +309,6 @@ export class DocumentStore {
     return row === undefined ? undefined : toBatch(row);
   }
 
-  batchByRoot(root: Hex32): BatchRecord | undefined {
-    const row = this.guard(
-      "read the batch",
-      () => this.statement("SELECT * FROM batches WHERE root = ?").get(root) as BatchRow | undefined,
-    );
-    return row === undefined ? undefined : toBatch(row);
-  }
-
   members(batchId: number): Sha256Hex[] {
     const rows = this.guard(
       "read the batch",
@@ -356,13 +341,9 @@ export class DocumentStore {
     return rows.map(toBatch);
   }
 
-  markSent(batchId: number, txHash: Hex32, nonce: number): void {
+  markSent(batchId: number, txHash: Hex32): void {
     this.guard("record the transaction", () => {
-      this.statement("UPDATE batches SET state = 'sent', tx_hash = ?, nonce = ? WHERE id = ?").run(
-        txHash,
-        nonce,
-        batchId,
-      );
+      this.statement("UPDATE batches SET state = 'sent', tx_hash = ? WHERE id = ?").run(txHash, batchId);
     });
   }
 
@@ -423,6 +404,10 @@ export class DocumentStore {
         "INSERT INTO meta (key, value) VALUES ('probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ).run(String(Date.now()));
     });
+  }
+
+  isEmpty(): boolean {
+    return this.guard("count", () => this.statement("SELECT 1 FROM documents LIMIT 1").get() === undefined);
   }
 
   stats(): { documents: number; unbatched: number; batches: number; anchoredBatches: number } {

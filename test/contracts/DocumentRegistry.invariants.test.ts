@@ -3,7 +3,8 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
-import { buildBatch, leafOf, type Hex32 } from "../../server/proof/merkle";
+import { buildBatch, leafOf } from "../../server/proof/merkle";
+import type { Hex32 } from "../../server/proof/digest";
 import { deployRegistryFixture } from "./fixtures";
 
 /**

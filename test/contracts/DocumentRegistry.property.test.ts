@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { randomInt } from "node:crypto";
-import { buildBatch, type Hex32 } from "../../server/proof/merkle";
+import { buildBatch } from "../../server/proof/merkle";
+import type { Hex32 } from "../../server/proof/digest";
 import { deployRegistryFixture, randomDigest, randomDigests } from "./fixtures";
 
 const ANCHORED = 1n;

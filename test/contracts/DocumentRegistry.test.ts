@@ -2,7 +2,8 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { buildBatch, leafOf, type Hex32 } from "../../server/proof/merkle";
+import { buildBatch, leafOf } from "../../server/proof/merkle";
+import type { Hex32 } from "../../server/proof/digest";
 import { ADMIN_DELAY, deployRegistryFixture, randomDigest, randomDigests } from "./fixtures";
 
 const { ethers } = hre;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import hre from "hardhat";
 import DocumentRegistryModule from "../../ignition/modules/DocumentRegistry";
 import type { DocumentRegistry } from "../../typechain-types";
-import type { Hex32 } from "../../server/proof/merkle";
+import type { Hex32 } from "../../server/proof/digest";
 
 export const ADMIN_DELAY = 3 * 24 * 60 * 60;
 

@@ -207,7 +207,7 @@ describe("the web page, in Chromium", function () {
       const { document } = await harness.service.notary.submit(sha256Hex(original) as never);
       await harness.service.anchorer.runOnce();
       receiptPath = path.join(ARTIFACTS, "original.receipt.json");
-      writeFileSync(receiptPath, JSON.stringify(harness.service.notary.receipt(document.sha256)));
+      writeFileSync(receiptPath, JSON.stringify(harness.service.notary.receipt(document.sha256 as never)));
     });
 
     it("says anchored, with when, by whom, block and transaction, for the file and its receipt", async function () {

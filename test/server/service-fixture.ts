@@ -5,8 +5,10 @@ import { randomInt } from "node:crypto";
 import hre from "hardhat";
 import { BrowserProvider, JsonRpcProvider, Network, type JsonRpcApiProvider } from "ethers";
 import { DocumentRegistry__factory } from "../../typechain-types";
-import { createLogger } from "../../server/logger";
-import { openService, type Service, type ServiceOptions } from "../../server/service/open-service";
+import { composeServer, type DocproofServer } from "../../server/compose";
+import { loadConfig, type ServiceConfig } from "../../server/config";
+import { ApiKeys } from "../../server/http/auth";
+import { createLogger, type Logger } from "../../server/logger";
 import { devAccount } from "../support/dev-accounts";
 import { freePort, startAnvil, waitForRpc, type ManagedProcess } from "../support/processes";
 
@@ -87,49 +89,78 @@ export class TestChain implements ServiceTestChain {
   }
 }
 
+/** The service's settings as tests vary them; everything else is loadConfig's default. */
+export interface TestServiceOptions {
+  dataDir?: string;
+  registryAddress?: string;
+  privateKey?: string;
+  apiKeys?: readonly string[];
+  maxUploadBytes?: number;
+  batchMax?: number;
+  batchIntervalMs?: number;
+  confirmations?: number;
+  webDir?: string;
+  log?: Logger;
+  /** Keys file, rate limits and body deadlines (none of them by default). */
+  protection?: {
+    apiKeysFile?: string;
+    apiKeysRecheckMs?: number;
+    rateLimits?: ServiceConfig["rateLimits"];
+    bodyTimeouts?: ServiceConfig["bodyTimeouts"];
+  };
+}
+
 export interface ServiceHarness {
-  service: Service;
+  service: DocproofServer;
   dataDir: string;
   registryAddress: string;
   logs: string[];
-  options: ServiceOptions;
+  options: Required<Pick<TestServiceOptions, "maxUploadBytes" | "privateKey">>;
   close(): Promise<void>;
 }
 
 /** Opens the real service (every adapter) on `chain` with a fresh registry and store. */
 export async function openTestService(
   chain: ServiceTestChain,
-  overrides: Partial<ServiceOptions> = {},
+  overrides: TestServiceOptions = {},
 ): Promise<ServiceHarness> {
   const dataDir = overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), "docproof-test-"));
   const registryAddress = overrides.registryAddress ?? (await chain.deployRegistry());
   const logs: string[] = [];
-  const base = {
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    registryAddress,
-    privateKey: devAccount(0).privateKey,
-    dataDir,
-    apiKeys: [] as readonly string[],
-    batchIntervalMs: 60_000, // tests drive batches with anchorer.runOnce()
-    batchMax: 1_000,
-    confirmations: 1,
-    maxUploadBytes: 1024 * 1024,
-    provider: chain.serviceProvider(),
-    ...overrides,
+  const privateKey = overrides.privateKey ?? devAccount(0).privateKey;
+  const apiKeys = overrides.apiKeys ?? [];
+  const protection = overrides.protection ?? {};
+  const config: ServiceConfig = {
+    ...loadConfig({}),
+    apiKeys,
+    apiKeysFile: protection.apiKeysFile,
+    rateLimits: protection.rateLimits ?? { windowMs: 60_000, writes: 0, reads: 0 },
+    bodyTimeouts: protection.bodyTimeouts ?? loadConfig({}).bodyTimeouts,
+    maxUploadBytes: overrides.maxUploadBytes ?? 1024 * 1024,
+    batchMax: overrides.batchMax ?? 1_000,
+    batchIntervalMs: overrides.batchIntervalMs ?? 60_000, // tests drive batches with anchorer.runOnce()
+    confirmations: overrides.confirmations ?? 1,
   };
   // As in server/main.ts: the logger is told the secrets it must never write.
-  const options: ServiceOptions = {
-    ...base,
-    log: base.log ?? createLogger((line) => logs.push(line), [base.privateKey, ...base.apiKeys]),
-  };
-  const service = await openService(options);
+  const log =
+    overrides.log ?? createLogger({ destination: (line) => logs.push(line), secrets: [privateKey, ...apiKeys] });
+  const keys = new ApiKeys({
+    keys: apiKeys,
+    file: protection.apiKeysFile,
+    recheckMs: protection.apiKeysRecheckMs,
+    log,
+  });
+  const service = await composeServer(
+    config,
+    { rpcUrl: chain.rpcUrl, chainId: chain.chainId, registryAddress, privateKey, dataDir, disposable: false },
+    { log, keys, webDir: overrides.webDir, provider: chain.serviceProvider() },
+  );
   return {
     service,
     dataDir,
     registryAddress,
     logs,
-    options,
+    options: { maxUploadBytes: config.maxUploadBytes, privateKey },
     async close() {
       await service.close();
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });

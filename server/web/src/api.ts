@@ -1,17 +1,8 @@
 /** The service's HTTP API as the page uses it. Every failure becomes an ApiError with the problem's code. */
-import type { DocumentView } from "../../service/notary";
-import type { Verdict } from "../../proof/verification";
+import { problemCode } from "../../api/problem-type";
+import type { DocumentView, ServiceInfo, Verdict } from "../../api/wire";
 
-export type { DocumentView, Verdict };
-
-export interface ServiceInfo {
-  version: string;
-  chainId: number;
-  registry: string;
-  registrar: string;
-  apiKeyRequired: boolean;
-  maxUploadBytes: number;
-}
+export type { DocumentView, ServiceInfo, Verdict };
 
 /** An RFC 9457 problem answered by the service, or a network failure (code "network"). */
 export class ApiError extends Error {
@@ -24,12 +15,10 @@ export class ApiError extends Error {
   }
 }
 
-const PROBLEM_PREFIX = "urn:docproof:problem:";
-
 async function problemOf(response: Response): Promise<ApiError> {
   try {
     const problem = (await response.json()) as { type?: string; title?: string; detail?: string };
-    const code = problem.type?.startsWith(PROBLEM_PREFIX) ? problem.type.slice(PROBLEM_PREFIX.length) : "http";
+    const code = problemCode(problem.type) ?? "http";
     return new ApiError(code, problem.detail ?? problem.title ?? response.statusText, response.status);
   } catch {
     return new ApiError("http", `The service answered ${response.status} ${response.statusText}.`, response.status);

@@ -2,10 +2,11 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { BrowserProvider } from "ethers";
 import { ChainGuard, type ExpectedChain } from "../../../server/chain/chain-guard";
-import { createProvider, RegistryClient } from "../../../server/chain/registry-client";
+import { createProvider } from "../../../server/chain/provider";
+import { RegistryClient } from "../../../server/chain/registry-client";
 import { isDocproofError } from "../../../server/errors";
 import { createLogger } from "../../../server/logger";
-import type { Hex32 } from "../../../server/proof/merkle";
+import type { Hex32 } from "../../../server/proof/digest";
 import { freePort } from "../../support/processes";
 import { InProcessHardhatChain } from "../service-fixture";
 
@@ -30,7 +31,7 @@ describe("ChainGuard", function () {
     const guard = new ChainGuard(
       registry,
       { ...expected, ...options.expected },
-      createLogger((line) => lines.push(line)),
+      createLogger({ destination: (line) => lines.push(line) }),
     );
     return { guard, lines, logged: () => lines.map((line) => JSON.parse(line) as { level: string; message: string }) };
   }
@@ -44,11 +45,11 @@ describe("ChainGuard", function () {
     return error as { code: string; message: string };
   }
 
-  describe("check", function () {
+  describe("checkNow", function () {
     describe("when the node is the chain the service was set up for", function () {
       it("passes and logs nothing", async function () {
         const { guard, lines } = guardFor();
-        await guard.check();
+        await guard.checkNow();
         expect(guard.state).to.equal("ok");
         expect(lines).to.deep.equal([]);
       });
@@ -58,7 +59,7 @@ describe("ChainGuard", function () {
       it("fails with chain-mismatch and logs it once at error level", async function () {
         const { guard, logged } = guardFor({ expected: { genesisHash: ZERO } });
         for (let i = 0; i < 3; i++) {
-          const error = await failure(guard.check());
+          const error = await failure(guard.checkNow());
           expect(error.code).to.equal("chain-mismatch");
           expect(error.message).to.include(`instead of ${ZERO}`);
         }
@@ -72,14 +73,14 @@ describe("ChainGuard", function () {
     describe("when the chain id differs", function () {
       it("fails with chain-mismatch", async function () {
         const { guard } = guardFor({ expected: { chainId: chain.chainId + 1 } });
-        expect((await failure(guard.check())).message).to.include(`chain id ${chain.chainId} instead of`);
+        expect((await failure(guard.checkNow())).message).to.include(`chain id ${chain.chainId} instead of`);
       });
     });
 
     describe("when the registry has no code", function () {
       it("fails with chain-mismatch", async function () {
         const { guard } = guardFor({ address: "0x000000000000000000000000000000000000dEaD" });
-        expect((await failure(guard.check())).message).to.include("no registry code at");
+        expect((await failure(guard.checkNow())).message).to.include("no registry code at");
       });
     });
 
@@ -92,11 +93,11 @@ describe("ChainGuard", function () {
           const guard = new ChainGuard(
             new RegistryClient(down, registryAddress, chain.chainId),
             expected,
-            createLogger((line) => lines.push(line)),
+            createLogger({ destination: (line) => lines.push(line) }),
           );
-          expect((await failure(guard.check())).code).to.equal("chain-unavailable");
+          expect((await failure(guard.checkNow())).code).to.equal("chain-unavailable");
           expect(guard.state).to.equal("unreachable");
-          expect(() => guard.assertNotMismatched()).to.not.throw();
+          expect(() => guard.refuseIfWrongChain()).to.not.throw();
           expect(lines.map((line) => JSON.parse(line).level)).to.deep.equal(["warn"]);
         } finally {
           down.destroy();
@@ -105,10 +106,10 @@ describe("ChainGuard", function () {
     });
   });
 
-  describe("ensure", function () {
+  describe("checkRecent", function () {
     it("reuses a recent result instead of asking the node again", async function () {
       const { guard } = guardFor({ expected: { genesisHash: ZERO } });
-      await failure(guard.check());
+      await failure(guard.checkNow());
       const calls: string[] = [];
       const send = provider.send.bind(provider);
       provider.send = async (method, params) => {
@@ -116,7 +117,7 @@ describe("ChainGuard", function () {
         return send(method, params);
       };
       try {
-        expect((await failure(guard.ensure())).code).to.equal("chain-mismatch");
+        expect((await failure(guard.checkRecent())).code).to.equal("chain-mismatch");
         expect(calls).to.deep.equal([]);
       } finally {
         provider.send = send;
@@ -127,8 +128,8 @@ describe("ChainGuard", function () {
   describe("reader", function () {
     it("refuses verification on another chain", async function () {
       const { guard } = guardFor({ expected: { genesisHash: ZERO } });
-      expect((await failure(guard.reader().verify(ZERO, ZERO, []))).code).to.equal("chain-mismatch");
-      expect(() => guard.assertNotMismatched()).to.throw(/not the chain this service was set up for/);
+      expect((await failure(guard.checkedReader().verify(ZERO, ZERO, []))).code).to.equal("chain-mismatch");
+      expect(() => guard.refuseIfWrongChain()).to.throw(/not the chain this service was set up for/);
     });
   });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import request from "supertest";
-import { answerClientErrors } from "../../../server/http/client-errors";
+import { answerParserErrors } from "../../../server/http/parser-errors";
 import type { ReceiptV1 } from "../../../server/proof/receipt";
 import { ROOT } from "../../support/processes";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
@@ -89,7 +89,7 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       protection: { bodyTimeouts: { idleMs: IDLE_MS, totalMs: TOTAL_MS } },
     });
     server = createServer(harness.service.app);
-    answerClientErrors(server);
+    answerParserErrors(server);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as AddressInfo).port;
 

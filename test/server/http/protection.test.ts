@@ -263,10 +263,10 @@ describe("HTTP protection", function () {
     });
 
     it("leaves the deadline behind once the body is in, however long the answer takes", async function () {
-      const notary = harness.service.notary;
-      const verify = notary.verify.bind(notary);
+      const verifier = harness.service.verifier;
+      const verify = verifier.verify.bind(verifier);
       // A chain that answers slower than the idle deadline.
-      notary.verify = async (...args) => {
+      verifier.verify = async (...args) => {
         await new Promise((resolve) => setTimeout(resolve, 800));
         return verify(...args);
       };
@@ -276,7 +276,7 @@ describe("HTTP protection", function () {
         expect(response.status, response.body).to.equal(200);
         expect(JSON.parse(response.body).status).to.equal("unknown");
       } finally {
-        notary.verify = verify;
+        verifier.verify = verify;
       }
     });
   });

@@ -34,7 +34,7 @@ describe("service restarts", function () {
   /** Queues digests in a store and prepares their batch, as the anchorer does before sending. */
   function prepare(harness: ServiceHarness, count: number) {
     const digests = Array.from({ length: count }, randomSha);
-    for (const digest of digests) harness.service.store.accept(digest, Date.now());
+    harness.service.store.acceptMany(digests.map((sha256) => ({ sha256, acceptedAtMs: Date.now() })));
     const batch = buildBatch(digests.map(toBytes32));
     const record = harness.service.store.prepareBatch(batch.root, digests, Date.now());
     return { digests, batch, record };
@@ -85,7 +85,7 @@ describe("service restarts", function () {
       const first = await start();
       const { digests, batch, record } = prepare(first, 4);
       const tx = await sendOutsideService(batch, first.registryAddress);
-      first.service.store.markSent(record.id, tx.hash as `0x${string}`, tx.nonce);
+      first.service.store.markSent(record.id, tx.hash as `0x${string}`);
       const restarted = await reopen(first);
       const nonceBefore = await nonce();
       await restarted.service.anchorer.runOnce();

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { PROBLEMS, PROBLEM_TYPE_PREFIX, type ProblemCode } from "./problems";
+import { PROBLEMS, problemBody, type ProblemCode } from "./problems";
 
 const REASONS: Record<number, string> = {
   400: "Bad Request",
@@ -13,7 +13,7 @@ const REASONS: Record<number, string> = {
  * the 16 KiB limit, a request line that is not HTTP, headers that never finish) with problem+json,
  * like every other error, instead of Node's bare status line.
  */
-export function answerClientErrors(server: Server): void {
+export function answerParserErrors(server: Server): void {
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
     const pending = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (error.code === "ECONNRESET" || !socket.writable || pending?.headersSent) {
@@ -26,14 +26,14 @@ export function answerClientErrors(server: Server): void {
         : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? "request-timeout"
           : "malformed-http";
-    const { status, title } = PROBLEMS[code];
+    const { status } = PROBLEMS[code];
     const detail =
       code === "headers-too-large"
         ? "The request line and headers exceed 16 KiB."
         : code === "request-timeout"
           ? "The request did not arrive in time."
           : "The request is not valid HTTP/1.1.";
-    const body = JSON.stringify({ type: `${PROBLEM_TYPE_PREFIX}${code}`, title, status, detail });
+    const body = JSON.stringify(problemBody(code, detail));
     socket.end(
       `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

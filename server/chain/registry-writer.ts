@@ -1,0 +1,98 @@
+import type { JsonRpcApiProvider, TransactionReceipt, Wallet } from "ethers";
+import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
+import { DocproofError } from "../errors";
+import type { Hex32 } from "../proof/digest";
+import type { MerkleBatch } from "../proof/merkle";
+import { onChain } from "./provider";
+import type { AnchorBatchOptions, AnchoredBatch, RegistryWriter } from "./registry";
+import type { RegistryClient } from "./registry-client";
+import { TxSender, walletAccount, type TxSenderOptions } from "./tx-sender";
+
+/** What became of a transaction sent earlier. */
+type TransactionState = "pending" | "mined" | "unknown";
+
+/**
+ * The registry written with the registrar's key: one transaction at a time from one key (TxSender),
+ * each checked, once mined, against what the chain recorded.
+ */
+export class EthersRegistryWriter implements RegistryWriter {
+  private readonly contract: DocumentRegistry;
+  private readonly sender: TxSender;
+  private readonly provider: JsonRpcApiProvider;
+
+  constructor(
+    private readonly reader: RegistryClient,
+    wallet: Wallet,
+    options: TxSenderOptions,
+  ) {
+    if (wallet.provider === null) throw new Error("The registrar's wallet has no provider.");
+    this.provider = wallet.provider as JsonRpcApiProvider;
+    this.contract = DocumentRegistry__factory.connect(reader.address, wallet);
+    this.sender = new TxSender(walletAccount(wallet), options);
+  }
+
+  get registrar(): string {
+    return this.sender.address;
+  }
+
+  async anchorBatch(batch: MerkleBatch, options: AnchorBatchOptions = {}): Promise<AnchoredBatch> {
+    const existing = await this.reader.anchorOf(batch.root);
+    if (existing !== undefined) {
+      const { sentTxHash } = options;
+      const txHash =
+        sentTxHash !== undefined && (await this.reader.transactionAnchored(sentTxHash, batch.root))
+          ? sentTxHash
+          : (await this.reader.findAnchoringTransaction(batch.root))?.txHash;
+      if (txHash === undefined) {
+        throw new DocproofError(
+          "chain-unavailable",
+          `Root ${batch.root} is anchored but its transaction was not found.`,
+        );
+      }
+      return { ...existing, txHash };
+    }
+    if (options.sentTxHash !== undefined && (await this.transactionState(options.sentTxHash)) === "pending") {
+      return this.recorded(batch.root, await this.sender.waitFor(options.sentTxHash));
+    }
+    // Never sent, dropped, or mined and reverted without anchoring: send it (again).
+    await options.beforeSend?.();
+    const receipt = await this.sender.send(
+      (nonce) =>
+        batch.digests.length === 1
+          ? this.contract.anchor(batch.digests[0], { nonce })
+          : this.contract.anchorBatch(batch.root, [...batch.digests], { nonce }),
+      options.onSent,
+    );
+    return this.recorded(batch.root, receipt);
+  }
+
+  async revoke(
+    root: Hex32,
+    digest: Hex32,
+    proof: readonly Hex32[],
+    reason: number,
+  ): Promise<{ txHash: Hex32; blockNumber: number }> {
+    const receipt = await this.sender.send((nonce) =>
+      this.contract.revoke(root, digest, [...proof], reason, { nonce }),
+    );
+    if (receipt.status !== 1) throw new Error(`Revocation transaction ${receipt.hash} failed.`);
+    return { txHash: receipt.hash as Hex32, blockNumber: receipt.blockNumber };
+  }
+
+  /** The anchoring a mined transaction made, as the chain now records it; throws if it made none of `root`. */
+  private async recorded(root: Hex32, receipt: TransactionReceipt): Promise<AnchoredBatch> {
+    if (receipt.status !== 1 || !this.reader.anchoringRoots(receipt).includes(root)) {
+      throw new Error(`Transaction ${receipt.hash} did not anchor root ${root}.`);
+    }
+    const record = await this.reader.anchorOf(root);
+    if (record === undefined) throw new Error(`Root ${root} is not on chain after ${receipt.hash}.`);
+    return { ...record, txHash: receipt.hash as Hex32 };
+  }
+
+  private transactionState(txHash: Hex32): Promise<TransactionState> {
+    return onChain("read the transaction", async () => {
+      if ((await this.provider.getTransactionReceipt(txHash)) !== null) return "mined";
+      return (await this.provider.getTransaction(txHash)) !== null ? "pending" : "unknown";
+    });
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The wiring: builds every adapter and use case of the service and connects them. It decides
+ * nothing of its own beyond the start-up checks that must pass before anything is served.
+ */
+import { Wallet, type JsonRpcApiProvider } from "ethers";
+import type { Express } from "express";
+import type { ServiceInfo } from "./api/wire";
+import { ChainGuard } from "./chain/chain-guard";
+import { createProvider } from "./chain/provider";
+import { RegistryClient } from "./chain/registry-client";
+import { EthersRegistryWriter } from "./chain/registry-writer";
+import type { ServiceConfig } from "./config";
+import { DocproofError } from "./errors";
+import { createApp } from "./http/app";
+import type { ApiKeys } from "./http/auth";
+import type { Logger } from "./logger";
+import { BatchAnchorer } from "./service/batch-anchorer";
+import { createMetrics, type ServiceMetrics } from "./service/metrics";
+import { Notary } from "./service/notary";
+import { ReceiptBook } from "./service/receipt-book";
+import { ServiceStatus } from "./service/status";
+import { Verifier } from "./service/verifier";
+import { DocumentStore } from "./store/document-store";
+import { SERVICE_VERSION } from "./version";
+
+/** The chain the service anchors on, as server/main.ts resolved it. */
+export interface ChainTarget {
+  rpcUrl: string;
+  chainId: number;
+  registryAddress: string;
+  privateKey: string;
+  dataDir: string;
+  /** A throwaway development chain: a store of another chain is wiped instead of refused. */
+  disposable: boolean;
+}
+
+export interface ServerRuntime {
+  log: Logger;
+  /** The API keys, built once (their file is read there, before anything else starts). */
+  keys: ApiKeys;
+  /** Folder of the built web page, served at `/` when given. */
+  webDir?: string;
+  /** A provider to use instead of one for the RPC URL (an in-process chain in tests). */
+  provider?: JsonRpcApiProvider;
+}
+
+export interface DocproofServer {
+  app: Express;
+  notary: Notary;
+  verifier: Verifier;
+  anchorer: BatchAnchorer;
+  status: ServiceStatus;
+  store: DocumentStore;
+  registry: RegistryClient;
+  metrics: ServiceMetrics;
+  registrar: string;
+  /** Starts anchoring on a timer (serving is the caller's `listen`). */
+  start(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to the chain, opens the store and assembles the server, after checking that the
+ * registry is there, the store belongs to this chain and registry, and the key may anchor.
+ */
+export async function composeServer(
+  config: ServiceConfig,
+  target: ChainTarget,
+  runtime: ServerRuntime,
+): Promise<DocproofServer> {
+  const { log } = runtime;
+  const provider = runtime.provider ?? createProvider(target.rpcUrl, target.chainId, config.rpcTimeoutMs);
+  let store: DocumentStore | undefined;
+  try {
+    const registry = new RegistryClient(provider, target.registryAddress, target.chainId);
+    if (!(await registry.hasCode())) {
+      throw new DocproofError(
+        "chain-mismatch",
+        `No contract at ${target.registryAddress} on chain ${target.chainId} (${target.rpcUrl}): deploy the ` +
+          "registry (npm run deploy) or correct REGISTRY_ADDRESS.",
+      );
+    }
+    const genesisHash = await registry.genesisHash();
+    store = openStoreFor(target, genesisHash, log);
+
+    const wallet = new Wallet(target.privateKey, provider);
+    if (!(await registry.isRegistrar(wallet.address))) {
+      throw new DocproofError(
+        "unauthorized",
+        `The key's account ${wallet.address} is not a registrar of ${target.registryAddress}: ` +
+          "grant it with `npm run registrar -- grant <address> --network <name>`.",
+      );
+    }
+    const writer = new EthersRegistryWriter(registry, wallet, { confirmations: config.confirmations });
+    const guard = new ChainGuard(registry, { chainId: target.chainId, genesisHash }, log);
+    const openStore = store;
+    const metrics = createMetrics(() => openStore.countUnbatched());
+    const anchorer = new BatchAnchorer(
+      { ledger: store, writer, guard, log, metrics },
+      { intervalMs: config.batchIntervalMs, maxBatchSize: config.batchMax },
+    );
+    const receipts = new ReceiptBook((batchId) => openStore.members(batchId), registry);
+    const notary = new Notary({
+      queue: store,
+      receipts,
+      registry,
+      writer,
+      guard,
+      metrics,
+      onAccepted: () => anchorer.notifyAccepted(),
+    });
+    const verifier = new Verifier({ queue: store, receipts, registry, guard });
+    const info: ServiceInfo = {
+      version: SERVICE_VERSION,
+      chainId: target.chainId,
+      registry: registry.address,
+      registrar: writer.registrar,
+      apiKeyRequired: runtime.keys.enforced,
+      maxUploadBytes: config.maxUploadBytes,
+    };
+    const status = new ServiceStatus({ guard, store, info });
+    const app = createApp({ notary, verifier, status, metrics }, config, runtime);
+    return {
+      app,
+      notary,
+      verifier,
+      anchorer,
+      status,
+      store,
+      registry,
+      metrics,
+      registrar: writer.registrar,
+      start: () => anchorer.start(),
+      close: async () => {
+        await anchorer.stop();
+        openStore.close();
+        provider.destroy();
+      },
+    };
+  } catch (error) {
+    store?.close();
+    provider.destroy();
+    throw error;
+  }
+}
+
+/** The store in the target's data directory, which must belong to this chain and registry. */
+function openStoreFor(target: ChainTarget, genesisHash: string, log: Logger): DocumentStore {
+  let store = DocumentStore.open(target.dataDir);
+  const identity = store.chainIdentity();
+  const sameChain =
+    identity === undefined ||
+    (identity.chainId === target.chainId &&
+      identity.registry.toLowerCase() === target.registryAddress.toLowerCase() &&
+      identity.genesisHash === genesisHash);
+  if (!sameChain) {
+    store.close();
+    if (!target.disposable) {
+      throw new DocproofError(
+        "chain-mismatch",
+        `The store in ${target.dataDir} belongs to registry ${identity.registry} on chain ${identity.chainId} ` +
+          `(genesis ${identity.genesisHash}), not to registry ${target.registryAddress} on chain ` +
+          `${target.chainId} (genesis ${genesisHash}). Use another DATA_DIR, or reindex from the chain.`,
+      );
+    }
+    log.warn({ dataDir: target.dataDir }, "the development chain is new: starting with an empty store");
+    DocumentStore.delete(target.dataDir);
+    store = DocumentStore.open(target.dataDir);
+  }
+  store.recordChainIdentity({ chainId: target.chainId, registry: target.registryAddress, genesisHash });
+  return store;
+}

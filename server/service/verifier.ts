@@ -1,0 +1,86 @@
+import type { ChainCheck } from "../chain/chain-guard";
+import { ChainHead } from "../chain/chain-head";
+import type { RegistryView } from "../chain/registry";
+import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
+import type { ReceiptV1 } from "../proof/receipt";
+import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
+import { BoundedCache } from "./bounded-cache";
+import type { DocumentQueue } from "./ports";
+import { isAnchored, type ReceiptBook } from "./receipt-book";
+
+/** Verdicts kept for the most recently verified documents. */
+const VERDICT_CACHE_SIZE = 20_000;
+/** Answers to "did this transaction anchor this root", per chain head: one per batch, not per member. */
+const ANCHORING_TX_CACHE_SIZE = 64;
+
+export interface VerifierPorts {
+  queue: Pick<DocumentQueue, "document">;
+  receipts: ReceiptBook;
+  registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash">;
+  guard: ChainCheck;
+}
+
+/** Verification against the chain: with the caller's receipt, or with what this service recorded. */
+export class Verifier {
+  /** Verdicts for documents anchored here, valid while the chain's head is the block they were read at. */
+  private readonly verdicts = new BoundedCache<Sha256Hex, { head: string; verdict: Verdict }>(VERDICT_CACHE_SIZE);
+  private readonly anchoringTx = new BoundedCache<string, Promise<boolean>>(ANCHORING_TX_CACHE_SIZE);
+  private readonly head: ChainHead;
+
+  constructor(private readonly ports: VerifierPorts) {
+    this.head = new ChainHead(() => ports.registry.latestBlockHash());
+  }
+
+  async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
+    const { guard, queue } = this.ports;
+    if (receipt !== undefined) return verifyReceipt(sha256, receipt, guard.checkedReader());
+    const record = queue.document(sha256);
+    if (record !== undefined && isAnchored(record.batch)) {
+      await guard.checkRecent();
+      // What the chain says of an anchoring changes only with a new block (or a reorganisation):
+      // a verdict stands while the head is the one known before the chain was asked for it.
+      const cached = this.verdicts.get(sha256);
+      const head = cached === undefined ? await this.head.known() : await this.head.latest();
+      if (cached?.head === head) return cached.verdict;
+      const claim = this.ports.receipts.receiptOf(record, record.batch);
+      const verdict = await verifyClaim(sha256, claim, this.readerAt(head));
+      this.verdicts.set(sha256, { head, verdict });
+      return verdict;
+    }
+
+    // Not anchored through this service: a single anchoring by anyone is still on chain.
+    await guard.checkRecent();
+    const single = await this.ports.registry.singleAnchoringOf(toBytes32(sha256));
+    if (single !== undefined) return verifyClaim(sha256, single, guard.checkedReader());
+    return {
+      valid: false,
+      status: "unknown",
+      sha256,
+      reason:
+        record === undefined
+          ? "No anchoring of this document is known: it was never notarized, or it was modified."
+          : "The document is queued and not anchored yet.",
+    };
+  }
+
+  /**
+   * The registry as read at `head`: which transaction anchored a root is the same for every member
+   * of a batch, so it is asked once per batch and head rather than once per document.
+   */
+  private readerAt(head: string): RegistryReader {
+    const registry = this.ports.guard.checkedReader();
+    return {
+      chainId: registry.chainId,
+      address: registry.address,
+      verify: (digest, root, proof) => registry.verify(digest, root, proof),
+      transactionAnchored: (txHash: Hex32, root: Hex32) => {
+        const key = `${head}:${txHash}:${root}`;
+        return this.anchoringTx.getOrCreate(key, () => {
+          const answer = registry.transactionAnchored(txHash, root);
+          answer.catch(() => this.anchoringTx.delete(key));
+          return answer;
+        });
+      },
+    };
+  }
+}
