@@ -8,12 +8,7 @@ import { TrustAnchorError } from "./trust-errors";
 export type HeaderRlp = Uint8Array | string;
 
 /** Positions in the header list; fields from later forks follow `nonce` and keep their bytes. */
-export const HEADER_FIELD = {
-  parentHash: 0,
-  number: 8,
-  extraData: 12,
-  mixHash: 13,
-} as const;
+export const HEADER_FIELD = { number: 8, extraData: 12 } as const;
 
 /** Fields every header has (Frontier's fifteen); later forks append, never insert. */
 const MIN_HEADER_FIELDS = 15;

@@ -60,7 +60,12 @@ function readSeal(seal: Uint8Array, digest: Hex32): SealReading {
   const recoveryId = seal[64];
   if (recoveryId > 1) return { problem: `ends in recovery id ${recoveryId}, not 0 or 1` };
   try {
-    const publicKey = ecrecover(getBytes(digest), 27n + BigInt(recoveryId), seal.subarray(0, 32), seal.subarray(32, 64));
+    const publicKey = ecrecover(
+      getBytes(digest),
+      27n + BigInt(recoveryId),
+      seal.subarray(0, 32),
+      seal.subarray(32, 64),
+    );
     return { signer: getAddress(hexlify(publicToAddress(publicKey))) };
   } catch {
     return { problem: "is not a valid secp256k1 signature (r or s out of range, or no point for r)" };
@@ -94,10 +99,6 @@ function blockHashCheck(actual: Hex32, options: SealOptions | undefined): Check<
 function malformedReport(engine: SealEngine, error: unknown): SealReport {
   if (!isTrustAnchorError(error, "header-malformed")) throw error;
   return { engine, ok: false, checks: [check("header-format", false, error.message)], sealers: [] };
-}
-
-function safeNumber(value: bigint): number {
-  return Number(value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +270,7 @@ export function verifyCliqueSeal(header: HeaderRlp, source: CliqueSignerSource, 
     engine: "clique",
     ok: allPassed(checks) && sealers.length === 1,
     checks,
-    blockNumber: safeNumber(decoded.number),
+    blockNumber: Number(decoded.number),
     blockHash,
     sealers,
   };
@@ -321,13 +322,17 @@ const VOTE_ADD = 0xff;
 const IBFT2_VOTE_DROP = 0x00;
 
 function bftMalformed(engine: BftEngine, message: string): TrustAnchorError {
-  return new TrustAnchorError("header-malformed", `The header's extraData is not ${ENGINE_NAME[engine]} extra data: ${message}.`);
+  return new TrustAnchorError(
+    "header-malformed",
+    `The header's extraData is not ${ENGINE_NAME[engine]} extra data: ${message}.`,
+  );
 }
 
 const ENGINE_NAME: Record<SealEngine, string> = { clique: "Clique", qbft: "QBFT", ibft2: "IBFT 2.0" };
 
 function checkVote(engine: BftEngine, vote: Uint8Array | NestedUint8Array): void {
-  const noVote = engine === "qbft" ? Array.isArray(vote) && vote.length === 0 : vote instanceof Uint8Array && vote.length === 0;
+  const noVote =
+    engine === "qbft" ? Array.isArray(vote) && vote.length === 0 : vote instanceof Uint8Array && vote.length === 0;
   if (noVote) return;
   const [recipient, kind, ...rest] = Array.isArray(vote) ? vote : [];
   const validKind =
@@ -335,7 +340,13 @@ function checkVote(engine: BftEngine, vote: Uint8Array | NestedUint8Array): void
     (engine === "qbft"
       ? kind.length === 0 || (kind.length === 1 && kind[0] === VOTE_ADD)
       : kind.length === 1 && (kind[0] === VOTE_ADD || kind[0] === IBFT2_VOTE_DROP));
-  if (!Array.isArray(vote) || rest.length > 0 || !(recipient instanceof Uint8Array) || recipient.length !== 20 || !validKind) {
+  if (
+    !Array.isArray(vote) ||
+    rest.length > 0 ||
+    !(recipient instanceof Uint8Array) ||
+    recipient.length !== 20 ||
+    !validKind
+  ) {
     throw bftMalformed(engine, "the vote is neither empty nor [recipient, add or drop]");
   }
 }
@@ -399,7 +410,11 @@ function onChainExtraData(extra: BftExtraData, engine: BftEngine): Uint8Array {
   return RLP.encode(engine === "qbft" ? [...base, new Uint8Array(0), []] : base);
 }
 
-function bftHashes(header: DecodedHeader, extra: BftExtraData, engine: BftEngine): { blockHash: Hex32; commitHash: Hex32 } {
+function bftHashes(
+  header: DecodedHeader,
+  extra: BftExtraData,
+  engine: BftEngine,
+): { blockHash: Hex32; commitHash: Hex32 } {
   if (header.number === 0n) {
     const hash = hashHeaderFields(header.fields);
     return { blockHash: hash, commitHash: hash };
@@ -553,7 +568,7 @@ export function verifyBftSeals(header: HeaderRlp, trust: BftTrust, options?: Sea
     engine,
     ok: allPassed(checks) && decoded.number > 0n,
     checks,
-    blockNumber: safeNumber(decoded.number),
+    blockNumber: Number(decoded.number),
     blockHash,
     sealers,
   };

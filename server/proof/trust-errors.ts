@@ -9,7 +9,7 @@
 export type TrustAnchorErrorCode =
   /** A trust file that is not JSON or not a version 1 trust file. */
   | "trust-file-malformed"
-  /** A trust file that cannot be built from the given members (duplicates, impossible threshold). */
+  /** A trust file, or a trusted set given directly, that cannot be used (duplicates, impossible threshold, no member). */
   | "trust-file-invalid"
   /** A block header that is not RLP of a header, or whose extraData is not the engine's layout. */
   | "header-malformed"

@@ -117,7 +117,9 @@ export function buildTrustFile(input: TrustFileInput): TrustFile {
     chainId: input.chainId,
     registry: input.registry,
     threshold: input.threshold ?? majorityOf(input.registrars.length),
-    witnesses: input.registrars.map(({ address: member, name }) => (name === undefined ? { address: member } : { address: member, name })),
+    witnesses: input.registrars.map(({ address: member, name }) =>
+      name === undefined ? { address: member } : { address: member, name },
+    ),
     ...(input.consensus === undefined
       ? {}
       : { consensus: { engine: input.consensus.engine, validators: [...input.consensus.validators] } }),

@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { getAddress, isAddress, isHexString, Signature, TypedDataEncoder, recoverAddress, type TypedDataField } from "ethers";
+import {
+  getAddress,
+  isAddress,
+  isHexString,
+  Signature,
+  TypedDataEncoder,
+  recoverAddress,
+  type TypedDataField,
+} from "ethers";
 import { allPassed, check, plural, type Check, type CheckReport } from "./checks";
 import type { Hex32 } from "./merkle";
 import { TrustAnchorError } from "./trust-errors";
@@ -107,7 +115,11 @@ export interface TypedDataSigner {
  * Signs `block` as seen final on the signer's own node. The caller is responsible for having
  * checked that (server/chain/block-witness.ts does): a signature here is the member's word.
  */
-export async function signBlock(signer: TypedDataSigner, domain: WitnessDomain, block: WitnessedBlock): Promise<Cosignature> {
+export async function signBlock(
+  signer: TypedDataSigner,
+  domain: WitnessDomain,
+  block: WitnessedBlock,
+): Promise<Cosignature> {
   const message = checkpointMessage(domain, block);
   const signature = await signer.signTypedData(domain, BLOCK_CHECKPOINT_TYPES, message);
   return { signer: getAddress(await signer.getAddress()), signature };
@@ -161,7 +173,8 @@ function label(witness: TrustedWitness): string {
 
 /**
  * Checks that at least `trust.threshold` distinct members of the trust file cosigned `checkpoint`.
- * Never throws on what a receipt carries: every problem is a failed check with its own words.
+ * Never throws on cosignatures: every problem with them is a failed check with its own words. A
+ * checkpoint that is no block (a hash that is not 32 bytes) throws `checkpoint-invalid`.
  *
  * - a malformed cosignature fails `cosignature-format`;
  * - a cosignature that recovers to another key than the signer it names (a forgery, or a
@@ -191,12 +204,7 @@ export function verifyWitnesses(
     ),
   );
 
-  let digest: Hex32 | undefined;
-  try {
-    digest = checkpointDigest(witnessDomain(checkpoint.chainId, checkpoint.registry), checkpoint);
-  } catch (error) {
-    if (!(error instanceof TrustAnchorError)) throw error;
-  }
+  const digest = checkpointDigest(witnessDomain(checkpoint.chainId, checkpoint.registry), checkpoint);
 
   const malformed: string[] = [];
   const wrongSigner: string[] = [];
@@ -204,12 +212,12 @@ export function verifyWitnesses(
   cosignatures.forEach((cosignature, index) => {
     const problem = signatureProblem(cosignature);
     if (problem !== undefined) {
-      malformed.push(`cosignature #${index + 1} ${problem}`);
+      malformed.push(`cosignature #${index + 1}: ${problem}`);
       ignored.push({ index, signer: String(cosignature.signer), reason: "malformed" });
       return;
     }
     const claimed = getAddress(cosignature.signer);
-    const recovered = digest === undefined ? undefined : recoverSigner(digest, cosignature.signature);
+    const recovered = recoverSigner(digest, cosignature.signature);
     if (recovered !== claimed) {
       wrongSigner.push(
         recovered === undefined

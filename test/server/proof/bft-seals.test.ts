@@ -40,7 +40,8 @@ const BESU_DOCS_IBFT2_GENESIS_EXTRA =
   "0xf83ea00000000000000000000000000000000000000000000000000000000000000000d594c2ab482b506de561668e07f04547232a72897daf808400000000c0";
 const BESU_DOCS_QBFT_GENESIS_EXTRA =
   "0xf87aa00000000000000000000000000000000000000000000000000000000000000000f8549464a702e6263b7297a96638cac6ae65e6541f4169943923390ad55e90c237593b3b0e401f3b08a0318594aefdb9a738c9f433e5b6b212a6d62f6370c2f69294c7eeb9a4e00ce683cf93039b212648e01c6c6b78c080c0";
-const BESU_DOCS_QBFT_CONTRACT_GENESIS_EXTRA = "0xe5a00000000000000000000000000000000000000000000000000000000000000000c0c080c0";
+const BESU_DOCS_QBFT_CONTRACT_GENESIS_EXTRA =
+  "0xe5a00000000000000000000000000000000000000000000000000000000000000000c0c080c0";
 const BESU_QBFT_BLOCK_7528 =
   "0xf9033fa00af93e70b1c6d3974a88a42eb70bb61adbd523bfac0c83027ba4637c52746a0fa01dcc4de8dec75d7aab85b567b6ccd41ad312451b948a7413f0a142fd40d4934794ee3353e587cfa91625a1adaef308a726de3803d3a0166ed98eea93ab2b6f6b1a425526994adc2d675bf9a0d77d600ed1e02d8f77dfa056e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421a056e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421b9010000" +
   "00".repeat(255) +
@@ -86,7 +87,9 @@ describe("BFT seals (QBFT, IBFT 2.0)", function () {
         [BESU_DOCS_IBFT2_GENESIS_EXTRA, "qbft"],
         [BESU_DOCS_QBFT_GENESIS_EXTRA, "ibft2"],
       ] as const) {
-        expect(() => decodeBftExtraData(getBytes(extraData), engine)).to.throw().that.satisfies(isTrustAnchorError);
+        expect(() => decodeBftExtraData(getBytes(extraData), engine))
+          .to.throw()
+          .that.satisfies(isTrustAnchorError);
       }
     });
   });
@@ -95,7 +98,10 @@ describe("BFT seals (QBFT, IBFT 2.0)", function () {
     describe("on a QBFT header sealed by Besu validators (published test data)", function () {
       it("recovers all three seals to validators over the commit hash, which keeps round 1", function () {
         expect(bftCommitSealHash(BESU_QBFT_BLOCK_7528, "qbft")).to.equal(BESU_QBFT_BLOCK_7528_COMMIT_HASH);
-        const report = verifyBftSeals(BESU_QBFT_BLOCK_7528, { engine: "qbft", validators: BESU_QBFT_BLOCK_7528_VALIDATORS });
+        const report = verifyBftSeals(BESU_QBFT_BLOCK_7528, {
+          engine: "qbft",
+          validators: BESU_QBFT_BLOCK_7528_VALIDATORS,
+        });
         expect(failedChecks(report)).to.deep.equal([]);
         expect(report.ok).to.be.true;
         expect(report.blockNumber).to.equal(7528);
@@ -158,7 +164,13 @@ describe("BFT seals (QBFT, IBFT 2.0)", function () {
         });
 
         it("reads headers of every fork's field count", function () {
-          for (const hardfork of [Hardfork.Berlin, Hardfork.London, Hardfork.Shanghai, Hardfork.Cancun, Hardfork.Prague]) {
+          for (const hardfork of [
+            Hardfork.Berlin,
+            Hardfork.London,
+            Hardfork.Shanghai,
+            Hardfork.Cancun,
+            Hardfork.Prague,
+          ]) {
             const sealed = sealBftHeader(spec({ hardfork, vote: { recipient: OUTSIDER.address, add: false } }));
             const report = verify(sealed.rlp, { expectedBlockHash: sealed.blockHash });
             expect(failedChecks(report), hardfork).to.deep.equal([]);
@@ -193,7 +205,9 @@ describe("BFT seals (QBFT, IBFT 2.0)", function () {
             const sealed = sealBftHeader(spec({ sealers: VALIDATORS.slice(0, 2) }));
             const report = verify(sealed.rlp);
             expect(failedChecks(report)).to.deep.equal(["seal-quorum"]);
-            expect(detailOf(report, "seal-quorum")).to.match(/^Too few seals: 2 of 4 trusted validators sealed the block; .* needs 3/);
+            expect(detailOf(report, "seal-quorum")).to.match(
+              /^Too few seals: 2 of 4 trusted validators sealed the block; .* needs 3/,
+            );
           });
         });
 

@@ -21,7 +21,7 @@ export function keyOf(name: string): Wallet {
 // ---- Clique -----------------------------------------------------------------------------------
 
 const CLIQUE_CONFIG = {
-  chainId: 1337n,
+  chainId: 1337,
   consensus: { type: "poa", algorithm: "clique", clique: { period: 5, epoch: 30000 } },
 } as unknown as Partial<ChainConfig>;
 
@@ -48,7 +48,11 @@ function cliqueHeaderData(spec: CliqueHeaderSpec): HeaderData {
     stateRoot: spec.stateRoot === undefined ? getBytes(id("state")) : getBytes(spec.stateRoot),
     parentHash: getBytes(id("parent")),
     // EthereumJS fills in the seal; vanity and signer list are ours.
-    extraData: new Uint8Array([...new Uint8Array(32).fill(0xd7), ...signers.flatMap((signer) => [...signer]), ...new Uint8Array(65)]),
+    extraData: new Uint8Array([
+      ...new Uint8Array(32).fill(0xd7),
+      ...signers.flatMap((signer) => [...signer]),
+      ...new Uint8Array(65),
+    ]),
   };
 }
 
@@ -146,7 +150,10 @@ export function bftCommon(hardfork: Hardfork = Hardfork.London): Common {
 }
 
 function bftHeader(fields: HeaderData, extraData: Uint8Array, hardfork?: Hardfork): BlockHeader {
-  return createBlockHeader({ ...fields, extraData }, { common: bftCommon(hardfork), skipConsensusFormatValidation: true });
+  return createBlockHeader(
+    { ...fields, extraData },
+    { common: bftCommon(hardfork), skipConsensusFormatValidation: true },
+  );
 }
 
 /** r ‖ s ‖ recovery id (0 or 1): Besu's SECPSignature.encodedBytes. */
@@ -159,7 +166,7 @@ export function sealBytes(key: Wallet, digest: string): Uint8Array {
 export function sealBftHeader(spec: BftHeaderSpec): SealedBftHeader {
   const fields: HeaderData = {
     parentHash: getBytes(id("parent")),
-    coinbase: spec.validators[0].address,
+    coinbase: getBytes(spec.validators[0].address),
     stateRoot: getBytes(id("state")),
     difficulty: 1n,
     number: spec.number ?? 42n,
@@ -169,9 +176,15 @@ export function sealBftHeader(spec: BftHeaderSpec): SealedBftHeader {
     nonce: new Uint8Array(8),
     ...(spec.hardfork === Hardfork.Berlin ? {} : { baseFeePerGas: 0n }),
   };
-  const commitHash = bytesToHex(bftHeader(fields, encodeBftExtraData(spec, "without-seals"), spec.hardfork).hash()) as Hex32;
+  const commitHash = bytesToHex(
+    bftHeader(fields, encodeBftExtraData(spec, "without-seals"), spec.hardfork).hash(),
+  ) as Hex32;
   const otherHash = bytesToHex(
-    bftHeader({ ...fields, stateRoot: getBytes(id("another state")) }, encodeBftExtraData(spec, "without-seals"), spec.hardfork).hash(),
+    bftHeader(
+      { ...fields, stateRoot: getBytes(id("another state")) },
+      encodeBftExtraData(spec, "without-seals"),
+      spec.hardfork,
+    ).hash(),
   );
   const signed = (spec.sealers ?? spec.validators).map((key) =>
     sealBytes(key, spec.sealOtherHeader?.includes(key) ? otherHash : commitHash),
@@ -179,6 +192,8 @@ export function sealBftHeader(spec: BftHeaderSpec): SealedBftHeader {
   const seals = spec.editSeals === undefined ? signed : spec.editSeals(signed);
   const sealedFields = { ...fields, ...spec.tamper };
   const header = bftHeader(sealedFields, encodeBftExtraData(spec, seals), spec.hardfork);
-  const blockHash = bytesToHex(bftHeader(fields, encodeBftExtraData(spec, "without-seals-and-round"), spec.hardfork).hash()) as Hex32;
+  const blockHash = bytesToHex(
+    bftHeader(fields, encodeBftExtraData(spec, "without-seals-and-round"), spec.hardfork).hash(),
+  ) as Hex32;
   return { rlp: header.serialize(), blockHash, commitHash, header };
 }
