@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { getAddress, id, Signature, TypedDataEncoder, verifyTypedData, Wallet } from "ethers";
@@ -15,6 +17,7 @@ import {
   type WitnessReport,
 } from "../../../server/proof/witness";
 import { devAccount } from "../../support/dev-accounts";
+import { ROOT } from "../../support/processes";
 
 const member = (name: string) => new Wallet(id(`member ${name}`));
 const ALICE = member("Alice");
@@ -99,6 +102,13 @@ describe("Consortium witnesses", function () {
         ],
       });
       expect(fromNode).to.equal(cosignature.signature);
+    });
+
+    it("signs the type docs/witnesses.md documents", function () {
+      const encoded = TypedDataEncoder.from(BLOCK_CHECKPOINT_TYPES).encodeType("BlockCheckpoint");
+      const documentation = readFileSync(path.join(ROOT, "docs", "witnesses.md"), "utf8");
+      expect(documentation).to.contain(`\`${encoded}\``);
+      expect(documentation).to.contain(`\`${id(encoded)}\``);
     });
 
     it("refuses a block hash that is not 32 bytes", async function () {
