@@ -72,14 +72,16 @@ function readSeal(seal: Uint8Array, digest: Hex32): SealReading {
   }
 }
 
+/** Checksummed and without repeats, so a set listed twice over cannot lower the quorum's share. */
 function normalizeSet(addresses: readonly string[], what: string): string[] {
   if (addresses.length === 0) throw new TrustAnchorError("trust-file-invalid", `The trusted ${what} set is empty.`);
-  return addresses.map((candidate) => {
+  const normalized = addresses.map((candidate) => {
     if (!isAddress(candidate)) {
       throw new TrustAnchorError("trust-file-invalid", `The trusted ${what} ${candidate} is not an address.`);
     }
     return getAddress(candidate);
   });
+  return [...new Set(normalized)];
 }
 
 function blockHashCheck(actual: Hex32, options: SealOptions | undefined): Check<SealCheckName>[] {
@@ -482,6 +484,8 @@ function validatorSetCheck(listed: readonly string[], trusted: readonly string[]
  * A seal made with a key outside the set and a seal a validator made over another header (another
  * round, another block) look alike here: both recover, over this header's commit hash, to an
  * address that is not a validator. `seals-by-validators` names that address.
+ *
+ * Never throws on the header; throws `trust-file-invalid` if `trust.validators` is empty or not addresses.
  */
 export function verifyBftSeals(header: HeaderRlp, trust: BftTrust, options?: SealOptions): SealReport {
   const { engine } = trust;

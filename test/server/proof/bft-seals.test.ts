@@ -273,6 +273,15 @@ describe("BFT seals (QBFT, IBFT 2.0)", function () {
       });
     });
 
+    describe("when the verifier lists a validator twice", function () {
+      it("counts the set without repeats, so the quorum stays ceil(2n/3) of the real set", function () {
+        const sealed = sealBftHeader({ engine: "qbft", validators: VALIDATORS, sealers: VALIDATORS.slice(0, 2) });
+        const report = verifyBftSeals(sealed.rlp, { engine: "qbft", validators: [...TRUSTED, ...TRUSTED] });
+        expect(detailOf(report, "seal-quorum")).to.contain("2 of 4 trusted validators");
+        expect(report.ok).to.be.false;
+      });
+    });
+
     describe("when the header is not RLP", function () {
       it("fails header-format", function () {
         const report = verifySeals("0xdeadbeef", { engine: "ibft2", validators: TRUSTED });
