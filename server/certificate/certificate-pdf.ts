@@ -77,6 +77,9 @@ const LABEL_WIDTH = 112;
 const VALUE_X = MARGIN_X + LABEL_WIDTH + 10;
 const VALUE_WIDTH = CONTENT_WIDTH - LABEL_WIDTH - 10;
 const LEADING = 1.32;
+/** From a line's top to its baseline, in ems: half the leading above, then DejaVu's 0.8 em cap height. */
+const BASELINE_DROP = (LEADING - 1) / 2 + 0.8;
+const LABEL_SIZE = 8.5;
 const QR_SIZE = 112;
 const QR_COLUMN = QR_SIZE + 20;
 const QR_CAPTION_LINES = 6;
@@ -130,8 +133,7 @@ function layoutRuns(runs: readonly Run[], width: number): { lines: Line[]; heigh
 
 function drawLines(page: PDFPage, lines: readonly Line[], x: number, top: number): void {
   for (const line of lines) {
-    // The baseline sits where DejaVu's ascent (0.93 em) would put it, centred in the line's leading.
-    const baseline = top - line.top - (line.height - line.size) / 2 - line.size * 0.8;
+    const baseline = top - line.top - line.size * BASELINE_DROP;
     page.drawText(line.text, { x, y: baseline, size: line.size, font: line.font, color: line.color });
   }
 }
@@ -168,11 +170,13 @@ class PageFlow {
 
   /** One line of the facts table: a label on the left, its value's runs on the right. */
   row(label: string, value: readonly Run[], fonts: Fonts): void {
-    const labelLines = layoutRuns([{ text: label, font: fonts.bold, size: 8.5, color: MUTED }], LABEL_WIDTH);
+    const labelLines = layoutRuns([{ text: label, font: fonts.bold, size: LABEL_SIZE, color: MUTED }], LABEL_WIDTH);
     const valueLines = layoutRuns(value, VALUE_WIDTH);
     const height = Math.max(labelLines.height, valueLines.height) + 2 * this.rowPadding;
     this.reserve(height);
-    drawLines(this.page, labelLines.lines, MARGIN_X, this.y - this.rowPadding - 0.6);
+    // The label's baseline on the first value line's, whatever size that line is set in.
+    const labelDrop = Math.max(0, (valueLines.lines[0]?.size ?? LABEL_SIZE) - LABEL_SIZE) * BASELINE_DROP;
+    drawLines(this.page, labelLines.lines, MARGIN_X, this.y - this.rowPadding - labelDrop);
     drawLines(this.page, valueLines.lines, VALUE_X, this.y - this.rowPadding);
     this.y -= height;
     this.rule();
