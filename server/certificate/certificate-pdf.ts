@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import fontkit from "@pdf-lib/fontkit";
 import { getAddress, isAddress } from "ethers";
-import { PDFDocument, PDFName, PDFString, rgb, type PDFFont, type PDFPage, type RGB } from "pdf-lib";
+import { PDFDocument, PDFHexString, PDFName, rgb, type PDFFont, type PDFPage, type RGB } from "pdf-lib";
 import { z } from "zod";
 import { DocproofError } from "../errors";
 import { ReceiptV1Schema, checkReceiptConsistency, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
@@ -22,7 +22,7 @@ import type { CertificateFonts } from "./dejavu-fonts";
 import { QR_QUIET_ZONE, qrSymbol } from "./qr-code";
 import { RECEIPT_ATTACHMENT_NAME, attachReceipt } from "./receipt-attachment";
 
-/** Longest organisation name the registry accepts; longer names set some other way are shortened. */
+/** Longest organisation name shown whole; longer names (set on chain, by others) are shortened with a note. */
 export const ORGANISATION_NAME_MAX_LENGTH = 64;
 /** Longest document name a certificate takes (the usual file-name limit), in characters. */
 export const DOCUMENT_NAME_MAX_LENGTH = 255;
@@ -77,7 +77,7 @@ const LABEL_WIDTH = 112;
 const VALUE_X = MARGIN_X + LABEL_WIDTH + 10;
 const VALUE_WIDTH = CONTENT_WIDTH - LABEL_WIDTH - 10;
 const LEADING = 1.32;
-/** From a line's top to its baseline, in ems: half the leading above, then DejaVu's 0.8 em cap height. */
+/** From a line's top to its baseline, in ems: half the leading, then 0.8 em (DejaVu's cap height is 0.73, its ascent 0.93). */
 const BASELINE_DROP = (LEADING - 1) / 2 + 0.8;
 const LABEL_SIZE = 8.5;
 const QR_SIZE = 112;
@@ -269,7 +269,8 @@ function addLink(document: PDFDocument, page: PDFPage, url: string, rect: [numbe
       Subtype: "Link",
       Rect: rect,
       Border: [0, 0, 0],
-      A: { Type: "Action", S: "URI", URI: PDFString.of(url) },
+      // Hex, because pdf-lib writes literal strings unescaped and URLs may hold "(", ")" and "\\".
+      A: { Type: "Action", S: "URI", URI: PDFHexString.of(Buffer.from(url, "ascii").toString("hex")) },
     }),
   );
   page.node.addAnnot(link);

@@ -77,6 +77,15 @@ export function pdfInfo(file: string): Map<string, string> {
   return fields;
 }
 
+/** The URLs of the links on the pages, as `pdfinfo -url` lists them. */
+export function pdfLinks(file: string): string[] {
+  return run("pdfinfo", ["-url", file])
+    .split("\n")
+    .slice(1)
+    .filter((line) => line.trim() !== "")
+    .map((line) => line.trim().split(/\s+/).slice(2).join(" "));
+}
+
 export function pdfAttachments(file: string): string {
   return run("pdfdetach", ["-list", file]);
 }

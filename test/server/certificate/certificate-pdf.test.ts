@@ -26,6 +26,7 @@ import {
   pdfAttachments,
   pdfFonts,
   pdfInfo,
+  pdfLinks,
   pdfText,
   renderPage,
   systemZonedTime,
@@ -148,9 +149,32 @@ describe("certificate-pdf", function () {
         expect(jsQR(data, width, height)?.data).to.equal(verifyUrl);
       });
 
+      it("links the QR code to the verify URL, as pdfinfo lists the page's links", async function () {
+        expect(pdfLinks(file)).to.deep.equal([verifyUrl]);
+        // Characters that end or escape a PDF literal string stay inside the link.
+        const awkward = "https://verify.example/(docs)/#verify=)\\(";
+        const linked = scratch.write(
+          "awkward-url.pdf",
+          await renderCertificatePdf(anchoredInput({ verifyUrl: awkward }), dependencies),
+        );
+        expect(pdfLinks(linked)).to.deep.equal([new URL(awkward).href]);
+        expect(new URL(awkward).href).to.include(")\\(");
+      });
+
       it("makes identical bytes for equal input and clock", async function () {
         const again = await renderCertificatePdf(anchoredInput(), dependencies);
         expect(Buffer.from(again).equals(Buffer.from(pdf))).to.equal(true);
+      });
+
+      it("renders certificates side by side exactly as one by one, though they share parsed fonts", async function () {
+        const inputs = ["Банк Тест", "Ελληνική Τράπεζα", "Example Notary Ltd", "Զարմանալի Բանկ"].map((name, i) =>
+          anchoredInput({ organisation: { name, address: ORGANISATION }, documentName: `document ${i}.pdf` }),
+        );
+        const together = await Promise.all(inputs.map((input) => renderCertificatePdf(input, dependencies)));
+        for (const [i, input] of inputs.entries()) {
+          const alone = await renderCertificatePdf(input, dependencies);
+          expect(Buffer.from(together[i]).equals(Buffer.from(alone)), String(i)).to.equal(true);
+        }
       });
     });
 
