@@ -336,7 +336,7 @@ interface Style {
   explanations: boolean;
 }
 
-const REGULAR: Style = { body: 9.5, value: 10, name: 10.5, rowPadding: 4.5, explanations: true };
+const REGULAR: Style = { body: 9.5, value: 10, name: 10.5, rowPadding: 3.75, explanations: true };
 const COMPACT: Style = { body: 8.5, value: 9, name: 8.5, rowPadding: 2.5, explanations: false };
 
 async function compose(facts: CertificateFacts, fontFiles: CertificateFonts, style: Style): Promise<PDFDocument> {
@@ -382,9 +382,8 @@ async function compose(facts: CertificateFacts, fontFiles: CertificateFonts, sty
     flow.block(
       [
         plain(
-          "A document with the SHA-256 fingerprint below was anchored in a Docproof registry on a blockchain, " +
-            "vouched for by the organisation named below. The fingerprint identifies the document's exact content: " +
-            "any change to the file, however small, changes it.",
+          "The document with the SHA-256 fingerprint below was anchored in a Docproof registry on a blockchain. " +
+            "Any change to the file, however small, changes its fingerprint.",
           style.body,
           MUTED,
         ),
@@ -535,14 +534,12 @@ async function compose(facts: CertificateFacts, fontFiles: CertificateFonts, sty
       { text: "How to check it without this service", font: fonts.bold, size: 11.5, color: INK },
       step("1. Hash the document and compare the result with the SHA-256 above:"),
       command("sha256sum <file>"),
-      step("2. With the Docproof command-line tool and any node of the chain, which checks the attached receipt:"),
+      step("2. Check the attached receipt against any node of the chain with the Docproof command-line tool:"),
       command("docproof verify <file> --certificate certificate.pdf --rpc <url>"),
-      step(
-        `3. Or with any node and no Docproof software: call the registry ${receipt.registry} on chain ${receipt.chainId}`,
-      ),
+      step("3. Or, without Docproof software, call the registry above on any node:"),
       command("registry.verify(digest, root, proof)"),
       plain(
-        `with digest 0x followed by the SHA-256, root the Merkle root above and proof from ${RECEIPT_ATTACHMENT_NAME}. ` +
+        `digest: 0x and the SHA-256; root: the Merkle root; proof: from ${RECEIPT_ATTACHMENT_NAME}. ` +
           "It answers Anchored or Revoked, with the block time and registrar.",
         stepSize,
       ),
