@@ -1,6 +1,6 @@
 import type { Provider } from "ethers";
 import { DocproofError, isDocproofError } from "../errors";
-import type { Hex32 } from "../proof/merkle";
+import type { Hex32 } from "../proof/digest";
 import { TrustAnchorError, isTrustAnchorError } from "../proof/trust-errors";
 import {
   signBlock,

@@ -1,7 +1,7 @@
 import { RLP } from "@ethereumjs/rlp";
 import { bytesToBigInt } from "@ethereumjs/util";
 import { getBytes, keccak256 } from "ethers";
-import type { Hex32 } from "./merkle";
+import type { Hex32 } from "./digest";
 import { TrustAnchorError } from "./trust-errors";
 
 /** A block header as its RLP encoding: bytes, or 0x-prefixed hex. */

@@ -3,7 +3,7 @@ import { ecrecover, publicToAddress } from "@ethereumjs/util";
 import { getAddress, getBytes, hexlify, isAddress } from "ethers";
 import { decodeHeader, hashHeaderFields, withExtraData, type DecodedHeader, type HeaderRlp } from "./block-header";
 import { allPassed, check, plural, type Check, type CheckReport } from "./checks";
-import type { Hex32 } from "./merkle";
+import type { Hex32 } from "./digest";
 import { TrustAnchorError, isTrustAnchorError } from "./trust-errors";
 import type { SealEngine } from "./trust-file";
 

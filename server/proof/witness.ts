@@ -9,7 +9,7 @@ import {
   type TypedDataField,
 } from "ethers";
 import { allPassed, check, plural, type Check, type CheckReport } from "./checks";
-import type { Hex32 } from "./merkle";
+import type { Hex32 } from "./digest";
 import { TrustAnchorError } from "./trust-errors";
 import { type TrustedWitness, type TrustFile } from "./trust-file";
 

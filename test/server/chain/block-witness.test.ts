@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { FetchRequest, JsonRpcProvider, Network } from "ethers";
 import { BlockWitness } from "../../../server/chain/block-witness";
 import { isDocproofError } from "../../../server/errors";
-import type { Hex32 } from "../../../server/proof/merkle";
+import type { Hex32 } from "../../../server/proof/digest";
 import { isTrustAnchorError } from "../../../server/proof/trust-errors";
 import { buildTrustFile } from "../../../server/proof/trust-file";
 import { verifyWitnesses } from "../../../server/proof/witness";

@@ -3,7 +3,7 @@ import { Common, createCustomCommon, Hardfork, Mainnet, type ChainConfig } from 
 import { RLP, type NestedUint8Array } from "@ethereumjs/rlp";
 import { bytesToHex } from "@ethereumjs/util";
 import { getBytes, id, SigningKey, Wallet, type BytesLike } from "ethers";
-import type { Hex32 } from "../../../server/proof/merkle";
+import type { Hex32 } from "../../../server/proof/digest";
 
 /**
  * Headers built and sealed the way the clients do it, with known keys, for chains that cannot run

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
 import { getAddress, id, Signature, TypedDataEncoder, verifyTypedData, Wallet } from "ethers";
-import type { Hex32 } from "../../../server/proof/merkle";
+import type { Hex32 } from "../../../server/proof/digest";
 import { isTrustAnchorError } from "../../../server/proof/trust-errors";
 import { buildTrustFile } from "../../../server/proof/trust-file";
 import {
