@@ -3,10 +3,8 @@
  * (argv, environment, streams, exit status); commands get a CliContext.
  */
 import { Command, CommanderError } from "commander";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { PROJECT_ROOT } from "../chain/local-chain";
 import { isDocproofError } from "../errors";
+import { SERVICE_VERSION } from "../version";
 import { CliError, EXIT_ERROR, EXIT_OK, networkCause, type CliContext } from "./context";
 import { registerDeploy } from "./deploy";
 import { registerHash } from "./hash";
@@ -15,14 +13,10 @@ import { registerRegistrar } from "./registrar";
 import { registerServiceCommands } from "./service-commands";
 import { registerVerify } from "./verify";
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
-}
-
 export function createProgram(context: CliContext): Command {
   const program = new Command("docproof")
     .description("Prove that a document existed, unchanged, at a given time, and who registered it.")
-    .version(packageVersion(), "-V, --version", "print the version")
+    .version(SERVICE_VERSION, "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.stdout.write(text),

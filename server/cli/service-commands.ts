@@ -1,15 +1,15 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT } from "../chain/local-chain";
+import { PACKAGE_ROOT } from "../version";
 import { positiveInteger } from "./option-parsers";
 import { resolvePath, type CliContext } from "./context";
 import { HARDHAT_BIN, registrarKeyEnv, runTool } from "./tool-process";
 
-const SERVICE_ENTRY = path.join(PROJECT_ROOT, "server", "main.ts");
-const PAGE_INDEX = path.join(PROJECT_ROOT, "server", "web", "dist", "index.html");
-const PAGE_BUILD = path.join(PROJECT_ROOT, "scripts", "build-web.ts");
-const CONTRACT_TYPES = path.join(PROJECT_ROOT, "typechain-types", "index.ts");
+const SERVICE_ENTRY = path.join(PACKAGE_ROOT, "server", "main.ts");
+const PAGE_INDEX = path.join(PACKAGE_ROOT, "server", "web", "dist", "index.html");
+const PAGE_BUILD = path.join(PACKAGE_ROOT, "scripts", "build-web.ts");
+const CONTRACT_TYPES = path.join(PACKAGE_ROOT, "typechain-types", "index.ts");
 
 interface ServiceOptions {
   rpc?: string;

@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { PROJECT_ROOT } from "../chain/local-chain";
+import { PACKAGE_ROOT } from "../version";
 import { CliError, EXIT_ERROR, type CliContext } from "./context";
 
-export const HARDHAT_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
+export const HARDHAT_BIN = path.join(PACKAGE_ROOT, "node_modules", ".bin", "hardhat");
 
 /** Where an operator command acts: a network named in hardhat.config.ts, or any chain by URL. */
 export interface ChainTarget {
@@ -47,7 +47,7 @@ export function runTool(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: "inherit", env: { ...context.env, ...env } });
+    const child = spawn(command, args, { cwd: PACKAGE_ROOT, stdio: "inherit", env: { ...context.env, ...env } });
     // A second signal from the terminal is harmless: the service and Hardhat stop once.
     const onTerm = () => child.kill("SIGTERM");
     const onInt = () => child.kill("SIGINT");
