@@ -305,28 +305,31 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
         if (length == 0 || length > MAX_ORGANISATION_NAME_LENGTH) {
             revert DocumentRegistryInvalidOrganisationNameLength(length, MAX_ORGANISATION_NAME_LENGTH);
         }
-        uint256 i = 0;
-        while (i < length) {
-            uint8 lead = uint8(name[i]);
-            if (lead < 0x80) {
-                if (lead < 0x20 || lead == 0x7f) revert DocumentRegistryInvalidOrganisationNameCharacter(i);
-                if (lead == 0x20 && (i == 0 || i == length - 1 || name[i - 1] == 0x20)) {
-                    revert DocumentRegistryInvalidOrganisationNameSpacing(i);
+        // Cannot overflow: i and k stay below length, which is at most 64.
+        unchecked {
+            uint256 i = 0;
+            while (i < length) {
+                uint8 lead = uint8(name[i]);
+                if (lead < 0x80) {
+                    if (lead < 0x20 || lead == 0x7f) revert DocumentRegistryInvalidOrganisationNameCharacter(i);
+                    if (lead == 0x20 && (i == 0 || i == length - 1 || name[i - 1] == 0x20)) {
+                        revert DocumentRegistryInvalidOrganisationNameSpacing(i);
+                    }
+                    ++i;
+                    continue;
                 }
-                ++i;
-                continue;
+                (uint256 size, uint8 low, uint8 high) = _utf8Sequence(lead);
+                if (size == 0 || i + size > length) revert DocumentRegistryInvalidOrganisationNameEncoding(i);
+                uint8 second = uint8(name[i + 1]);
+                if (second < low || second > high) revert DocumentRegistryInvalidOrganisationNameEncoding(i);
+                for (uint256 k = 2; k < size; ++k) {
+                    uint8 continuation = uint8(name[i + k]);
+                    if (continuation < 0x80 || continuation > 0xbf)
+                        revert DocumentRegistryInvalidOrganisationNameEncoding(i);
+                }
+                if (lead == 0xc2 && second < 0xa0) revert DocumentRegistryInvalidOrganisationNameCharacter(i);
+                i += size;
             }
-            (uint256 size, uint8 low, uint8 high) = _utf8Sequence(lead);
-            if (size == 0 || i + size > length) revert DocumentRegistryInvalidOrganisationNameEncoding(i);
-            uint8 second = uint8(name[i + 1]);
-            if (second < low || second > high) revert DocumentRegistryInvalidOrganisationNameEncoding(i);
-            for (uint256 k = 2; k < size; ++k) {
-                uint8 continuation = uint8(name[i + k]);
-                if (continuation < 0x80 || continuation > 0xbf)
-                    revert DocumentRegistryInvalidOrganisationNameEncoding(i);
-            }
-            if (lead == 0xc2 && second < 0xa0) revert DocumentRegistryInvalidOrganisationNameCharacter(i);
-            i += size;
         }
     }
 
@@ -348,9 +351,12 @@ contract DocumentRegistry is IDocumentRegistry, AccessControlDefaultAdminRules {
         if (length > MAX_ORGANISATION_URI_LENGTH) {
             revert DocumentRegistryInvalidOrganisationUriLength(length, MAX_ORGANISATION_URI_LENGTH);
         }
-        for (uint256 i = 0; i < length; ++i) {
-            uint8 char = uint8(uri[i]);
+        for (uint256 i = 0; i < length;) {
+            bytes1 char = uri[i];
             if (char < 0x21 || char > 0x7e) revert DocumentRegistryInvalidOrganisationUriCharacter(i);
+            unchecked {
+                ++i;
+            }
         }
     }
 
