@@ -37,7 +37,8 @@ export function checkOrganisation(name: string | Uint8Array, uri: string | Uint8
 export function checkOrganisationName(name: string | Uint8Array): OrganisationFault | undefined {
   const bytes = typeof name === "string" ? utf8(name) : name;
   if (bytes === undefined) {
-    return fault("name-encoding", loneSurrogateOffset(name as string), "is not well-formed UTF-8 (a lone surrogate)");
+    const at = loneSurrogateOffset(name as string);
+    return fault("name-encoding", at, `is not well-formed UTF-8 at byte ${at} (a lone surrogate)`);
   }
   const length = bytes.length;
   if (length === 0 || length > MAX_ORGANISATION_NAME_LENGTH) {
