@@ -21,10 +21,10 @@ import {IDocumentRegistry} from "./IDocumentRegistry.sol";
  * - Revocation needs the anchoring registrar to still hold {REGISTRAR_ROLE}: a member whose role was
  *   removed can no longer change state, and an admin revokes on its behalf.
  * - The directory of organisations is the admin's word. The checks stop control characters, malformed
- *   UTF-8 and space padding, not look-alike letters from other scripts, invisible format characters
- *   such as U+200B or bidirectional controls, nor two addresses given the same name (one member may run
- *   several registrar keys). Clients should show the address beside the name, and isolate the name's
- *   text direction when they render it.
+ *   UTF-8 and padding with ASCII spaces, not look-alike letters from other scripts, other spaces (U+00A0)
+ *   or invisible format characters (U+200B, bidirectional controls; some scripts need U+200C and U+200D),
+ *   nor two addresses given the same name (one member may run several registrar keys). Clients should
+ *   show the address beside the name, and isolate the name's text direction when they render it.
  * - A directory entry is permanent: it survives revocation of the role, and a mistaken one can only be
  *   renamed.
  */

@@ -604,6 +604,7 @@ describe("DocumentRegistry", function () {
         ["a bad third byte", bytesOf("Bank", 0xe6, 0x9d, 0x41), 4],
         ["an overlong four-byte form", bytesOf(0xf0, 0x8f, 0xbf, 0xbf), 0],
         ["a code point above U+10FFFF", bytesOf("Bank", 0xf4, 0x90, 0x80, 0x80), 4],
+        ["a truncated four-byte sequence", bytesOf("Bank", 0xf3, 0xb0, 0x80), 4],
         ["a bad fourth byte", bytesOf("Bank", 0xf0, 0x9f, 0x8f, 0xc0), 4],
         ["a byte that never starts a sequence", bytesOf("Bank", 0xf5, 0x80, 0x80, 0x80), 4],
         ["a 0xFF byte", bytesOf(0xff), 0],
@@ -743,8 +744,8 @@ describe("DocumentRegistry", function () {
 
       // Bytes that sit on the rules' edges, and whole characters of 1 to 4 bytes.
       const edges = [0x00, 0x1f, 0x20, 0x20, 0x41, 0x7e, 0x7f, 0x80, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf];
-      const moreEdges = [0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x21, 0x2f];
-      const pieces = [...edges, ...moreEdges, "é", "Б", "東", "🏦", "\u0085", "\u00a0", " ", "ab"];
+      const moreEdges = [0xe0, 0xed, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff, 0x21, 0x2f];
+      const pieces = [...edges, ...moreEdges, "é", "Б", "東", "🏦", "\u{F0000}", "\u0085", "\u00a0", " ", "ab"];
       const randomEntry = (maxPieces: number) =>
         bytesOf(...Array.from({ length: randomInt(maxPieces) }, () => pieces[randomInt(pieces.length)]));
       const cases: [Uint8Array, Uint8Array][] = [
