@@ -3,8 +3,9 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
-import { buildBatch, leafOf } from "../../server/proof/merkle";
 import type { Hex32 } from "../../server/proof/digest";
+import { buildBatch, leafOf } from "../../server/proof/merkle";
+import { checkOrganisation, type OrganisationFaultCode } from "../../server/proof/organisation";
 import { deployRegistryFixture } from "./fixtures";
 
 /**
@@ -45,6 +46,11 @@ interface AnchorRecord {
   leafCount: bigint;
   members: Hex32[];
 }
+interface OrganisationRecord {
+  name: string;
+  uri: string;
+  updatedAt: bigint;
+}
 interface RevocationRecord {
   revokedBy: string;
   revokedAt: bigint;
@@ -57,6 +63,11 @@ class RegistryModel {
   readonly anchors = new Map<Hex32, AnchorRecord>();
   readonly revocations = new Map<string, RevocationRecord>();
   readonly registrars: Set<string>;
+  readonly organisations = new Map<string, OrganisationRecord>();
+  /** Addresses in the order first named. */
+  readonly directory: string[] = [];
+  /** Every (name, URI) recorded per address, oldest first: what the events must show. */
+  readonly namings = new Map<string, [string, string][]>();
 
   constructor(
     readonly admin: string,
@@ -72,6 +83,12 @@ class RegistryModel {
   proofOf(root: Hex32, digest: Hex32): Hex32[] {
     const members = this.anchors.get(root)?.members ?? [];
     return members.length <= 1 ? [] : buildBatch(members).proofOf(digest);
+  }
+
+  recordOrganisation(registrar: string, name: string, uri: string, updatedAt: bigint) {
+    if (!this.organisations.has(registrar)) this.directory.push(registrar);
+    this.organisations.set(registrar, { name, uri, updatedAt });
+    this.namings.set(registrar, [...(this.namings.get(registrar) ?? []), [name, uri]]);
   }
 
   status(root: Hex32, digest: Hex32): bigint {
@@ -90,7 +107,32 @@ interface Step {
   apply?: (block: { timestamp: number; number: number }) => void;
   /** The (root, digest) pairs the step touched, checked right after it. */
   touched: [Hex32, Hex32][];
+  /** Addresses whose directory entry the step may have changed, checked right after it. */
+  named?: string[];
 }
+
+const DIRECTORY_ERRORS: Record<OrganisationFaultCode, string> = {
+  "name-length": "DocumentRegistryInvalidOrganisationNameLength",
+  "name-encoding": "DocumentRegistryInvalidOrganisationNameEncoding",
+  "name-character": "DocumentRegistryInvalidOrganisationNameCharacter",
+  "name-spacing": "DocumentRegistryInvalidOrganisationNameSpacing",
+  "uri-length": "DocumentRegistryInvalidOrganisationUriLength",
+  "uri-character": "DocumentRegistryInvalidOrganisationUriCharacter",
+};
+// Valid and invalid entries, few enough that names repeat and addresses get renamed.
+const NAMES = [
+  "Bank A",
+  "Banco de España",
+  "Банк",
+  "東京登記所",
+  "Bank A plc",
+  "",
+  " Bank",
+  "Bank  A",
+  "Bank\u0085",
+  "é".repeat(33),
+];
+const URIS = ["", "https://bank.example", "5493001KJTIIGC8Y1R12", "https://bank.example/a b"];
 
 describe("DocumentRegistry (invariants under random actions)", function () {
   this.timeout(120_000);
@@ -177,7 +219,7 @@ describe("DocumentRegistry (invariants under random actions)", function () {
           };
         }
 
-        if (choice < 85) {
+        if (choice < 80) {
           const roots = [...model.anchors.keys()];
           const known = roots.length > 0 && !random.chance(0.1);
           const root = known ? random.pick(roots) : random.bytes32();
@@ -211,6 +253,31 @@ describe("DocumentRegistry (invariants under random actions)", function () {
                 reason,
               }),
             touched: member ? [[root, digest]] : [],
+          };
+        }
+
+        if (choice < 90) {
+          // Mostly the admin, so that the sequence names someone.
+          const caller = random.chance(0.6) ? admin : account;
+          const target = random.chance(0.05) ? ethers.ZeroAddress : random.pick(accounts).address;
+          const name = random.pick(NAMES);
+          const uri = random.pick(URIS);
+          const fault = checkOrganisation(name, uri);
+          const expectedError =
+            caller !== admin
+              ? "AccessControlUnauthorizedAccount"
+              : target === ethers.ZeroAddress
+                ? "DocumentRegistryInvalidRegistrar"
+                : fault === undefined
+                  ? undefined
+                  : DIRECTORY_ERRORS[fault.code];
+          return {
+            describe: `account ${accounts.indexOf(caller)} setOrganisation(${target}, ${JSON.stringify(name)}, ${JSON.stringify(uri)})`,
+            expectedError,
+            send: () => registry.connect(caller).setOrganisation(target, name, uri),
+            apply: (block) => model.recordOrganisation(target, name, uri, BigInt(block.timestamp)),
+            touched: [],
+            named: [target],
           };
         }
 
@@ -255,6 +322,15 @@ describe("DocumentRegistry (invariants under random actions)", function () {
         }
       }
 
+      async function checkOrganisationOf(registrar: string) {
+        const expected = model.organisations.get(registrar) ?? { name: "", uri: "", updatedAt: 0n };
+        expect([...(await registry.organisationOf(registrar))], `organisationOf(${registrar})`).to.deep.equal([
+          expected.name,
+          expected.uri,
+          expected.updatedAt,
+        ]);
+      }
+
       async function checkEverything() {
         for (const [root, anchor] of model.anchors) {
           // Anchor records never change once written.
@@ -281,6 +357,12 @@ describe("DocumentRegistry (invariants under random actions)", function () {
           expect(await registry.hasRole(REGISTRAR_ROLE, account.address), `role of ${account.address}`).to.equal(
             model.isRegistrar(account.address),
           );
+          // Names outlive the role: revokeRole never touches the directory.
+          await checkOrganisationOf(account.address);
+        }
+        expect(await registry.organisationCount()).to.equal(BigInt(model.directory.length));
+        for (const [index, registrar] of model.directory.entries()) {
+          expect(await registry.organisationAt(index)).to.equal(registrar);
         }
       }
 
@@ -296,6 +378,7 @@ describe("DocumentRegistry (invariants under random actions)", function () {
             step.apply?.({ timestamp: block.timestamp, number: block.number });
           }
           for (const [root, digest] of step.touched) await checkPair(root, digest);
+          for (const registrar of step.named ?? []) await checkOrganisationOf(registrar);
           if ((i + 1) % FULL_CHECK_EVERY === 0) await checkEverything();
         }
 
@@ -307,7 +390,16 @@ describe("DocumentRegistry (invariants under random actions)", function () {
         expect(new Set(roots).size).to.equal(roots.length);
         const revokedEvents = await registry.queryFilter(registry.filters.DocumentRevoked());
         expect(revokedEvents.length).to.equal(model.revocations.size);
+        // Every naming is in the events, in order, so an indexer rebuilds each entry's history from them.
+        const namings = new Map<string, [string, string][]>();
+        for (const event of await registry.queryFilter(registry.filters.OrganisationRecorded())) {
+          const { registrar, name, uri } = event.args;
+          namings.set(registrar, [...(namings.get(registrar) ?? []), [name, uri]]);
+        }
+        expect(namings).to.deep.equal(model.namings);
+        await checkEverything();
         expect(model.anchors.size, "the sequence anchored something").to.be.greaterThan(0);
+        expect(model.directory.length, "the sequence named someone").to.be.greaterThan(0);
         expect(model.revocations.size, "the sequence revoked something").to.be.greaterThan(0);
       } catch (error) {
         console.log(`DocumentRegistry invariants failed with seed ${seed} (REGISTRY_SEED=${seed} replays it):`);

@@ -91,7 +91,7 @@ describe("deployment to a private network (real node processes)", function () {
         try {
           const address = (await readRegistryAddress(IGNITION_DIR, chainId))!;
           const registry = DocumentRegistry__factory.connect(address, deployer.connect(provider));
-          expect(await registry.version()).to.equal("1.0.0");
+          expect(await registry.version()).to.equal("1.1.0");
 
           const single = randomDigest();
           const singleReceipt = await (await registry.anchor(single)).wait();
