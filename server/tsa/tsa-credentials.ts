@@ -120,7 +120,7 @@ export async function ensureLocalTsa(
   try {
     const caKeys = await webcrypto.subtle.generateKey(ECDSA_P256, false, ["sign", "verify"]);
     const ca = await x509.X509CertificateGenerator.createSelfSigned({
-      name: `CN=${organisation} local TSA CA, O=${organisation}`,
+      name: `O=${organisation}, CN=${organisation} local TSA CA`,
       keys: caKeys,
       notBefore,
       notAfter: yearsAfter(years + 1),
@@ -133,7 +133,7 @@ export async function ensureLocalTsa(
     });
     const tsaKeys = await webcrypto.subtle.generateKey(ECDSA_P256, true, ["sign", "verify"]);
     const tsa = await x509.X509CertificateGenerator.create({
-      subject: `CN=${organisation} local TSA, O=${organisation}`,
+      subject: `O=${organisation}, CN=${organisation} local TSA`,
       issuer: ca.subject,
       publicKey: tsaKeys.publicKey,
       signingKey: caKeys.privateKey,

@@ -136,7 +136,7 @@ describe("TimeStampAuthority", function () {
         const nonce = /Nonce: (0x[0-9A-F]+)/.exec(queryText)?.[1];
         expect(nonce, queryText).to.be.a("string");
         expect(output).to.contain(`Nonce: ${nonce}`);
-        expect(output).to.contain("TSA: DirName:/CN=Docproof local TSA/O=Docproof");
+        expect(output).to.contain("TSA: DirName:/O=Docproof/CN=Docproof local TSA");
         expect(output).to.contain(`${DOCPROOF_ANCHORING_EXTENSION}:`);
         expect(output).to.contain(JSON.stringify(ANCHORING));
       });
@@ -144,7 +144,7 @@ describe("TimeStampAuthority", function () {
       it("includes the TSA certificate in the token", async function () {
         expect((await ts(fixture, "-reply", "-in", "cert.tsr", "-token_out", "-out", "cert.tok")).code).to.equal(0);
         const certs = await run("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(fixture.dir, "cert.tok"), "-print_certs", "-noout"]);
-        expect(certs.output).to.contain("subject=CN = Docproof local TSA, O = Docproof");
+        expect(certs.output).to.contain("subject=O = Docproof, CN = Docproof local TSA");
       });
     });
 
