@@ -30,7 +30,9 @@ export function anchoringExtension(hint: AnchoringHint): pkijs.Extension {
 }
 
 /** The hint in a TSTInfo's extensions; undefined when absent, an Error when present but unreadable. */
-export function readAnchoringHint(extensions: readonly pkijs.Extension[] | undefined): AnchoringHint | Error | undefined {
+export function readAnchoringHint(
+  extensions: readonly pkijs.Extension[] | undefined,
+): AnchoringHint | Error | undefined {
   const extension = extensions?.find((e) => dottedOid(e.extnID) === DOCPROOF_ANCHORING_EXTENSION);
   if (extension === undefined) return undefined;
   const decoded = asn1js.fromBER(extension.extnValue.valueBlock.valueHexView);

@@ -65,7 +65,9 @@ export const systemTimer: WitnessTimer = {
  */
 export function witnessImprint(blockHash: string): Sha256Hex {
   if (!/^0x[0-9a-fA-F]{64}$/.test(blockHash)) throw new RangeError(`not a block hash: ${blockHash}`);
-  return createHash("sha256").update(Buffer.from(blockHash.slice(2), "hex")).digest("hex") as Sha256Hex;
+  return createHash("sha256")
+    .update(Buffer.from(blockHash.slice(2), "hex"))
+    .digest("hex") as Sha256Hex;
 }
 
 export interface ChainWitnessOptions {

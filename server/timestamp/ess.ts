@@ -50,9 +50,7 @@ export interface EssCertId {
  * among the signed attributes; undefined when neither is present. Throws on a malformed one.
  */
 export function readSigningCertificate(attributes: readonly pkijs.Attribute[]): EssCertId | undefined {
-  const attribute = attributes.find(
-    (a) => a.type === OID.signingCertificateV2 || a.type === OID.signingCertificate,
-  );
+  const attribute = attributes.find((a) => a.type === OID.signingCertificateV2 || a.type === OID.signingCertificate);
   if (attribute === undefined) return undefined;
   const version = attribute.type === OID.signingCertificateV2 ? 2 : 1;
   const signingCertificate = attribute.values[0];

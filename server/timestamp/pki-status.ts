@@ -29,7 +29,7 @@ export function rejectionStatus(failure: FailureInfo, text: string): pkijs.PKISt
   const bit = FAILURE_BITS[failure];
   // DER for a named bit list drops trailing zero bits, so the string ends at the set bit.
   const bytes = new Uint8Array(Math.floor(bit / 8) + 1);
-  bytes[bytes.length - 1] = 0x80 >> bit % 8;
+  bytes[bytes.length - 1] = 0x80 >> (bit % 8);
   return new pkijs.PKIStatusInfo({
     status: pkijs.PKIStatus.rejection,
     statusStrings: [new asn1js.Utf8String({ value: text })],
@@ -44,7 +44,7 @@ export function failureNames(status: pkijs.PKIStatusInfo): string[] {
   const bytes = failInfo.valueBlock.valueHexView;
   const names: string[] = [];
   for (let bit = 0; bit < bytes.length * 8 - failInfo.valueBlock.unusedBits; bit++) {
-    if ((bytes[bit >> 3] & (0x80 >> bit % 8)) === 0) continue;
+    if ((bytes[bit >> 3] & (0x80 >> (bit % 8))) === 0) continue;
     const name = (Object.keys(FAILURE_BITS) as FailureInfo[]).find((key) => FAILURE_BITS[key] === bit);
     names.push(name ?? `bit${bit}`);
   }

@@ -47,7 +47,10 @@ export interface TsaTrust {
 }
 
 /** A TimeStampReq for `sha256` asking for the certificate, with a fresh 63-bit nonce. */
-export function buildTimeStampQuery(sha256: Sha256Hex, options: { nonce?: bigint; policy?: string } = {}): TimeStampQuery {
+export function buildTimeStampQuery(
+  sha256: Sha256Hex,
+  options: { nonce?: bigint; policy?: string } = {},
+): TimeStampQuery {
   const nonce = options.nonce ?? randomBytes(8).readBigUInt64BE() >> 1n;
   const request = new pkijs.TimeStampReq({
     version: 1,

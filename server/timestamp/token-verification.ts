@@ -216,10 +216,16 @@ export async function verifyTimeStampToken(
   } else {
     const actual = createHash(digestName.replace("-", "").toLowerCase()).update(tstInfoDer).digest();
     const matches = actual.equals(messageDigest.valueBlock.valueHexView);
-    check("message-digest", matches ? "passed" : "failed", matches ? `${digestName} of the TSTInfo` : "the TSTInfo was altered");
+    check(
+      "message-digest",
+      matches ? "passed" : "failed",
+      matches ? `${digestName} of the TSTInfo` : "the TSTInfo was altered",
+    );
   }
 
-  const embedded = (signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const embedded = (signedData.certificates ?? []).filter(
+    (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
+  );
   const given = (options.certificates ?? []).map((der) => pkijs.Certificate.fromBER(der));
   const signer = signerInfo ? await findSigner(signerInfo, [...embedded, ...given]) : undefined;
   if (signer === undefined) {
@@ -242,7 +248,11 @@ export async function verifyTimeStampToken(
         digestName,
       )
       .catch(() => false);
-    check("signature", verified ? "passed" : "failed", verified ? "verified with the TSA certificate's key" : "does not verify");
+    check(
+      "signature",
+      verified ? "passed" : "failed",
+      verified ? "verified with the TSA certificate's key" : "does not verify",
+    );
   }
 
   let essCertId;
@@ -270,7 +280,11 @@ export async function verifyTimeStampToken(
     check("tsa-certificate", "failed", "no TSA certificate");
   } else {
     const problem = tsaCertificateProblem(signer, info.genTime);
-    check("tsa-certificate", problem === undefined ? "passed" : "failed", problem ?? "time-stamping only, valid at genTime");
+    check(
+      "tsa-certificate",
+      problem === undefined ? "passed" : "failed",
+      problem ?? "time-stamping only, valid at genTime",
+    );
   }
 
   const anchors = (options.trustAnchors ?? []).map((der) => pkijs.Certificate.fromBER(der));

@@ -33,7 +33,8 @@ export class HttpTimeStampClient implements TimeStampClient {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new RangeError(`the TSA URL must be http or https, got ${url.protocol}`);
     }
-    if (options.trustAnchors.length === 0) throw new RangeError("an outside TSA needs at least one trusted certificate");
+    if (options.trustAnchors.length === 0)
+      throw new RangeError("an outside TSA needs at least one trusted certificate");
     this.authority = url.toString();
   }
 
@@ -46,16 +47,18 @@ export class HttpTimeStampClient implements TimeStampClient {
   private async post(body: Uint8Array): Promise<Uint8Array> {
     const unavailable = (why: string, cause?: unknown) =>
       new TimestampError("tsa-unavailable", `The TSA at ${this.authority} ${why}.`, cause ? { cause } : undefined);
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
     let response: Response;
     try {
       response = await fetch(this.authority, {
         method: "POST",
         headers: { "content-type": "application/timestamp-query", accept: REPLY_TYPES[0] },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(timeoutMs),
         redirect: "error",
       });
     } catch (error) {
+      if ((error as Error).name === "TimeoutError") throw unavailable(`did not answer within ${timeoutMs} ms`, error);
       throw unavailable("could not be reached", error);
     }
     const limit = this.options.maxReplyBytes ?? 1024 * 1024;

@@ -68,7 +68,8 @@ export async function loadTsaCredentials(files: TsaCredentialFiles, now = new Da
   }
   for (const [index, issuer] of issuers.entries()) {
     const subject = certificates[index];
-    const signed = subject.issuer === issuer.subject && (await subject.verify({ publicKey: issuer, signatureOnly: true }));
+    const signed =
+      subject.issuer === issuer.subject && (await subject.verify({ publicKey: issuer, signatureOnly: true }));
     if (!signed) {
       throw new TimestampError(
         "tsa-credentials-invalid",
@@ -115,7 +116,8 @@ export async function ensureLocalTsa(
   const organisation = options.organisation ?? "Docproof";
   const years = options.validityYears ?? 10;
   const notBefore = new Date(now.getTime() - 60_000);
-  const yearsAfter = (count: number) => new Date(Date.UTC(now.getUTCFullYear() + count, now.getUTCMonth(), now.getUTCDate()));
+  const yearsAfter = (count: number) =>
+    new Date(Date.UTC(now.getUTCFullYear() + count, now.getUTCMonth(), now.getUTCDate()));
 
   try {
     const caKeys = await webcrypto.subtle.generateKey(ECDSA_P256, false, ["sign", "verify"]);

@@ -35,20 +35,61 @@ export function createOpensslTsa(directory: string, options: { essCertIdAlg?: "s
   );
   openssl(
     [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "outside-ca.key", "-out", "outside-ca.pem",
-      "-days", "2", "-subj", "/O=Outside Test/CN=Outside Test CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "outside-ca.key",
+      "-out",
+      "outside-ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/O=Outside Test/CN=Outside Test CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ],
     directory,
   );
   openssl(
-    ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "outside-tsa.key", "-out", "outside-tsa.csr",
-      "-subj", "/O=Outside Test/CN=Outside Test TSA"],
+    [
+      "req",
+      "-new",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "outside-tsa.key",
+      "-out",
+      "outside-tsa.csr",
+      "-subj",
+      "/O=Outside Test/CN=Outside Test TSA",
+    ],
     directory,
   );
   openssl(
-    ["x509", "-req", "-in", "outside-tsa.csr", "-CA", "outside-ca.pem", "-CAkey", "outside-ca.key",
-      "-set_serial", "4242", "-days", "1", "-extfile", "tsa-ext.cnf", "-out", "outside-tsa.pem"],
+    [
+      "x509",
+      "-req",
+      "-in",
+      "outside-tsa.csr",
+      "-CA",
+      "outside-ca.pem",
+      "-CAkey",
+      "outside-ca.key",
+      "-set_serial",
+      "4242",
+      "-days",
+      "1",
+      "-extfile",
+      "tsa-ext.cnf",
+      "-out",
+      "outside-tsa.pem",
+    ],
     directory,
   );
   writeFileSync(path.join(directory, "outside-tsa.serial"), "01\n");
@@ -84,7 +125,16 @@ export function createOpensslTsa(directory: string, options: { essCertIdAlg?: "s
       const queryFile = path.join(directory, `query-${n}.tsq`);
       const replyFile = path.join(directory, `reply-${n}.tsr`);
       writeFileSync(queryFile, query);
-      const result = await run("openssl", ["ts", "-reply", "-config", configFile, "-queryfile", queryFile, "-out", replyFile]);
+      const result = await run("openssl", [
+        "ts",
+        "-reply",
+        "-config",
+        configFile,
+        "-queryfile",
+        queryFile,
+        "-out",
+        replyFile,
+      ]);
       if (result.code !== 0) throw new Error(`openssl ts -reply failed:\n${result.output}`);
       return new Uint8Array(readFileSync(replyFile));
     });

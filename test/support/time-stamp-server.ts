@@ -13,7 +13,9 @@ export interface TimeStampServer {
   close(): Promise<void>;
 }
 
-export async function startTimeStampServer(answer: (query: Uint8Array) => Promise<Uint8Array>): Promise<TimeStampServer> {
+export async function startTimeStampServer(
+  answer: (query: Uint8Array) => Promise<Uint8Array>,
+): Promise<TimeStampServer> {
   const requests: Uint8Array[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -40,11 +40,42 @@ describe("TimeStampAuthority with Java's jarsigner", function () {
     });
     writeFileSync(path.join(dir, "Hello.txt"), "hello from a signed jar\n");
     await java("jar", "cf", "app.jar", "Hello.txt");
-    await java("keytool", "-genkeypair", "-keystore", "keys.p12", "-storetype", "PKCS12", "-storepass", PASSWORD,
-      "-alias", "signer", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=Jar Signer, O=Test", "-validity", "2");
+    await java(
+      "keytool",
+      "-genkeypair",
+      "-keystore",
+      "keys.p12",
+      "-storetype",
+      "PKCS12",
+      "-storepass",
+      PASSWORD,
+      "-alias",
+      "signer",
+      "-keyalg",
+      "EC",
+      "-groupname",
+      "secp256r1",
+      "-dname",
+      "CN=Jar Signer, O=Test",
+      "-validity",
+      "2",
+    );
     // The TSA's CA becomes a trusted entry, so jarsigner can validate the timestamp's chain.
-    await java("keytool", "-importcert", "-noprompt", "-keystore", "keys.p12", "-storetype", "PKCS12",
-      "-storepass", PASSWORD, "-alias", "docproof-tsa-ca", "-file", local.caFile);
+    await java(
+      "keytool",
+      "-importcert",
+      "-noprompt",
+      "-keystore",
+      "keys.p12",
+      "-storetype",
+      "PKCS12",
+      "-storepass",
+      PASSWORD,
+      "-alias",
+      "docproof-tsa-ca",
+      "-file",
+      local.caFile,
+    );
   });
 
   after(async function () {
@@ -53,14 +84,39 @@ describe("TimeStampAuthority with Java's jarsigner", function () {
   });
 
   it("time-stamps a jar signature, and jarsigner -verify shows and accepts the timestamp", async function () {
-    const signed = await java("jarsigner", "-keystore", "keys.p12", "-storetype", "PKCS12", "-storepass", PASSWORD,
-      "-tsa", server.url, "-signedjar", "signed.jar", "app.jar", "signer");
+    const signed = await java(
+      "jarsigner",
+      "-keystore",
+      "keys.p12",
+      "-storetype",
+      "PKCS12",
+      "-storepass",
+      PASSWORD,
+      "-tsa",
+      server.url,
+      "-signedjar",
+      "signed.jar",
+      "app.jar",
+      "signer",
+    );
     expect(signed).to.contain("jar signed.");
     expect(server.requests).to.have.length(1);
     expect(granted).to.have.length(1);
 
-    const verified = await java("jarsigner", "-verify", "-verbose", "-certs", "-strict", "-keystore", "keys.p12",
-      "-storetype", "PKCS12", "-storepass", PASSWORD, "signed.jar");
+    const verified = await java(
+      "jarsigner",
+      "-verify",
+      "-verbose",
+      "-certs",
+      "-strict",
+      "-keystore",
+      "keys.p12",
+      "-storetype",
+      "PKCS12",
+      "-storepass",
+      PASSWORD,
+      "signed.jar",
+    );
     expect(verified).to.contain("jar verified.");
     expect(verified).to.match(/Timestamped by "CN=Docproof local TSA, O=Docproof" on /);
     expect(verified).to.contain("The timestamp will expire on");

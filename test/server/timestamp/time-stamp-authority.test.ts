@@ -42,7 +42,10 @@ function save(fixture: Fixture, name: string, issue: TimeStampIssue): string {
 function opensslTime(date: Date): string {
   const month = date.toLocaleString("en-US", { month: "short", timeZone: "UTC" });
   const day = String(date.getUTCDate()).padStart(2, " ");
-  const time = date.toISOString().slice(11, 23).replace(/\.?0+$/, "");
+  const time = date
+    .toISOString()
+    .slice(11, 23)
+    .replace(/\.?0+$/, "");
   return `${month} ${day} ${time} ${date.getUTCFullYear()} GMT`;
 }
 
@@ -79,7 +82,14 @@ describe("TimeStampAuthority", function () {
     // A genTime with milliseconds, an hour ago: inside the certificate's validity, and not "now".
     const genTime = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000 + 250);
     writeFileSync(path.join(dir, "contract.txt"), "The parties agree.\n");
-    fixture = { dir, caFile: files.caFile, certFile: files.certFile, credentials, genTime, document: "contract.txt" } as Fixture;
+    fixture = {
+      dir,
+      caFile: files.caFile,
+      certFile: files.certFile,
+      credentials,
+      genTime,
+      document: "contract.txt",
+    } as Fixture;
     fixture.tsa = authority(fixture, new CounterSerialSource(1n));
   });
 
@@ -111,7 +121,17 @@ describe("TimeStampAuthority", function () {
 
       it("passes openssl ts -verify against the local CA, with and without -untrusted", async function () {
         for (const extra of [[], ["-untrusted", fixture.certFile]]) {
-          const result = await ts(fixture, "-verify", "-data", fixture.document, "-in", "cert.tsr", "-CAfile", fixture.caFile, ...extra);
+          const result = await ts(
+            fixture,
+            "-verify",
+            "-data",
+            fixture.document,
+            "-in",
+            "cert.tsr",
+            "-CAfile",
+            fixture.caFile,
+            ...extra,
+          );
           expect(result.code, result.output).to.equal(0);
           expect(result.output).to.contain("Verification: OK");
         }
@@ -119,7 +139,16 @@ describe("TimeStampAuthority", function () {
 
       it("fails openssl ts -verify for a modified file", async function () {
         writeFileSync(path.join(fixture.dir, "modified.txt"), "The parties agree!\n");
-        const result = await ts(fixture, "-verify", "-data", "modified.txt", "-in", "cert.tsr", "-CAfile", fixture.caFile);
+        const result = await ts(
+          fixture,
+          "-verify",
+          "-data",
+          "modified.txt",
+          "-in",
+          "cert.tsr",
+          "-CAfile",
+          fixture.caFile,
+        );
         expect(result.code).to.not.equal(0);
         expect(result.output).to.contain("Verification: FAILED");
         expect(result.output).to.contain("message imprint mismatch");
@@ -143,7 +172,15 @@ describe("TimeStampAuthority", function () {
 
       it("includes the TSA certificate in the token", async function () {
         expect((await ts(fixture, "-reply", "-in", "cert.tsr", "-token_out", "-out", "cert.tok")).code).to.equal(0);
-        const certs = await run("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(fixture.dir, "cert.tok"), "-print_certs", "-noout"]);
+        const certs = await run("openssl", [
+          "pkcs7",
+          "-inform",
+          "DER",
+          "-in",
+          path.join(fixture.dir, "cert.tok"),
+          "-print_certs",
+          "-noout",
+        ]);
         expect(certs.output).to.contain("subject=O = Docproof, CN = Docproof local TSA");
       });
     });
@@ -156,7 +193,15 @@ describe("TimeStampAuthority", function () {
 
       it("leaves the certificate out of the token", async function () {
         expect((await ts(fixture, "-reply", "-in", "nocert.tsr", "-token_out", "-out", "nocert.tok")).code).to.equal(0);
-        const certs = await run("openssl", ["pkcs7", "-inform", "DER", "-in", path.join(fixture.dir, "nocert.tok"), "-print_certs", "-noout"]);
+        const certs = await run("openssl", [
+          "pkcs7",
+          "-inform",
+          "DER",
+          "-in",
+          path.join(fixture.dir, "nocert.tok"),
+          "-print_certs",
+          "-noout",
+        ]);
         expect(certs.output).to.not.contain("subject=");
       });
 
@@ -174,18 +219,46 @@ describe("TimeStampAuthority", function () {
         save(fixture, "nononce.tsr", await fixture.tsa.issueTimeStamp(der));
         const { output } = await ts(fixture, "-reply", "-in", "nononce.tsr", "-text");
         expect(output).to.contain("Nonce: unspecified");
-        const verified = await ts(fixture, "-verify", "-data", fixture.document, "-in", "nononce.tsr", "-CAfile", fixture.caFile);
+        const verified = await ts(
+          fixture,
+          "-verify",
+          "-data",
+          fixture.document,
+          "-in",
+          "nononce.tsr",
+          "-CAfile",
+          fixture.caFile,
+        );
         expect(verified.output).to.contain("Verification: OK");
       });
     });
 
     describe("when the request names our policy", function () {
       it("grants it", async function () {
-        const der = await query(fixture, "policy.tsq", "-data", fixture.document, "-sha256", "-tspolicy", DOCPROOF_TSA_POLICY);
+        const der = await query(
+          fixture,
+          "policy.tsq",
+          "-data",
+          fixture.document,
+          "-sha256",
+          "-tspolicy",
+          DOCPROOF_TSA_POLICY,
+        );
         const issue = await fixture.tsa.issueTimeStamp(der);
         save(fixture, "policy.tsr", issue);
         expect(issue.granted).to.not.equal(undefined);
-        const verified = await ts(fixture, "-verify", "-queryfile", "policy.tsq", "-in", "policy.tsr", "-CAfile", fixture.caFile, "-untrusted", fixture.certFile);
+        const verified = await ts(
+          fixture,
+          "-verify",
+          "-queryfile",
+          "policy.tsq",
+          "-in",
+          "policy.tsr",
+          "-CAfile",
+          fixture.caFile,
+          "-untrusted",
+          fixture.certFile,
+        );
         expect(verified.output).to.contain("Verification: OK");
       });
     });
@@ -202,65 +275,66 @@ describe("TimeStampAuthority", function () {
     });
 
     describe("when the request cannot be granted", function () {
-      const cases: { title: string; failure: string; openssl: string; request: (f: Fixture) => Promise<Uint8Array> }[] = [
-        {
-          title: "a SHA-1 imprint",
-          failure: "badAlg",
-          openssl: "unrecognized or unsupported algorithm identifier",
-          request: (f) => query(f, "sha1.tsq", "-data", f.document, "-sha1"),
-        },
-        {
-          title: "a SHA-512 imprint",
-          failure: "badAlg",
-          openssl: "unrecognized or unsupported algorithm identifier",
-          request: (f) => query(f, "sha512.tsq", "-data", f.document, "-sha512"),
-        },
-        {
-          title: "request version 2",
-          failure: "badRequest",
-          openssl: "transaction not permitted or supported",
-          request: async () => requestDer({ version: 2 }),
-        },
-        {
-          title: "bytes that are not DER",
-          failure: "badDataFormat",
-          openssl: "the data submitted has the wrong format",
-          request: async () => new TextEncoder().encode("this is not a time-stamp request"),
-        },
-        {
-          title: "a truncated request",
-          failure: "badDataFormat",
-          openssl: "the data submitted has the wrong format",
-          request: async (f) => (await query(f, "cut.tsq", "-data", f.document, "-sha256")).subarray(0, 30),
-        },
-        {
-          title: "an empty body",
-          failure: "badDataFormat",
-          openssl: "the data submitted has the wrong format",
-          request: async () => new Uint8Array(0),
-        },
-        {
-          title: "a SHA-256 imprint of 20 bytes",
-          failure: "badDataFormat",
-          openssl: "the data submitted has the wrong format",
-          request: async () => requestDer({}, new Uint8Array(20)),
-        },
-        {
-          title: "a policy we do not serve",
-          failure: "unacceptedPolicy",
-          openssl: "the requested TSA policy is not supported by the TSA",
-          request: (f) => query(f, "otherpolicy.tsq", "-data", f.document, "-sha256", "-tspolicy", "1.2.3.4.5"),
-        },
-        {
-          title: "a request extension",
-          failure: "unacceptedExtension",
-          openssl: "the requested extension is not supported by the TSA",
-          request: async () =>
-            requestDer({
-              extensions: [new pkijs.Extension({ extnID: "1.2.3.4.6", extnValue: new asn1js.Null().toBER() })],
-            }),
-        },
-      ];
+      const cases: { title: string; failure: string; openssl: string; request: (f: Fixture) => Promise<Uint8Array> }[] =
+        [
+          {
+            title: "a SHA-1 imprint",
+            failure: "badAlg",
+            openssl: "unrecognized or unsupported algorithm identifier",
+            request: (f) => query(f, "sha1.tsq", "-data", f.document, "-sha1"),
+          },
+          {
+            title: "a SHA-512 imprint",
+            failure: "badAlg",
+            openssl: "unrecognized or unsupported algorithm identifier",
+            request: (f) => query(f, "sha512.tsq", "-data", f.document, "-sha512"),
+          },
+          {
+            title: "request version 2",
+            failure: "badRequest",
+            openssl: "transaction not permitted or supported",
+            request: async () => requestDer({ version: 2 }),
+          },
+          {
+            title: "bytes that are not DER",
+            failure: "badDataFormat",
+            openssl: "the data submitted has the wrong format",
+            request: async () => new TextEncoder().encode("this is not a time-stamp request"),
+          },
+          {
+            title: "a truncated request",
+            failure: "badDataFormat",
+            openssl: "the data submitted has the wrong format",
+            request: async (f) => (await query(f, "cut.tsq", "-data", f.document, "-sha256")).subarray(0, 30),
+          },
+          {
+            title: "an empty body",
+            failure: "badDataFormat",
+            openssl: "the data submitted has the wrong format",
+            request: async () => new Uint8Array(0),
+          },
+          {
+            title: "a SHA-256 imprint of 20 bytes",
+            failure: "badDataFormat",
+            openssl: "the data submitted has the wrong format",
+            request: async () => requestDer({}, new Uint8Array(20)),
+          },
+          {
+            title: "a policy we do not serve",
+            failure: "unacceptedPolicy",
+            openssl: "the requested TSA policy is not supported by the TSA",
+            request: (f) => query(f, "otherpolicy.tsq", "-data", f.document, "-sha256", "-tspolicy", "1.2.3.4.5"),
+          },
+          {
+            title: "a request extension",
+            failure: "unacceptedExtension",
+            openssl: "the requested extension is not supported by the TSA",
+            request: async () =>
+              requestDer({
+                extensions: [new pkijs.Extension({ extnID: "1.2.3.4.6", extnValue: new asn1js.Null().toBER() })],
+              }),
+          },
+        ];
       for (const { title, failure, openssl, request } of cases) {
         it(`answers ${failure} to ${title}`, async function () {
           const issue = await fixture.tsa.issueTimeStamp(await request(fixture));
@@ -290,7 +364,11 @@ describe("TimeStampAuthority", function () {
 
       it("answers systemFailure, with the cause, when the serial source gives a non-positive number", async function () {
         const zero: SerialSource = { next: () => 0n };
-        const broken = TimeStampAuthority.create({ credentials: fixture.credentials, serials: zero, anchoring: ANCHORING });
+        const broken = TimeStampAuthority.create({
+          credentials: fixture.credentials,
+          serials: zero,
+          anchoring: ANCHORING,
+        });
         const issue = await broken.issueTimeStamp(requestDer({}));
         expect(issue.rejected?.failure).to.equal("systemFailure");
         expect(String(issue.rejected?.cause)).to.contain("positive");
@@ -316,7 +394,11 @@ describe("TimeStampAuthority", function () {
         { chainId: 1, registry: "0x1234" },
       ]) {
         expect(() =>
-          TimeStampAuthority.create({ credentials: fixture.credentials, serials: new CounterSerialSource(), anchoring }),
+          TimeStampAuthority.create({
+            credentials: fixture.credentials,
+            serials: new CounterSerialSource(),
+            anchoring,
+          }),
         ).to.throw(RangeError);
       }
     });

@@ -51,8 +51,25 @@ describe("TSA credentials", function () {
   function issued(name: string, keyFile: string, extensions: string[]): string {
     writeFileSync(path.join(dir, `${name}.ext`), extensions.join("\n") + "\n");
     openssl(dir, "req", "-new", "-key", keyFile, "-subj", `/CN=${name}`, "-out", `${name}.csr`);
-    openssl(dir, "x509", "-req", "-in", `${name}.csr`, "-CA", "other-ca.pem", "-CAkey", "other-ca.key",
-      "-set_serial", "7", "-days", "2", "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+    openssl(
+      dir,
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "other-ca.pem",
+      "-CAkey",
+      "other-ca.key",
+      "-set_serial",
+      "7",
+      "-days",
+      "2",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
     return path.join(dir, `${name}.pem`);
   }
 
@@ -60,9 +77,28 @@ describe("TSA credentials", function () {
     dir = mkdtempSync(path.join(tmpdir(), "docproof-tsa-credentials-"));
     local = await ensureLocalTsa(path.join(dir, "local"));
     openssl(dir, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key");
-    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=Other CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
+    openssl(
+      dir,
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      "other-ca.key",
+      "-out",
+      "other-ca.pem",
+      "-days",
+      "2",
+      "-subj",
+      "/CN=Other CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign",
+    );
   });
 
   after(function () {
@@ -80,7 +116,15 @@ describe("TSA credentials", function () {
 
     it("makes a TSA certificate that openssl verifies for time-stamp signing against the CA", function () {
       openssl(dir, "x509", "-in", local.certFile, "-out", "local-tsa-only.pem");
-      const verified = openssl(dir, "verify", "-CAfile", local.caFile, "-purpose", "timestampsign", "local-tsa-only.pem");
+      const verified = openssl(
+        dir,
+        "verify",
+        "-CAfile",
+        local.caFile,
+        "-purpose",
+        "timestampsign",
+        "local-tsa-only.pem",
+      );
       expect(verified).to.contain("local-tsa-only.pem: OK");
       const usage = openssl(dir, "x509", "-in", "local-tsa-only.pem", "-noout", "-ext", "extendedKeyUsage");
       expect(usage).to.match(/X509v3 Extended Key Usage: critical\s+Time Stamping/);
@@ -132,13 +176,25 @@ describe("TSA credentials", function () {
         "extendedKeyUsage = critical, timeStamping",
         "keyUsage = critical, digitalSignature",
       ]);
-      writeFileSync(path.join(dir, "good-chain.pem"), readFileSync(certFile, "utf8") + readFileSync(path.join(dir, "other-ca.pem"), "utf8"));
-      const credentials = await loadTsaCredentials({ keyFile: path.join(dir, "ec.key"), certFile: path.join(dir, "good-chain.pem") });
+      writeFileSync(
+        path.join(dir, "good-chain.pem"),
+        readFileSync(certFile, "utf8") + readFileSync(path.join(dir, "other-ca.pem"), "utf8"),
+      );
+      const credentials = await loadTsaCredentials({
+        keyFile: path.join(dir, "ec.key"),
+        certFile: path.join(dir, "good-chain.pem"),
+      });
       expect(credentials.subject).to.equal("CN=good");
     });
 
     describe("when the files are unusable", function () {
-      const cases: { title: string; code: TimestampErrorCode; message: RegExp; files: () => TsaCredentialFiles; now?: Date }[] = [
+      const cases: {
+        title: string;
+        code: TimestampErrorCode;
+        message: RegExp;
+        files: () => TsaCredentialFiles;
+        now?: Date;
+      }[] = [
         {
           title: "a missing key file",
           code: "tsa-credentials-unreadable",
@@ -149,13 +205,19 @@ describe("TSA credentials", function () {
           title: "a certificate without extendedKeyUsage",
           code: "tsa-credentials-invalid",
           message: /lacks a critical extendedKeyUsage/,
-          files: () => ({ keyFile: path.join(dir, "ec.key"), certFile: issued("no-eku", "ec.key", ["keyUsage = digitalSignature"]) }),
+          files: () => ({
+            keyFile: path.join(dir, "ec.key"),
+            certFile: issued("no-eku", "ec.key", ["keyUsage = digitalSignature"]),
+          }),
         },
         {
           title: "a non-critical timeStamping extendedKeyUsage",
           code: "tsa-credentials-invalid",
           message: /lacks a critical extendedKeyUsage/,
-          files: () => ({ keyFile: path.join(dir, "ec.key"), certFile: issued("soft-eku", "ec.key", ["extendedKeyUsage = timeStamping"]) }),
+          files: () => ({
+            keyFile: path.join(dir, "ec.key"),
+            certFile: issued("soft-eku", "ec.key", ["extendedKeyUsage = timeStamping"]),
+          }),
         },
         {
           title: "an extendedKeyUsage with a second purpose",
@@ -178,7 +240,10 @@ describe("TSA credentials", function () {
           message: /holds a rsa key; the TSA signs with ECDSA P-256/,
           files: () => {
             openssl(dir, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key");
-            return { keyFile: path.join(dir, "rsa.key"), certFile: issued("rsa", "rsa.key", ["extendedKeyUsage = critical, timeStamping"]) };
+            return {
+              keyFile: path.join(dir, "rsa.key"),
+              certFile: issued("rsa", "rsa.key", ["extendedKeyUsage = critical, timeStamping"]),
+            };
           },
         },
         {
@@ -213,7 +278,10 @@ describe("TSA credentials", function () {
           message: /Certificate 2 in .* did not issue certificate 1/,
           files: () => {
             const [tsa] = readFileSync(local.certFile, "utf8").split(/(?<=-----END CERTIFICATE-----\n)/);
-            writeFileSync(path.join(dir, "wrong-chain.pem"), tsa + readFileSync(path.join(dir, "other-ca.pem"), "utf8"));
+            writeFileSync(
+              path.join(dir, "wrong-chain.pem"),
+              tsa + readFileSync(path.join(dir, "other-ca.pem"), "utf8"),
+            );
             return { keyFile: local.keyFile, certFile: path.join(dir, "wrong-chain.pem") };
           },
         },
