@@ -141,7 +141,13 @@ export class ChainWitness {
       this.round = this.witnessOnce()
         .then(
           () => undefined,
-          (error: unknown) => this.options.onError?.(error),
+          (error: unknown) => {
+            try {
+              this.options.onError?.(error);
+            } catch {
+              // A failing error reporter must not stop the witness.
+            }
+          },
         )
         .finally(() => {
           this.round = undefined;

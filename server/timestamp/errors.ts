@@ -9,6 +9,8 @@ export type TimestampErrorCode =
   | "tsa-credentials-invalid"
   /** A time-stamp token or reply cannot be decoded. */
   | "token-malformed"
+  /** A certificate given to trust or to help verification cannot be decoded. */
+  | "certificate-malformed"
   /** An outside TSA could not be reached or answered something other than a time-stamp reply. */
   | "tsa-unavailable"
   /** An outside TSA answered with a rejection; `failure` holds its PKIFailureInfo names. */

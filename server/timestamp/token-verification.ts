@@ -11,6 +11,7 @@ import { essCertIdMatches, readSigningCertificate } from "./ess";
 import { DIGESTS, dottedOid, OID } from "./oids";
 import { failureNames, STATUS_NAMES, statusText } from "./pki-status";
 import type { Accuracy } from "./time-stamp-authority";
+import { tsaCertificateProblem } from "./tsa-certificate";
 
 /** The checks a token goes through, in order; each passes, fails or is skipped with a reason. */
 export type TokenCheckName =
@@ -226,7 +227,7 @@ export async function verifyTimeStampToken(
   const embedded = (signedData.certificates ?? []).filter(
     (c): c is pkijs.Certificate => c instanceof pkijs.Certificate,
   );
-  const given = (options.certificates ?? []).map((der) => pkijs.Certificate.fromBER(der));
+  const given = decodeCertificates(options.certificates ?? []);
   const signer = signerInfo ? await findSigner(signerInfo, [...embedded, ...given]) : undefined;
   if (signer === undefined) {
     check("signer-certificate", "failed", "the TSA certificate is neither in the token nor among those given");
@@ -279,15 +280,15 @@ export async function verifyTimeStampToken(
   if (signer === undefined) {
     check("tsa-certificate", "failed", "no TSA certificate");
   } else {
-    const problem = tsaCertificateProblem(signer, info.genTime);
+    const problem = tsaCertificateProblem(new x509.X509Certificate(signer.toSchema().toBER()), info.genTime);
     check(
       "tsa-certificate",
       problem === undefined ? "passed" : "failed",
-      problem ?? "time-stamping only, valid at genTime",
+      problem ?? "for time-stamping only, valid at genTime",
     );
   }
 
-  const anchors = (options.trustAnchors ?? []).map((der) => pkijs.Certificate.fromBER(der));
+  const anchors = decodeCertificates(options.trustAnchors ?? []);
   if (anchors.length === 0) {
     check("certificate-chain", "skipped", "no CA given: only the token's own certificate vouches for it");
   } else if (signer === undefined) {
@@ -344,23 +345,25 @@ async function findSigner(
   );
 }
 
-function tsaCertificateProblem(certificate: pkijs.Certificate, genTime: Date): string | undefined {
-  const usage = certificate.extensions?.find((e) => e.extnID === OID.extKeyUsage);
-  if (usage === undefined || !usage.critical) return "lacks the critical extendedKeyUsage RFC 3161 requires";
-  const purposes = new x509.ExtendedKeyUsageExtension(usage.toSchema().toBER()).usages;
-  if (purposes.length !== 1 || purposes[0] !== OID.timeStamping) return "is not for time-stamping only";
-  if (genTime < certificate.notBefore.value || genTime > certificate.notAfter.value) {
-    return "was not valid at the token's genTime";
-  }
-  return undefined;
-}
-
 function sameCertificate(a: pkijs.Certificate, b: pkijs.Certificate): boolean {
   return Buffer.from(a.toSchema().toBER()).equals(Buffer.from(b.toSchema().toBER()));
 }
 
 function nameText(name: pkijs.RelativeDistinguishedNames): string {
   return new x509.Name(name.toSchema().toBER()).toString();
+}
+
+/** Decodes DER certificates; throws TimestampError `certificate-malformed` naming the first bad one. */
+export function decodeCertificates(ders: readonly Uint8Array[]): pkijs.Certificate[] {
+  return ders.map((der, index) => {
+    try {
+      return new pkijs.Certificate({ schema: parseDer(der) });
+    } catch (error) {
+      throw new TimestampError("certificate-malformed", `certificate ${index + 1} given cannot be decoded`, {
+        cause: error,
+      });
+    }
+  });
 }
 
 /** DER certificates from a file's bytes: PEM blocks, or a single DER certificate. */

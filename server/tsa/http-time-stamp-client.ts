@@ -7,6 +7,7 @@ import {
   type TimeStampClient,
   type TsaTrust,
 } from "../timestamp/time-stamp-query";
+import { decodeCertificates } from "../timestamp/token-verification";
 
 export interface HttpTimeStampClientOptions extends TsaTrust {
   /** The TSA's URL (RFC 3161 §3.4: HTTP POST of the DER request). */
@@ -33,8 +34,11 @@ export class HttpTimeStampClient implements TimeStampClient {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new RangeError(`the TSA URL must be http or https, got ${url.protocol}`);
     }
-    if (options.trustAnchors.length === 0)
+    if (options.trustAnchors.length === 0) {
       throw new RangeError("an outside TSA needs at least one trusted certificate");
+    }
+    // Bad certificates in the configuration show at start-up, not at the first time-stamp.
+    decodeCertificates([...options.trustAnchors, ...(options.certificates ?? [])]);
     this.authority = url.toString();
   }
 

@@ -2,11 +2,11 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { createPrivateKey, createPublicKey, webcrypto, type KeyObject } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { TimestampError } from "../timestamp/errors";
-import { OID } from "../timestamp/oids";
 import type { TsaCredentials } from "../timestamp/time-stamp-authority";
+import { tsaCertificateProblem } from "../timestamp/tsa-certificate";
 
 /**
  * The TSA's key and certificates on disk: loads an operator's PKCS#8 key and PEM chain
@@ -25,6 +25,8 @@ export interface LoadedTsaCredentials extends TsaCredentials {
   /** The TSA certificate's subject, for the start-up log. */
   subject: string;
   notAfter: Date;
+  /** Things to tell the operator that do not stop the TSA, such as a key file others can read. */
+  warnings: string[];
 }
 
 export interface LocalTsaFiles extends TsaCredentialFiles {
@@ -39,8 +41,8 @@ const SIGNING = { name: "ECDSA", hash: "SHA-256" } as const;
 
 /**
  * Loads and checks the TSA's credentials: the key must be ECDSA P-256 and match the first
- * certificate, which must carry the critical extendedKeyUsage timeStamping and nothing else
- * (RFC 3161 §2.3) and be valid at `now`; each later certificate must have signed the one before.
+ * certificate, which must be fit for time-stamping (see tsaCertificateProblem) and valid at
+ * `now`; each later certificate must have signed the one before.
  */
 export async function loadTsaCredentials(files: TsaCredentialFiles, now = new Date()): Promise<LoadedTsaCredentials> {
   const keyObject = privateKeyFrom(await readText(files.keyFile, "TSA key"), files.keyFile);
@@ -49,22 +51,14 @@ export async function loadTsaCredentials(files: TsaCredentialFiles, now = new Da
   const invalid = (problem: string) =>
     new TimestampError("tsa-credentials-invalid", `The TSA certificate in ${files.certFile} ${problem}.`);
 
-  const usage = tsa.getExtension(x509.ExtendedKeyUsageExtension);
-  if (usage === null || !usage.critical) {
-    throw invalid("lacks a critical extendedKeyUsage extension (RFC 3161 requires it, with timeStamping only)");
-  }
-  if (usage.usages.length !== 1 || usage.usages[0] !== OID.timeStamping) {
-    throw invalid("must have extendedKeyUsage timeStamping and no other purpose");
-  }
+  const problem = tsaCertificateProblem(tsa, now);
+  if (problem !== undefined) throw invalid(problem);
   const publicKey = createPublicKey(keyObject).export({ type: "spki", format: "der" });
   if (!publicKey.equals(Buffer.from(tsa.publicKey.rawData))) {
     throw new TimestampError(
       "tsa-credentials-invalid",
       `The key in ${files.keyFile} does not belong to the TSA certificate in ${files.certFile}.`,
     );
-  }
-  if (now < tsa.notBefore || now > tsa.notAfter) {
-    throw invalid(`is not valid now (valid ${tsa.notBefore.toISOString()} to ${tsa.notAfter.toISOString()})`);
   }
   for (const [index, issuer] of issuers.entries()) {
     const subject = certificates[index];
@@ -78,6 +72,12 @@ export async function loadTsaCredentials(files: TsaCredentialFiles, now = new Da
     }
   }
 
+  const warnings: string[] = [];
+  const mode = (await stat(files.keyFile)).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    warnings.push(`The TSA key file ${files.keyFile} is readable by others (mode 0${mode.toString(8)}); chmod 600 it.`);
+  }
+
   const pkcs8 = keyObject.export({ type: "pkcs8", format: "der" });
   try {
     const privateKey = await webcrypto.subtle.importKey("pkcs8", pkcs8, ECDSA_P256, false, ["sign"]);
@@ -86,6 +86,7 @@ export async function loadTsaCredentials(files: TsaCredentialFiles, now = new Da
       certificates: certificates.map((certificate) => new Uint8Array(certificate.rawData)),
       subject: tsa.subject,
       notAfter: tsa.notAfter,
+      warnings,
     };
   } finally {
     pkcs8.fill(0);

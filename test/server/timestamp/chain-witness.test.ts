@@ -188,7 +188,7 @@ describe("ChainWitness", function () {
       await mine();
       tsa = new HttpTimeStampClient({
         url: `http://127.0.0.1:${await freePort()}/`,
-        trustAnchors: [new Uint8Array(1)],
+        trustAnchors: certificatesFromFile(readFileSync(outside.caFile)),
       });
       timer.fire();
       await roundEnds(2);

@@ -280,6 +280,15 @@ describe("verifyTimeStampToken", function () {
     });
   });
 
+  describe("decodeCertificates", function () {
+    it("answers certificate-malformed for bytes that are no certificate", async function () {
+      const error = await verifyTimeStampToken(withCert, { trustAnchors: [new Uint8Array([0x30, 0])] }).catch(
+        (e: unknown) => e,
+      );
+      expect(isTimestampError(error, "certificate-malformed"), String(error)).to.equal(true);
+    });
+  });
+
   describe("certificatesFromFile", function () {
     it("reads every certificate of a PEM file, and a DER file as one", function () {
       const pem = certificatesFromFile(readFileSync(local.certFile));

@@ -214,5 +214,20 @@ describe("HttpTimeStampClient", function () {
       expect(() => new HttpTimeStampClient({ url: server.url, trustAnchors: [] })).to.throw(RangeError);
       expect(() => new HttpTimeStampClient({ url: "ftp://127.0.0.1/", trustAnchors: anchors })).to.throw(RangeError);
     });
+
+    it("answers certificate-malformed for a trusted certificate that is not one", function () {
+      const error = (() => {
+        try {
+          return new HttpTimeStampClient({
+            url: server.url,
+            trustAnchors: [...anchors, new TextEncoder().encode("x")],
+          });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(isTimestampError(error, "certificate-malformed"), String(error)).to.equal(true);
+      expect((error as Error).message).to.contain("certificate 2");
+    });
   });
 });

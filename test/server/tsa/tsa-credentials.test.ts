@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { isTimestampError, type TimestampErrorCode } from "../../../server/timestamp/errors";
@@ -10,6 +10,7 @@ import {
   type LocalTsaFiles,
   type TsaCredentialFiles,
 } from "../../../server/tsa/tsa-credentials";
+import { run } from "../../support/processes";
 
 function openssl(dir: string, ...args: string[]): string {
   return execFileSync("openssl", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -169,6 +170,17 @@ describe("TSA credentials", function () {
       expect(credentials.privateKey.usages).to.deep.equal(["sign"]);
       expect(credentials.certificates).to.have.length(2);
       expect(credentials.subject).to.equal("O=Docproof, CN=Docproof local TSA");
+      expect(credentials.warnings).to.deep.equal([]);
+    });
+
+    it("warns when others can read the key file", async function () {
+      const keyFile = path.join(dir, "open.key");
+      writeFileSync(keyFile, readFileSync(local.keyFile));
+      chmodSync(keyFile, 0o644);
+      const credentials = await loadTsaCredentials({ keyFile, certFile: local.certFile });
+      expect(credentials.warnings).to.deep.equal([
+        `The TSA key file ${keyFile} is readable by others (mode 0644); chmod 600 it.`,
+      ]);
     });
 
     it("accepts a key and certificate made by openssl", async function () {
@@ -185,6 +197,39 @@ describe("TSA credentials", function () {
         certFile: path.join(dir, "good-chain.pem"),
       });
       expect(credentials.subject).to.equal("CN=good");
+    });
+
+    it("accepts exactly the certificates openssl's timestampsign purpose accepts", async function () {
+      const variants: Record<string, string[]> = {
+        "p-good": ["extendedKeyUsage = critical, timeStamping"],
+        "p-signing": ["extendedKeyUsage = critical, timeStamping", "keyUsage = digitalSignature, nonRepudiation"],
+        "p-no-eku": ["keyUsage = digitalSignature"],
+        "p-soft-eku": ["extendedKeyUsage = timeStamping"],
+        "p-two-eku": ["extendedKeyUsage = critical, timeStamping, codeSigning"],
+        "p-wide-ku": ["extendedKeyUsage = critical, timeStamping", "keyUsage = digitalSignature, keyEncipherment"],
+        "p-ca-ku": ["extendedKeyUsage = critical, timeStamping", "keyUsage = keyCertSign"],
+      };
+      const verdicts: Record<string, { openssl: boolean; loader: boolean }> = {};
+      for (const [name, extensions] of Object.entries(variants)) {
+        const certFile = issued(name, "ec.key", extensions);
+        const judged = await run("openssl", [
+          "verify",
+          "-CAfile",
+          path.join(dir, "other-ca.pem"),
+          "-purpose",
+          "timestampsign",
+          certFile,
+        ]);
+        const loaded = await loadTsaCredentials({ keyFile: path.join(dir, "ec.key"), certFile }).then(
+          () => true,
+          () => false,
+        );
+        verdicts[name] = { openssl: judged.code === 0, loader: loaded };
+      }
+      for (const [name, { openssl: byOpenssl, loader }] of Object.entries(verdicts)) {
+        expect(loader, `${name}: ${JSON.stringify(verdicts)}`).to.equal(byOpenssl);
+      }
+      expect(Object.values(verdicts).filter((v) => v.openssl)).to.have.length(2);
     });
 
     describe("when the files are unusable", function () {
@@ -226,6 +271,18 @@ describe("TSA credentials", function () {
           files: () => ({
             keyFile: path.join(dir, "ec.key"),
             certFile: issued("two-eku", "ec.key", ["extendedKeyUsage = critical, timeStamping, codeSigning"]),
+          }),
+        },
+        {
+          title: "a keyUsage beyond signing",
+          code: "tsa-credentials-invalid",
+          message: /has a keyUsage other than digitalSignature and nonRepudiation/,
+          files: () => ({
+            keyFile: path.join(dir, "ec.key"),
+            certFile: issued("wide-ku", "ec.key", [
+              "extendedKeyUsage = critical, timeStamping",
+              "keyUsage = critical, digitalSignature, keyAgreement",
+            ]),
           }),
         },
         {
@@ -288,7 +345,7 @@ describe("TSA credentials", function () {
         {
           title: "a certificate that has expired",
           code: "tsa-credentials-invalid",
-          message: /is not valid now/,
+          message: /is not valid at 2200-01-01T00:00:00.000Z \(valid /,
           files: () => local,
           now: new Date("2200-01-01T00:00:00Z"),
         },
