@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -111,8 +112,7 @@ describe("TimeStampAuthority", function () {
       });
 
       it("grants the file's SHA-256 with the serial and genTime it used", function () {
-        const sha256 = (require("node:crypto") as typeof import("node:crypto"))
-          .createHash("sha256")
+        const sha256 = createHash("sha256")
           .update(readFileSync(path.join(fixture.dir, fixture.document)))
           .digest("hex");
         expect(issue.rejected).to.equal(undefined);
