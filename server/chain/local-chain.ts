@@ -98,7 +98,12 @@ export async function startLocalChain(log: (line: string) => void): Promise<Loca
  * (the same path as `npm run deploy`) when no record exists or the recorded address holds no code,
  * as after a restart of an in-memory node.
  */
-export async function ensureLocalRegistry(chain: LocalChain, log: (line: string) => void): Promise<string> {
+export async function ensureLocalRegistry(
+  chain: LocalChain,
+  log: (line: string) => void,
+  /** The environment the deployment runs in (the service's own). */
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const recorded = await readRegistryAddress(IGNITION_DIR, chain.chainId);
   if (recorded !== undefined && (await rpcCode(chain.rpcUrl, recorded)) !== "0x") return recorded;
 
@@ -108,7 +113,7 @@ export async function ensureLocalRegistry(chain: LocalChain, log: (line: string)
   const child = spawn(HARDHAT_BIN, args, {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, LOCAL_CHAIN_ID: String(chain.chainId), HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "true" },
+    env: { ...env, LOCAL_CHAIN_ID: String(chain.chainId), HARDHAT_IGNITION_CONFIRM_DEPLOYMENT: "true" },
   });
   let output = "";
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000));

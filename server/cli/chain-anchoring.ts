@@ -2,7 +2,7 @@ import type { RegistryView, RegistryWriter } from "../chain/registry";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
 import { buildBatch, MAX_BATCH_SIZE } from "../proof/merkle";
 import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
-import { CliError } from "./context";
+import { CliError } from "./cli-error";
 
 /**
  * Anchors `digests` with the registrar's key, without the service: one `anchor` for one document,

@@ -7,7 +7,7 @@ import { RegistryClient } from "../chain/registry-client";
 import { EthersRegistryWriter } from "../chain/registry-writer";
 import { isDocproofError } from "../errors";
 import { PACKAGE_ROOT } from "../version";
-import { CliError, networkCause } from "./context";
+import { CliError, networkCause } from "./cli-error";
 
 const IGNITION_DIR = path.join(PACKAGE_ROOT, "ignition");
 

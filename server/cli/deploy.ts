@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { positiveInteger } from "./option-parsers";
-import { resolvePath, type CliContext } from "./context";
+import { resolvePath, type CliContext } from "./cli-context";
 import { hardhatNetwork, HARDHAT_BIN, runTool, type ChainTarget } from "./tool-process";
 
 const REGISTRY_MODULE = path.join("ignition", "modules", "DocumentRegistry.ts");

@@ -1,12 +1,16 @@
+import { SingleBar } from "cli-progress";
+import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Sha256Hex } from "../proof/digest";
-import { sha256OfFile } from "../proof/sha256";
-import { CliError, resolvePath, type CliContext, type OutputStream } from "./context";
+import { sha256OfStream } from "../proof/sha256";
+import { resolvePath, type CliContext, type OutputStream } from "./cli-context";
+import { CliError } from "./cli-error";
 
 /** Files smaller than this hash in well under a second: no bar. */
 export const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
-const REDRAW_MS = 100;
 const MIB = 1024 * 1024;
+/** Read size for files: 1 MiB chunks hash about twice as fast as the 64 KiB default. */
+export const FILE_CHUNK_BYTES = MIB;
 
 export interface FileDigest {
   /** The path as the caller wrote it. */
@@ -17,32 +21,24 @@ export interface FileDigest {
   bytes: number;
 }
 
-/** A one-line bar on a terminal, redrawn at most every REDRAW_MS. */
-class ProgressBar {
-  private lastDraw = 0;
-
-  constructor(
-    private readonly stream: OutputStream,
-    private readonly label: string,
-    private readonly total: number,
-  ) {}
-
-  update = (bytes: number): void => {
-    const now = Date.now();
-    if (now - this.lastDraw < REDRAW_MS && bytes < this.total) return;
-    this.lastDraw = now;
-    const fraction = this.total === 0 ? 1 : Math.min(bytes / this.total, 1);
-    const width = Math.max(10, Math.min(40, (this.stream.columns ?? 80) - 40));
-    const filled = Math.round(fraction * width);
-    const bar = `${"#".repeat(filled)}${"-".repeat(width - filled)}`;
-    const amount = `${(bytes / MIB).toFixed(0)}/${(this.total / MIB).toFixed(0)} MiB`;
-    this.stream.write(`\r${this.label.slice(-30)} [${bar}] ${Math.floor(fraction * 100)}% ${amount}`);
+/** A one-line bar on a terminal (cli-progress), cleared when the file is done. */
+function progressBar(stream: OutputStream, label: string, total: number) {
+  const bar = new SingleBar({
+    stream: stream as unknown as NodeJS.WritableStream,
+    format: `${label.slice(-30)} [{bar}] {percentage}% {doneMiB}/{totalMiB} MiB`,
+    barCompleteChar: "#",
+    barIncompleteChar: "-",
+    barsize: Math.max(10, Math.min(40, (stream.columns ?? 80) - 40)),
+    fps: 10,
+    clearOnComplete: true,
+    hideCursor: false,
+  });
+  const mib = (bytes: number) => (bytes / MIB).toFixed(0);
+  bar.start(total, 0, { doneMiB: mib(0), totalMiB: mib(total) });
+  return {
+    update: (bytes: number) => bar.update(bytes, { doneMiB: mib(bytes) }),
+    done: () => bar.stop(),
   };
-
-  /** Clears the line, so the digest that follows stands alone. */
-  done(): void {
-    this.stream.write("\r\x1b[2K");
-  }
 }
 
 /** SHA-256 of one file, streamed in 1 MiB chunks, with a progress bar on a terminal for large files. */
@@ -60,11 +56,10 @@ export async function digestFile(context: CliContext, file: string): Promise<Fil
     });
   }
   const bar =
-    context.stderr.isTTY === true && size >= PROGRESS_MIN_BYTES
-      ? new ProgressBar(context.stderr, file, size)
-      : undefined;
+    context.stderr.isTTY === true && size >= PROGRESS_MIN_BYTES ? progressBar(context.stderr, file, size) : undefined;
   try {
-    const { sha256, bytes } = await sha256OfFile(fullPath, bar?.update);
+    const stream = createReadStream(fullPath, { highWaterMark: FILE_CHUNK_BYTES });
+    const { sha256, bytes } = await sha256OfStream(stream, bar?.update);
     return { file, path: fullPath, sha256, bytes };
   } finally {
     bar?.done();

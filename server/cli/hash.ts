@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { printJson, type CliContext } from "./context";
+import { printJson, type CliContext } from "./cli-context";
 import { digestFiles } from "./file-digest";
 
 /** `docproof hash <file...>`: SHA-256 as `sha256sum` prints it, or JSON. */

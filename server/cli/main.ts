@@ -5,7 +5,8 @@
 import { Command, CommanderError } from "commander";
 import { isDocproofError } from "../errors";
 import { SERVICE_VERSION } from "../version";
-import { CliError, EXIT_ERROR, EXIT_OK, networkCause, type CliContext } from "./context";
+import type { CliContext } from "./cli-context";
+import { CliError, EXIT_ERROR, EXIT_OK, networkCause } from "./cli-error";
 import { registerDeploy } from "./deploy";
 import { registerHash } from "./hash";
 import { registerNotarize } from "./notarize";

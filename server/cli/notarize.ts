@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { CliContext } from "./context";
+import type { CliContext } from "./cli-context";
 import { positiveInteger, positiveNumber } from "./option-parsers";
 
 export interface NotarizeOptions {

@@ -1,6 +1,7 @@
 import { access, readFile, writeFile } from "node:fs/promises";
 import { serializeReceipt, type ReceiptV1 } from "../proof/receipt";
-import { CliError, resolvePath, type CliContext } from "./context";
+import { resolvePath, type CliContext } from "./cli-context";
+import { CliError } from "./cli-error";
 
 /** Where a document's receipt is kept: next to it. */
 export function receiptPathFor(file: string): string {

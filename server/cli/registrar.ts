@@ -1,5 +1,5 @@
 import { Argument, type Command } from "commander";
-import type { CliContext } from "./context";
+import type { CliContext } from "./cli-context";
 import { hardhatNetwork, HARDHAT_BIN, runTool, type ChainTarget } from "./tool-process";
 
 interface RegistrarOptions extends ChainTarget {

@@ -4,7 +4,7 @@ import type { DocumentView } from "../api/wire";
 import type { Sha256Hex } from "../proof/digest";
 import type { Verdict } from "../proof/verification";
 import { problemCode } from "../api/problem-type";
-import { CliError, networkCause } from "./context";
+import { CliError, networkCause } from "./cli-error";
 
 /** An RFC 9457 problem the service answered; `problem` is the last part of its `type` (docs/errors.md). */
 export class ServiceProblem extends CliError {

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../version";
 import { positiveInteger } from "./option-parsers";
-import { resolvePath, type CliContext } from "./context";
+import { resolvePath, type CliContext } from "./cli-context";
 import { HARDHAT_BIN, registrarKeyEnv, runTool } from "./tool-process";
 
 const SERVICE_ENTRY = path.join(PACKAGE_ROOT, "server", "main.ts");

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { PACKAGE_ROOT } from "../version";
-import { CliError, EXIT_ERROR, type CliContext } from "./context";
+import type { CliContext } from "./cli-context";
+import { CliError, EXIT_ERROR } from "./cli-error";
 
 export const HARDHAT_BIN = path.join(PACKAGE_ROOT, "node_modules", ".bin", "hardhat");
 

@@ -1,10 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import type { Sha256Hex } from "./digest";
-
-/** Read size for files: 1 MiB chunks hash about twice as fast as the 64 KiB default. */
-export const FILE_CHUNK_BYTES = 1024 * 1024;
 
 /** An incremental SHA-256 that also counts bytes. */
 export class Sha256Accumulator {
@@ -36,12 +32,4 @@ export async function sha256OfStream(
     onProgress?.(accumulator.bytes);
   }
   return { sha256: accumulator.digest(), bytes: accumulator.bytes };
-}
-
-/** SHA-256 of a file, streamed in 1 MiB chunks. */
-export function sha256OfFile(
-  path: string,
-  onProgress?: (bytes: number) => void,
-): Promise<{ sha256: Sha256Hex; bytes: number }> {
-  return sha256OfStream(createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES }), onProgress);
 }

@@ -2,8 +2,7 @@ import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { FILE_CHUNK_BYTES } from "../../../server/proof/sha256";
-import { PROGRESS_MIN_BYTES } from "../../../server/cli/file-digest";
+import { FILE_CHUNK_BYTES, PROGRESS_MIN_BYTES } from "../../../server/cli/file-digest";
 import { docproof, scratchDir } from "./cli-fixture";
 
 describe("docproof hash", function () {
@@ -46,7 +45,8 @@ describe("docproof hash", function () {
       const { stdout, stderr } = await docproof(["hash", large, small], { tty: true });
       expect(stdout).to.equal(`${largeDigest}  ${large}\n${smallDigest}  ${small}\n`);
       expect(stderr).to.match(/\[#+\] 100% \d+\/\d+ MiB/);
-      expect(stderr.endsWith("\r\x1b[2K")).to.equal(true);
+      // The bar's line is cleared (ANSI "erase line") once the file is hashed.
+      expect(stderr.endsWith("\x1b[2K")).to.equal(true);
       expect(stderr).to.not.include("small.txt");
     });
   });
