@@ -17,7 +17,17 @@ const layers = {
   cli: ["service", "http", "store"],
 };
 const wiring = ["**/compose", "**/main", "**/config"];
-const io = ["node:fs", "node:fs/promises", "fs", "node:net", "node:http", "node:child_process", "better-sqlite3", "express", "multer"];
+const io = [
+  "node:fs",
+  "node:fs/promises",
+  "fs",
+  "node:net",
+  "node:http",
+  "node:child_process",
+  "better-sqlite3",
+  "express",
+  "multer",
+];
 
 function boundary(files, forbidden, extra = []) {
   return {
