@@ -27,7 +27,8 @@ async function resolveChain(
 ): Promise<{ target: ChainTarget; localChain?: LocalChain }> {
   if (config.rpcUrl === undefined) {
     const localChain = await startLocalChain((line) => log.info(line));
-    const registryAddress = config.registryAddress ?? (await ensureLocalRegistry(localChain, (line) => log.info(line)));
+    const registryAddress =
+      config.registryAddress ?? (await ensureLocalRegistry(localChain, (line) => log.info(line), process.env));
     return {
       localChain,
       target: {
