@@ -1,0 +1,249 @@
+/**
+ * An in-memory registry behind the chain ports (RegistryView, RegistryWriter, ChainCheck), so the
+ * use cases can be tested in milliseconds with no node. It keeps the registry's rules that the use
+ * cases rely on: a root is anchored once, proofs are checked, revocation is final, and every write
+ * makes a new block (a new head).
+ */
+import { keccak256, toUtf8Bytes } from "ethers";
+import type { ChainCheck, ChainState } from "../../server/chain/chain-guard";
+import type {
+  AnchorBatchOptions,
+  AnchoredBatch,
+  AnchoringEvent,
+  AnchorRecord,
+  RegistryView,
+  RegistryWriter,
+  RevocationEvent,
+} from "../../server/chain/registry";
+import { DocproofError } from "../../server/errors";
+import type { Hex32 } from "../../server/proof/digest";
+import { leafOf, verifyProof, type MerkleBatch } from "../../server/proof/merkle";
+import type { AnchoringClaim, OnChainStatus, RegistryReader } from "../../server/proof/verification";
+
+export const FAKE_REGISTRY = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+export const FAKE_REGISTRAR = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+interface Anchoring extends AnchoredBatch {
+  root: Hex32;
+  digests: Hex32[];
+}
+
+export class FakeRegistry implements RegistryView, RegistryWriter {
+  readonly chainId = 31337;
+  readonly address = FAKE_REGISTRY;
+  readonly registrar = FAKE_REGISTRAR;
+  private block = 1;
+  private readonly records = new Map<Hex32, Anchoring>();
+  private readonly revoked = new Map<string, RevocationEvent & { revokedAt: number }>();
+  /** Transactions sent and not yet mined (see `holdTransactions`). */
+  private readonly pending = new Map<Hex32, { batch: MerkleBatch; mined: Promise<void>; confirm: () => void }>();
+  private held = false;
+  /** Every transaction sent, in order: what tests count to prove nothing was sent twice. */
+  readonly sent: { kind: "anchor" | "revoke"; txHash: Hex32; root: Hex32 }[] = [];
+  /** How many times the chain was asked `verify`. */
+  verifyCalls = 0;
+  /** When set, every call fails with this (an outage). */
+  failure: DocproofError | undefined;
+
+  /** A new block with no registry change (someone else's transaction): the head moves. */
+  mineEmptyBlock(): void {
+    this.block++;
+  }
+
+  /** Keeps sent transactions pending until `releaseTransactions()` (an unconfirmed transaction). */
+  holdTransactions(): void {
+    this.held = true;
+  }
+
+  releaseTransactions(): void {
+    this.held = false;
+    for (const txHash of [...this.pending.keys()]) this.mine(txHash);
+  }
+
+  private mine(txHash: Hex32): void {
+    const { batch, confirm } = this.pending.get(txHash)!;
+    this.pending.delete(txHash);
+    if (!this.records.has(batch.root)) this.record(batch, txHash);
+    confirm();
+  }
+
+  /** Anchors `batch` as another process with this key would have: the service never saw it. */
+  anchorOutside(batch: MerkleBatch): Hex32 {
+    const txHash = this.txHash("anchor", batch.root);
+    this.record(batch, txHash);
+    return txHash;
+  }
+
+  private up(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private txHash(kind: string, root: Hex32): Hex32 {
+    const txHash = keccak256(toUtf8Bytes(`${kind}:${root}:${this.sent.length}:${this.block}`)) as Hex32;
+    this.sent.push({ kind: kind as "anchor" | "revoke", txHash, root });
+    return txHash;
+  }
+
+  private record(batch: MerkleBatch, txHash: Hex32): Anchoring {
+    this.block++;
+    const anchoring: Anchoring = {
+      root: batch.root,
+      digests: [...batch.digests],
+      txHash,
+      registrar: this.registrar,
+      anchoredAt: 1_700_000_000 + this.block,
+      blockNumber: this.block,
+      leafCount: batch.digests.length,
+    };
+    this.records.set(batch.root, anchoring);
+    return anchoring;
+  }
+
+  // RegistryView
+
+  async latestBlockHash(): Promise<string> {
+    this.up();
+    return keccak256(toUtf8Bytes(`block ${this.block}`));
+  }
+
+  async verify(digest: Hex32, root: Hex32, proof: readonly Hex32[]): Promise<OnChainStatus> {
+    this.up();
+    this.verifyCalls++;
+    const anchoring = this.records.get(root);
+    if (anchoring === undefined || !verifyProof(digest, root, proof)) return { status: "unknown" };
+    const base = {
+      registrar: anchoring.registrar,
+      anchoredAt: anchoring.anchoredAt,
+      blockNumber: anchoring.blockNumber,
+      leafCount: anchoring.leafCount,
+    };
+    const revocation = this.revoked.get(`${root}:${digest}`);
+    if (revocation === undefined) return { status: "anchored", ...base };
+    return {
+      status: "revoked",
+      ...base,
+      revokedAt: revocation.revokedAt,
+      revokedBy: revocation.revokedBy,
+      revocationReason: revocation.reason,
+    };
+  }
+
+  async transactionAnchored(txHash: Hex32, root: Hex32): Promise<boolean> {
+    this.up();
+    return this.records.get(root)?.txHash === txHash;
+  }
+
+  async anchorOf(root: Hex32): Promise<AnchorRecord | undefined> {
+    this.up();
+    const anchoring = this.records.get(root);
+    if (anchoring === undefined) return undefined;
+    const { registrar, anchoredAt, blockNumber, leafCount } = anchoring;
+    return { registrar, anchoredAt, blockNumber, leafCount };
+  }
+
+  async singleAnchoringOf(digest: Hex32): Promise<AnchoringClaim | undefined> {
+    this.up();
+    const anchoring = this.records.get(leafOf(digest));
+    return anchoring === undefined ? undefined : { merkleRoot: anchoring.root, proof: [], txHash: anchoring.txHash };
+  }
+
+  async blockTimestamp(blockNumber: number): Promise<number> {
+    this.up();
+    return 1_700_000_000 + blockNumber;
+  }
+
+  async isRegistrar(account: string): Promise<boolean> {
+    this.up();
+    return account === this.registrar;
+  }
+
+  async anchorings(): Promise<AnchoringEvent[]> {
+    this.up();
+    return [...this.records.values()].map(({ root, registrar, txHash, blockNumber, digests }) => ({
+      root,
+      registrar,
+      txHash,
+      blockNumber,
+      digests,
+    }));
+  }
+
+  async revocations(): Promise<RevocationEvent[]> {
+    this.up();
+    return [...this.revoked.values()];
+  }
+
+  // RegistryWriter: the same promises as EthersRegistryWriter, kept in memory.
+
+  async anchorBatch(batch: MerkleBatch, options: AnchorBatchOptions = {}): Promise<AnchoredBatch> {
+    this.up();
+    const existing = this.records.get(batch.root);
+    if (existing !== undefined) return existing;
+    const earlier = options.sentTxHash === undefined ? undefined : this.pending.get(options.sentTxHash);
+    if (earlier === undefined) {
+      await options.beforeSend?.();
+      const txHash = this.txHash("anchor", batch.root);
+      let confirm!: () => void;
+      const mined = new Promise<void>((resolve) => (confirm = resolve));
+      this.pending.set(txHash, { batch, mined, confirm });
+      options.onSent?.(txHash);
+      if (!this.held) this.mine(txHash);
+      await mined;
+    } else {
+      await earlier.mined;
+    }
+    this.up();
+    return this.records.get(batch.root)!;
+  }
+
+  async revoke(root: Hex32, digest: Hex32, proof: readonly Hex32[], reason: number) {
+    this.up();
+    if ((await this.verify(digest, root, proof)).status !== "anchored") {
+      throw new Error("DocumentRegistryNotAnchored (revert)");
+    }
+    const txHash = this.txHash("revoke", root);
+    this.block++;
+    this.revoked.set(`${root}:${digest}`, {
+      root,
+      digest,
+      revokedBy: this.registrar,
+      reason,
+      txHash,
+      blockNumber: this.block,
+      revokedAt: 1_700_000_000 + this.block,
+    });
+    return { txHash, blockNumber: this.block };
+  }
+}
+
+/** A chain guard that passes, or fails as told: `state` decides. */
+export class FakeGuard implements ChainCheck {
+  state: ChainState = "ok";
+  checks = 0;
+
+  constructor(private readonly registry: RegistryReader) {}
+
+  private failure(): DocproofError | undefined {
+    if (this.state === "unreachable") return new DocproofError("chain-unavailable", "The chain did not answer.");
+    if (this.state === "mismatch") return new DocproofError("chain-mismatch", "The node is another chain.");
+    return undefined;
+  }
+
+  async checkNow(): Promise<void> {
+    this.checks++;
+    const failure = this.failure();
+    if (failure !== undefined) throw failure;
+  }
+
+  checkRecent(): Promise<void> {
+    return this.checkNow();
+  }
+
+  refuseIfWrongChain(): void {
+    if (this.state === "mismatch") throw this.failure()!;
+  }
+
+  checkedReader(): RegistryReader {
+    return this.registry;
+  }
+}
