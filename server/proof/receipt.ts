@@ -3,6 +3,7 @@ import { getAddress, isAddress } from "ethers";
 import { DocproofError } from "../errors";
 import { leafOf, verifyProof, type Hex32 } from "./merkle";
 import { toBytes32, type Sha256Hex } from "./digest";
+import type { ReceiptV2 } from "./receipt-v2";
 
 /** Deepest proof a batch of at most 2^64 documents can have; anything longer is not ours. */
 export const MAX_PROOF_LENGTH = 64;
@@ -121,7 +122,7 @@ export interface AnchoringFacts {
 }
 
 /** The receipt as a file holds it and the service serves it: indented JSON with a final newline. */
-export function serializeReceipt(receipt: ReceiptV1): string {
+export function serializeReceipt(receipt: ReceiptV1 | ReceiptV2): string {
   return `${JSON.stringify(receipt, null, 2)}\n`;
 }
 
