@@ -133,7 +133,10 @@ async function trieOf(values: readonly Uint8Array[]): Promise<MerklePatriciaTrie
 }
 
 function inconsistent(blockNumber: number, what: string): EvidenceError {
-  return new EvidenceError("block-inconsistent", `Block ${blockNumber} as the node reports it is inconsistent: ${what}.`);
+  return new EvidenceError(
+    "block-inconsistent",
+    `Block ${blockNumber} as the node reports it is inconsistent: ${what}.`,
+  );
 }
 
 /**
@@ -160,15 +163,21 @@ export async function buildReceiptV2(
       `The receipt is for chain ${receipt.chainId}; the node serves chain ${chainId}.`,
     );
   }
-  const contradiction = (what: string) => new DocproofError("receipt-tampered", `The chain contradicts the receipt: ${what}.`);
+  const contradiction = (what: string) =>
+    new DocproofError("receipt-tampered", `The chain contradicts the receipt: ${what}.`);
   // NOTE: block 0 is the genesis: it holds no transaction, and nodes report made-up roots for it.
   if (receipt.blockNumber === 0) throw contradiction("block 0 (the genesis) holds no transactions");
-  const block = (await callNode(source, "eth_getBlockByNumber", [toQuantity(receipt.blockNumber), true])) as RpcBlock | null;
+  const block = (await callNode(source, "eth_getBlockByNumber", [
+    toQuantity(receipt.blockNumber),
+    true,
+  ])) as RpcBlock | null;
   if (block === null) throw contradiction(`the node has no block ${receipt.blockNumber} (yet)`);
   const index = block.transactions.findIndex((tx) => tx.hash.toLowerCase() === receipt.txHash);
   if (index < 0) throw contradiction(`transaction ${receipt.txHash} is not in block ${receipt.blockNumber}`);
   if (Number(block.timestamp) !== receipt.timestamp) {
-    throw contradiction(`block ${receipt.blockNumber} has timestamp ${Number(block.timestamp)}, not ${receipt.timestamp}`);
+    throw contradiction(
+      `block ${receipt.blockNumber} has timestamp ${Number(block.timestamp)}, not ${receipt.timestamp}`,
+    );
   }
 
   const hardfork = headerHardfork(block);
@@ -202,7 +211,10 @@ export async function buildReceiptV2(
       const tx = await createTxFromRPC(rpcTx as unknown as TxData[TransactionType], { common: txCommon });
       serialized = tx.serialize();
     } catch (error) {
-      throw inconsistent(receipt.blockNumber, `transaction ${i} (type ${rpcTx.type}) cannot be read: ${(error as Error).message}`);
+      throw inconsistent(
+        receipt.blockNumber,
+        `transaction ${i} (type ${rpcTx.type}) cannot be read: ${(error as Error).message}`,
+      );
     }
     if (keccak256(serialized) !== rpcTx.hash.toLowerCase()) {
       throw inconsistent(receipt.blockNumber, `transaction ${i} (type ${rpcTx.type}) does not encode to its hash`);
@@ -234,7 +246,11 @@ export async function buildReceiptV2(
     version: 2,
     evidence: {
       block: { hash: blockHash, header: bytesToHex(header.serialize()) },
-      transaction: { index, raw: bytesToHex(transactions[index]), proof: toHex(await createMerkleProof(transactionsTrie, key)) },
+      transaction: {
+        index,
+        raw: bytesToHex(transactions[index]),
+        proof: toHex(await createMerkleProof(transactionsTrie, key)),
+      },
       receipt: { raw: bytesToHex(receipts[index]), proof: toHex(await createMerkleProof(receiptsTrie, key)) },
       ...(link === undefined ? {} : { link }),
     },
@@ -250,7 +266,10 @@ export async function buildReceiptV2(
     if (failed.length === 0) continue;
     const messages = failed.map((check) => check.message).join(" ");
     if (failed.some((check) => RECEIPT_CLAIMS.has(check.name))) throw contradiction(messages);
-    throw new EvidenceError("evidence-invalid", `The evidence built for ${receipt.txHash} does not verify: ${messages}`);
+    throw new EvidenceError(
+      "evidence-invalid",
+      `The evidence built for ${receipt.txHash} does not verify: ${messages}`,
+    );
   }
   return receiptV2;
 }

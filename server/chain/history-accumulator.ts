@@ -51,7 +51,11 @@ async function* readBlockLinks(
     const blocks = (await callNodeBatch(port, calls)) as (RpcBlockLink | null)[];
     return blocks.map((block, i) => {
       if (block === null) throw new DocproofError("chain-unavailable", `The node has no block ${start + i}.`);
-      return { number: Number(block.number), hash: block.hash.toLowerCase() as Hex32, parentHash: block.parentHash.toLowerCase() as Hex32 };
+      return {
+        number: Number(block.number),
+        hash: block.hash.toLowerCase() as Hex32,
+        parentHash: block.parentHash.toLowerCase() as Hex32,
+      };
     });
   };
   const inFlight: Promise<BlockLink[]>[] = [];
@@ -143,7 +147,10 @@ export async function epochHashesFromNode(
   for await (const links of readBlockLinks(port, first, first + epochSize - 1, options)) {
     for (const link of links) {
       if (previous !== undefined && link.parentHash !== previous.hash) {
-        throw new EvidenceError("history-broken", `Block ${link.number} does not name block ${previous.number} as its parent.`);
+        throw new EvidenceError(
+          "history-broken",
+          `Block ${link.number} does not name block ${previous.number} as its parent.`,
+        );
       }
       hashes.push(link.hash);
       previous = link;
@@ -156,14 +163,20 @@ export async function epochHashesFromNode(
  * Makes links to the checkpoint at the history's head, reading from the node only the epoch of a
  * block that lies in a complete epoch (checked against the recorded epoch root).
  */
-export function historyLinker(port: JsonRpcPort, history: BlockHashHistory, options: HistoryReadOptions = {}): CheckpointLinker {
+export function historyLinker(
+  port: JsonRpcPort,
+  history: BlockHashHistory,
+  options: HistoryReadOptions = {},
+): CheckpointLinker {
   const checkpoint = checkpointOf(history);
   return {
     checkpoint,
     async linkFor(blockNumber: number, blockHash: Hex32): Promise<ReceiptLink> {
       const { epoch } = epochOf(blockNumber, history.epochSize);
       const epochHashes =
-        epoch < history.epochRoots.length ? await epochHashesFromNode(port, epoch, history.epochSize, options) : undefined;
+        epoch < history.epochRoots.length
+          ? await epochHashesFromNode(port, epoch, history.epochSize, options)
+          : undefined;
       const built = buildReceiptLink(history, blockNumber, epochHashes);
       if (built.blockHash !== blockHash) {
         throw new EvidenceError(

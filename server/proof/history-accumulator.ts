@@ -170,7 +170,10 @@ function mixInCount(top: Uint8Array, blockCount: number): Hex32 {
 export function epochRootOf(blockHashes: readonly string[], epochSize = HISTORY_EPOCH_SIZE): Hex32 {
   if (!isEpochSize(epochSize)) throw new RangeError(`Epoch size ${epochSize} is not a power of two from 2 to 2^20.`);
   if (blockHashes.length > epochSize) throw new RangeError(`An epoch holds at most ${epochSize} block hashes.`);
-  const levels = treeLevels(blockHashes.map((hash) => getBytes(hash)), log2(epochSize));
+  const levels = treeLevels(
+    blockHashes.map((hash) => getBytes(hash)),
+    log2(epochSize),
+  );
   return hexlify(levels[levels.length - 1][0]) as Hex32;
 }
 
@@ -187,7 +190,14 @@ function epochLeaves(history: BlockHashHistory): Uint8Array[] {
 /** The history of a chain holding only its genesis block. */
 export function startHistory(chainId: number, genesisHash: Hex32, epochSize = HISTORY_EPOCH_SIZE): BlockHashHistory {
   if (!isEpochSize(epochSize)) throw new RangeError(`Epoch size ${epochSize} is not a power of two from 2 to 2^20.`);
-  return { chainId, genesisHash, epochSize, head: { blockNumber: 0, blockHash: genesisHash }, epochRoots: [], tail: [genesisHash] };
+  return {
+    chainId,
+    genesisHash,
+    epochSize,
+    head: { blockNumber: 0, blockHash: genesisHash },
+    epochRoots: [],
+    tail: [genesisHash],
+  };
 }
 
 /**
@@ -277,7 +287,10 @@ export function buildReceiptLink(
         `Block ${blockNumber} is in complete epoch ${epoch}: its ${history.epochSize} block hashes are needed.`,
       );
     }
-    if (epochHashes.length !== history.epochSize || epochRootOf(epochHashes, history.epochSize) !== history.epochRoots[epoch]) {
+    if (
+      epochHashes.length !== history.epochSize ||
+      epochRootOf(epochHashes, history.epochSize) !== history.epochRoots[epoch]
+    ) {
       throw new EvidenceError(
         "link-unavailable",
         `The block hashes given for epoch ${epoch} do not match its recorded root ${history.epochRoots[epoch]}.`,
@@ -287,7 +300,10 @@ export function buildReceiptLink(
   } else {
     hashes = history.tail;
   }
-  const epochLevels = treeLevels(hashes.map((hash) => getBytes(hash)), log2(history.epochSize));
+  const epochLevels = treeLevels(
+    hashes.map((hash) => getBytes(hash)),
+    log2(history.epochSize),
+  );
   const topLevels = treeLevels(epochLeaves(history), topDepth(epochCountOf(blockCount, history.epochSize)));
   return {
     blockHash: hashes[index].toLowerCase() as Hex32,

@@ -203,7 +203,10 @@ function checkCall(receipt: ReceiptV2, call: TransactionDescription): EvidenceCh
     const root = (call.args.root as string).toLowerCase();
     const digests = (call.args.digests as string[]).map((d) => d.toLowerCase());
     if (root !== receipt.merkleRoot) {
-      return fail("transaction-call", `The transaction anchors root ${root}, not the receipt's merkleRoot ${receipt.merkleRoot}.`);
+      return fail(
+        "transaction-call",
+        `The transaction anchors root ${root}, not the receipt's merkleRoot ${receipt.merkleRoot}.`,
+      );
     }
     if (digests.length !== receipt.leafCount) {
       return fail(
@@ -221,7 +224,10 @@ function checkCall(receipt: ReceiptV2, call: TransactionDescription): EvidenceCh
   }
   const anchored = (call.args.digest as string).toLowerCase() as Hex32;
   if (anchored !== digest) {
-    return fail("transaction-call", `The transaction anchors the single document ${anchored}, not the receipt's sha256.`);
+    return fail(
+      "transaction-call",
+      `The transaction anchors the single document ${anchored}, not the receipt's sha256.`,
+    );
   }
   if (leafOf(anchored) !== receipt.merkleRoot || receipt.leafCount !== 1) {
     return fail(
@@ -244,9 +250,15 @@ function checkLogs(receipt: ReceiptV2, logs: readonly DecodedLog[]): EvidenceChe
     if (event === null || (event.args.root as string).toLowerCase() !== receipt.merkleRoot) continue;
     if (!sameAddress(event.args.registrar as string, receipt.registrar)) continue;
     if (event.name === "BatchAnchored" && Number(event.args.leafCount) === receipt.leafCount) {
-      return pass("receipt-log", `The registry emitted BatchAnchored for the merkleRoot by the registrar (${receipt.leafCount} documents).`);
+      return pass(
+        "receipt-log",
+        `The registry emitted BatchAnchored for the merkleRoot by the registrar (${receipt.leafCount} documents).`,
+      );
     }
-    if (event.name === "DocumentAnchored" && (event.args.digest as string).toLowerCase() === toBytes32(receipt.sha256)) {
+    if (
+      event.name === "DocumentAnchored" &&
+      (event.args.digest as string).toLowerCase() === toBytes32(receipt.sha256)
+    ) {
       return pass("receipt-log", "The registry emitted DocumentAnchored for the sha256 by the registrar.");
     }
   }
@@ -256,14 +268,23 @@ function checkLogs(receipt: ReceiptV2, logs: readonly DecodedLog[]): EvidenceChe
   );
 }
 
-async function checkTrustAnchor(receipt: ReceiptV2, anchor: TrustAnchor): Promise<{ check: EvidenceCheck; description: string }> {
+async function checkTrustAnchor(
+  receipt: ReceiptV2,
+  anchor: TrustAnchor,
+): Promise<{ check: EvidenceCheck; description: string }> {
   const { blockNumber } = receipt;
   const blockHash = receipt.evidence.block.hash;
   if (anchor.kind === "checkpoint") {
     const { checkpoint } = anchor;
     const description = `checkpoint at block ${checkpoint.blockNumber} (${checkpoint.blockHash}) of chain ${checkpoint.chainId}`;
     if (checkpoint.chainId !== receipt.chainId) {
-      return { description, check: fail("trust-anchor", `The checkpoint is for chain ${checkpoint.chainId}; the receipt for chain ${receipt.chainId}.`) };
+      return {
+        description,
+        check: fail(
+          "trust-anchor",
+          `The checkpoint is for chain ${checkpoint.chainId}; the receipt for chain ${receipt.chainId}.`,
+        ),
+      };
     }
     const link = receipt.evidence.link;
     if (link === undefined) {
@@ -283,7 +304,13 @@ async function checkTrustAnchor(receipt: ReceiptV2, anchor: TrustAnchor): Promis
   try {
     reported = await anchor.blockHashAt(blockNumber);
   } catch (error) {
-    return { description, check: fail("trust-anchor", `The ${description} could not be asked for block ${blockNumber}: ${messageOf(error)}`) };
+    return {
+      description,
+      check: fail(
+        "trust-anchor",
+        `The ${description} could not be asked for block ${blockNumber}: ${messageOf(error)}`,
+      ),
+    };
   }
   if (reported === undefined) {
     return { description, check: fail("trust-anchor", `The ${description} has no block ${blockNumber}.`) };
@@ -293,8 +320,165 @@ async function checkTrustAnchor(receipt: ReceiptV2, anchor: TrustAnchor): Promis
     check:
       reported.toLowerCase() === blockHash
         ? pass("trust-anchor", `The ${description} reports the same hash for block ${blockNumber}.`)
-        : fail("trust-anchor", `The ${description} reports hash ${reported.toLowerCase()} for block ${blockNumber}, not the receipt's ${blockHash}.`),
+        : fail(
+            "trust-anchor",
+            `The ${description} reports hash ${reported.toLowerCase()} for block ${blockNumber}, not the receipt's ${blockHash}.`,
+          ),
   };
+}
+
+function documentChecks(sha256: Sha256Hex, receipt: ReceiptV2): EvidenceCheck[] {
+  const digest = toBytes32(receipt.sha256);
+  return [
+    sha256 === receipt.sha256
+      ? pass("document", "The document's SHA-256 is the receipt's.")
+      : fail(
+          "document",
+          "The document's SHA-256 differs from the receipt's: the document was modified, or the receipt is another's.",
+        ),
+    leafOf(digest) === receipt.leaf
+      ? pass("leaf", "The receipt's leaf is the leaf of its sha256.")
+      : fail("leaf", "The receipt's leaf is not the leaf of its sha256."),
+    verifyProof(digest, receipt.merkleRoot, receipt.proof)
+      ? pass("merkle-path", `The Merkle path leads from the leaf to the merkleRoot in ${receipt.proof.length} steps.`)
+      : fail(
+          "merkle-path",
+          "The Merkle path does not lead from the leaf to the receipt's merkleRoot: a sibling or the root was altered.",
+        ),
+  ];
+}
+
+function headerChecks(receipt: ReceiptV2, headerBytes: Uint8Array, header: Decoded<DecodedHeader>): EvidenceCheck[] {
+  const { hash } = receipt.evidence.block;
+  const headerHash = keccak256(headerBytes);
+  const hashCheck =
+    headerHash === hash
+      ? pass("header-hash", `The header hashes to the block hash ${hash}.`)
+      : fail(
+          "header-hash",
+          `The header hashes to ${headerHash}, not to the block hash ${hash}: a header field was altered.`,
+        );
+  if (!header.ok) return [hashCheck, fail("header-fields", `The header cannot be read: ${header.problem}.`)];
+  const differences = [
+    header.value.number !== BigInt(receipt.blockNumber) &&
+      `number ${header.value.number} (receipt: ${receipt.blockNumber})`,
+    header.value.timestamp !== BigInt(receipt.timestamp) &&
+      `timestamp ${header.value.timestamp} (receipt: ${receipt.timestamp})`,
+  ].filter((difference): difference is string => typeof difference === "string");
+  return [
+    hashCheck,
+    differences.length === 0
+      ? pass(
+          "header-fields",
+          `The header is block ${receipt.blockNumber} at ${receipt.timestamp}, as the receipt says.`,
+        )
+      : fail("header-fields", `The header contradicts the receipt: ${differences.join(", ")}.`),
+  ];
+}
+
+/** Whether the trie under `root` holds `value` at the evidence's index, as a check. */
+async function inclusionCheck(
+  name: "transaction-inclusion" | "receipt-inclusion",
+  header: Decoded<DecodedHeader>,
+  index: number,
+  value: Uint8Array,
+  proof: readonly string[],
+): Promise<EvidenceCheck> {
+  const what = name === "transaction-inclusion" ? "transaction" : "receipt";
+  if (!header.ok) return fail(name, `The header cannot be read, so the ${what} cannot be placed in the block.`);
+  const trie = name === "transaction-inclusion" ? "transactions" : "receipts";
+  const root = trie === "transactions" ? header.value.transactionsRoot : header.value.receiptsRoot;
+  const proven = await provenValue(
+    trie,
+    root,
+    index,
+    proof.map((node) => hexToBytes(node as `0x${string}`)),
+  );
+  if (!proven.ok) return fail(name, proven.problem);
+  return equalsBytes(proven.value, value)
+    ? pass(name, `The block's ${trie} trie holds the ${what} at index ${index}.`)
+    : fail(name, `The block's ${trie} trie holds another ${what} at index ${index} than the one given.`);
+}
+
+async function transactionChecks(receipt: ReceiptV2, header: Decoded<DecodedHeader>): Promise<EvidenceCheck[]> {
+  const { index, raw, proof } = receipt.evidence.transaction;
+  const rawTransaction = hexToBytes(raw as `0x${string}`);
+  const transactionHash = keccak256(rawTransaction);
+  const checks = [
+    transactionHash === receipt.txHash
+      ? pass("transaction-hash", "The transaction hashes to the receipt's txHash.")
+      : fail(
+          "transaction-hash",
+          `The transaction hashes to ${transactionHash}, not to the receipt's txHash ${receipt.txHash}: it was altered.`,
+        ),
+    await inclusionCheck("transaction-inclusion", header, index, rawTransaction, proof),
+  ];
+
+  let transaction: ReturnType<typeof createTxFromRLP>;
+  try {
+    transaction = createTxFromRLP(rawTransaction, { common: commonFor(receipt.chainId) });
+  } catch (error) {
+    const problem = `The transaction cannot be read as one of chain ${receipt.chainId}: ${messageOf(error)}`;
+    return [...checks, fail("transaction-call", problem), fail("transaction-sender", problem)];
+  }
+  const to = transaction.to?.toString();
+  let call: TransactionDescription | null;
+  try {
+    call = registryAnchoringInterface.parseTransaction({ data: bytesToHex(transaction.data) });
+  } catch {
+    call = null;
+  }
+  checks.push(
+    !sameAddress(to, receipt.registry)
+      ? fail(
+          "transaction-call",
+          `The transaction is sent to ${to ?? "no one (a contract creation)"}, not to the registry ${receipt.registry}.`,
+        )
+      : call === null
+        ? fail("transaction-call", "The transaction's input is not anchor(digest) or anchorBatch(root, digests).")
+        : checkCall(receipt, call),
+  );
+  let sender: string;
+  try {
+    sender = transaction.getSenderAddress().toString();
+  } catch (error) {
+    return [...checks, fail("transaction-sender", `The transaction's signature is not valid: ${messageOf(error)}`)];
+  }
+  checks.push(
+    sameAddress(sender, receipt.registrar)
+      ? pass("transaction-sender", "The transaction is signed by the receipt's registrar.")
+      : fail(
+          "transaction-sender",
+          `The transaction is signed by ${sender}, not by the receipt's registrar ${receipt.registrar}.`,
+        ),
+  );
+  return checks;
+}
+
+async function receiptChecks(receipt: ReceiptV2, header: Decoded<DecodedHeader>): Promise<EvidenceCheck[]> {
+  const { raw, proof } = receipt.evidence.receipt;
+  const rawReceipt = hexToBytes(raw as `0x${string}`);
+  const checks = [
+    await inclusionCheck("receipt-inclusion", header, receipt.evidence.transaction.index, rawReceipt, proof),
+  ];
+  const decoded = decodeReceipt(rawReceipt);
+  if (!decoded.ok) {
+    const problem = `The transaction's receipt cannot be read: ${decoded.problem}.`;
+    return [...checks, fail("receipt-status", problem), fail("receipt-log", problem)];
+  }
+  const { status, logs } = decoded.value;
+  return [
+    ...checks,
+    status === 1
+      ? pass("receipt-status", "The transaction succeeded (status 1).")
+      : fail(
+          "receipt-status",
+          status === undefined
+            ? "The receipt holds a state root instead of a status (before Byzantium): success cannot be read from it."
+            : `The transaction failed (status ${status}): it anchored nothing.`,
+        ),
+    checkLogs(receipt, logs),
+  ];
 }
 
 /**
@@ -308,151 +492,24 @@ export async function verifyReceiptOffline(
   receipt: ReceiptV2,
   anchor: TrustAnchor,
 ): Promise<OfflineVerification> {
-  const { evidence } = receipt;
-  const checks: EvidenceCheck[] = [];
-  const digest = toBytes32(receipt.sha256);
-
-  checks.push(
-    sha256 === receipt.sha256
-      ? pass("document", "The document's SHA-256 is the receipt's.")
-      : fail("document", "The document's SHA-256 differs from the receipt's: the document was modified, or the receipt is another's."),
-  );
-  checks.push(
-    leafOf(digest) === receipt.leaf
-      ? pass("leaf", "The receipt's leaf is the leaf of its sha256.")
-      : fail("leaf", "The receipt's leaf is not the leaf of its sha256."),
-  );
-  checks.push(
-    verifyProof(digest, receipt.merkleRoot, receipt.proof)
-      ? pass("merkle-path", `The Merkle path leads from the leaf to the merkleRoot in ${receipt.proof.length} steps.`)
-      : fail("merkle-path", "The Merkle path does not lead from the leaf to the receipt's merkleRoot: a sibling or the root was altered."),
-  );
-
-  const headerBytes = hexToBytes(evidence.block.header as `0x${string}`);
-  const headerHash = keccak256(headerBytes);
-  checks.push(
-    headerHash === evidence.block.hash
-      ? pass("header-hash", `The header hashes to the block hash ${evidence.block.hash}.`)
-      : fail("header-hash", `The header hashes to ${headerHash}, not to the block hash ${evidence.block.hash}: a header field was altered.`),
-  );
+  const headerBytes = hexToBytes(receipt.evidence.block.header as `0x${string}`);
   const header = decodeHeader(headerBytes);
-  if (!header.ok) {
-    checks.push(fail("header-fields", `The header cannot be read: ${header.problem}.`));
-  } else {
-    const differences = [
-      header.value.number !== BigInt(receipt.blockNumber) && `number ${header.value.number} (receipt: ${receipt.blockNumber})`,
-      header.value.timestamp !== BigInt(receipt.timestamp) && `timestamp ${header.value.timestamp} (receipt: ${receipt.timestamp})`,
-    ].filter((difference): difference is string => typeof difference === "string");
-    checks.push(
-      differences.length === 0
-        ? pass("header-fields", `The header is block ${receipt.blockNumber} at ${receipt.timestamp}, as the receipt says.`)
-        : fail("header-fields", `The header contradicts the receipt: ${differences.join(", ")}.`),
-    );
-  }
-
-  const rawTransaction = hexToBytes(evidence.transaction.raw as `0x${string}`);
-  const transactionHash = keccak256(rawTransaction);
-  checks.push(
-    transactionHash === receipt.txHash
-      ? pass("transaction-hash", "The transaction hashes to the receipt's txHash.")
-      : fail("transaction-hash", `The transaction hashes to ${transactionHash}, not to the receipt's txHash ${receipt.txHash}: it was altered.`),
-  );
-  const index = evidence.transaction.index;
-  if (!header.ok) {
-    checks.push(fail("transaction-inclusion", "The header cannot be read, so the transaction cannot be placed in the block."));
-  } else {
-    const proven = await provenValue(
-      "transactions",
-      header.value.transactionsRoot,
-      index,
-      evidence.transaction.proof.map((node) => hexToBytes(node as `0x${string}`)),
-    );
-    checks.push(
-      !proven.ok
-        ? fail("transaction-inclusion", proven.problem)
-        : equalsBytes(proven.value, rawTransaction)
-          ? pass("transaction-inclusion", `The block's transactions trie holds the transaction at index ${index}.`)
-          : fail("transaction-inclusion", `The block's transactions trie holds another transaction at index ${index} than the receipt's.`),
-    );
-  }
-
-  try {
-    const transaction = createTxFromRLP(rawTransaction, { common: commonFor(receipt.chainId) });
-    const to = transaction.to?.toString();
-    let call: TransactionDescription | null = null;
-    try {
-      call = registryAnchoringInterface.parseTransaction({ data: bytesToHex(transaction.data) });
-    } catch {
-      call = null;
-    }
-    checks.push(
-      !sameAddress(to, receipt.registry)
-        ? fail("transaction-call", `The transaction is sent to ${to ?? "no one (a contract creation)"}, not to the registry ${receipt.registry}.`)
-        : call === null
-          ? fail("transaction-call", "The transaction's input is not anchor(digest) or anchorBatch(root, digests).")
-          : checkCall(receipt, call),
-    );
-    let sender: string | undefined;
-    try {
-      sender = transaction.getSenderAddress().toString();
-    } catch (error) {
-      checks.push(fail("transaction-sender", `The transaction's signature is not valid: ${messageOf(error)}`));
-    }
-    if (sender !== undefined) {
-      checks.push(
-        sameAddress(sender, receipt.registrar)
-          ? pass("transaction-sender", "The transaction is signed by the receipt's registrar.")
-          : fail("transaction-sender", `The transaction is signed by ${sender}, not by the receipt's registrar ${receipt.registrar}.`),
-      );
-    }
-  } catch (error) {
-    const problem = `The transaction cannot be read as one of chain ${receipt.chainId}: ${messageOf(error)}`;
-    checks.push(fail("transaction-call", problem), fail("transaction-sender", problem));
-  }
-
-  const rawReceipt = hexToBytes(evidence.receipt.raw as `0x${string}`);
-  if (!header.ok) {
-    checks.push(fail("receipt-inclusion", "The header cannot be read, so the receipt cannot be placed in the block."));
-  } else {
-    const proven = await provenValue(
-      "receipts",
-      header.value.receiptsRoot,
-      index,
-      evidence.receipt.proof.map((node) => hexToBytes(node as `0x${string}`)),
-    );
-    checks.push(
-      !proven.ok
-        ? fail("receipt-inclusion", proven.problem)
-        : equalsBytes(proven.value, rawReceipt)
-          ? pass("receipt-inclusion", `The block's receipts trie holds the receipt at index ${index}.`)
-          : fail("receipt-inclusion", `The block's receipts trie holds another receipt at index ${index} than the one given.`),
-    );
-  }
-  const decodedReceipt = decodeReceipt(rawReceipt);
-  if (!decodedReceipt.ok) {
-    const problem = `The transaction's receipt cannot be read: ${decodedReceipt.problem}.`;
-    checks.push(fail("receipt-status", problem), fail("receipt-log", problem));
-  } else {
-    const { status, logs } = decodedReceipt.value;
-    checks.push(
-      status === 1
-        ? pass("receipt-status", "The transaction succeeded (status 1).")
-        : fail(
-            "receipt-status",
-            status === undefined
-              ? "The receipt holds a state root instead of a status (before Byzantium): success cannot be read from it."
-              : `The transaction failed (status ${status}): it anchored nothing.`,
-          ),
-    );
-    checks.push(checkLogs(receipt, logs));
-  }
-
   const trust = await checkTrustAnchor(receipt, anchor);
-  checks.push(trust.check);
+  const checks = [
+    ...documentChecks(sha256, receipt),
+    ...headerChecks(receipt, headerBytes, header),
+    ...(await transactionChecks(receipt, header)),
+    ...(await receiptChecks(receipt, header)),
+    trust.check,
+  ];
 
   const failed = checks.filter((check) => !check.passed);
   const valid = failed.length === 0;
-  const status = valid ? "anchored" : failed.every((check) => check.name === "document") ? "unknown" : "invalid-receipt";
+  const status = valid
+    ? "anchored"
+    : failed.every((check) => check.name === "document")
+      ? "unknown"
+      : "invalid-receipt";
   return {
     checks,
     verdict: {
@@ -468,7 +525,7 @@ export async function verifyReceiptOffline(
       registry: receipt.registry,
       txHash: receipt.txHash,
       blockNumber: receipt.blockNumber,
-      blockHash: evidence.block.hash,
+      blockHash: receipt.evidence.block.hash,
       anchoredAt: receipt.timestamp,
       registrar: receipt.registrar,
       trustAnchor: { kind: anchor.kind, description: trust.description, held: trust.check.passed },

@@ -45,14 +45,18 @@ export const EvidenceSchema = z
     transaction: z
       .strictObject({
         index: uintSchema.describe("Position in the block; the trie key is rlp(index)."),
-        raw: hexBytesSchema.describe("The transaction as the transactions trie holds it (typed envelope or legacy RLP)."),
+        raw: hexBytesSchema.describe(
+          "The transaction as the transactions trie holds it (typed envelope or legacy RLP).",
+        ),
         proof: trieProofSchema.describe("Merkle-Patricia proof of raw under the header's transactionsRoot."),
       })
       .describe("The anchoring transaction: anchor(digest) or anchorBatch(root, digests) to the registry."),
     receipt: z
       .strictObject({
         raw: hexBytesSchema.describe("The transaction's receipt in consensus encoding (typed envelope or legacy RLP)."),
-        proof: trieProofSchema.describe("Merkle-Patricia proof of raw under the header's receiptsRoot, key rlp(index)."),
+        proof: trieProofSchema.describe(
+          "Merkle-Patricia proof of raw under the header's receiptsRoot, key rlp(index).",
+        ),
       })
       .describe("Its receipt: status 1 and the registry's anchoring event."),
     link: ReceiptLinkSchema.optional(),

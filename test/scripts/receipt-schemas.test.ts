@@ -12,7 +12,10 @@ describe("scripts/receipt-schemas.ts", function () {
       "receipt-v2.schema.json",
     ]);
     for (const { path: file, text } of files) {
-      expect(readFileSync(file, "utf8"), `${path.basename(file)} is stale: run npx ts-node scripts/receipt-schemas.ts`).to.equal(text);
+      expect(
+        readFileSync(file, "utf8"),
+        `${path.basename(file)} is stale: run npx ts-node scripts/receipt-schemas.ts`,
+      ).to.equal(text);
     }
   });
 });

@@ -51,7 +51,11 @@ const nodeLookup = (port: JsonRpcPort) => async (blockNumber: number) => {
   return block?.hash;
 };
 
-async function expectRefused(action: Promise<unknown>, code: "receipt-tampered" | "receipt-wrong-chain", pattern: RegExp) {
+async function expectRefused(
+  action: Promise<unknown>,
+  code: "receipt-tampered" | "receipt-wrong-chain",
+  pattern: RegExp,
+) {
   const error = await action.then(
     () => undefined,
     (e: unknown) => e,
@@ -128,7 +132,8 @@ describe("buildReceiptV2, then verification with the node stopped (real node pro
 
         it("verifies both receipts with the node as trust anchor", async function () {
           const anchor = nodeAnchor(rpcUrl, nodeLookup(port));
-          for (const receipt of [v2.batch, v2.single]) expectGenuine(await verifyReceiptOffline(receipt.sha256, receipt, anchor));
+          for (const receipt of [v2.batch, v2.single])
+            expectGenuine(await verifyReceiptOffline(receipt.sha256, receipt, anchor));
         });
 
         it("refuses a receipt of another chain", async function () {
@@ -198,7 +203,9 @@ describe("buildReceiptV2, then verification with the node stopped (real node pro
             accumulator: { ...checkpoint.accumulator, root: `0x${randomBytes(32).toString("hex")}` as Hex32 },
           };
           const result = await verifyReceiptOffline(v2.batch.sha256, v2.batch, checkpointAnchor(forged));
-          expect(result.checks.filter((check) => !check.passed).map((check) => check.name)).to.deep.equal(["trust-anchor"]);
+          expect(result.checks.filter((check) => !check.passed).map((check) => check.name)).to.deep.equal([
+            "trust-anchor",
+          ]);
           expect(result.verdict.reason).to.match(/is not the one the checkpoint at block \d+ commits to/);
         });
 
@@ -206,12 +213,16 @@ describe("buildReceiptV2, then verification with the node stopped (real node pro
           const other = { ...checkpoint, blockHash: `0x${randomBytes(32).toString("hex")}` as Hex32 };
           const result = await verifyReceiptOffline(v2.single.sha256, v2.single, checkpointAnchor(other));
           expect(result.verdict.valid).to.equal(false);
-          expect(result.verdict.reason).to.match(/link was made for the checkpoint at block \d+ \(0x[0-9a-f]{64}\), not for this one/);
+          expect(result.verdict.reason).to.match(
+            /link was made for the checkpoint at block \d+ \(0x[0-9a-f]{64}\), not for this one/,
+          );
         });
 
         it("cannot hold with the stopped node as trust anchor", async function () {
           const result = await verifyReceiptOffline(v2.batch.sha256, v2.batch, nodeAnchor(rpcUrl, nodeLookup(port)));
-          expect(result.checks.filter((check) => !check.passed).map((check) => check.name)).to.deep.equal(["trust-anchor"]);
+          expect(result.checks.filter((check) => !check.passed).map((check) => check.name)).to.deep.equal([
+            "trust-anchor",
+          ]);
           expect(result.verdict.reason).to.match(/could not be asked/);
         });
       });

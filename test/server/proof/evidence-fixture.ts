@@ -217,7 +217,9 @@ export const TAMPERINGS: Tampering[] = [
       return { receipt: altered, sha256 };
     },
     fails: ["trust-anchor"],
-    says: { "trust-anchor": /is not the one the checkpoint at block \d+ commits to|reports hash 0x[0-9a-f]{64} for block/ },
+    says: {
+      "trust-anchor": /is not the one the checkpoint at block \d+ commits to|reports hash 0x[0-9a-f]{64} for block/,
+    },
   },
 ];
 
@@ -231,7 +233,9 @@ export function expectRevealed(result: OfflineVerification, tampering: Tampering
     expect(failed.find((check) => check.name === name)?.message, name).to.match(pattern);
   }
   expect(result.verdict.valid).to.equal(false);
-  expect(result.verdict.status).to.equal(tampering.fails.length === 1 && tampering.fails[0] === "document" ? "unknown" : "invalid-receipt");
+  expect(result.verdict.status).to.equal(
+    tampering.fails.length === 1 && tampering.fails[0] === "document" ? "unknown" : "invalid-receipt",
+  );
   expect(result.verdict.summary).to.equal(`not valid: ${failed[0].message}`);
   for (const check of failed) expect(result.verdict.reason).to.include(check.message);
 }

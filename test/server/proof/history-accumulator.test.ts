@@ -108,7 +108,9 @@ describe("history accumulator", function () {
   describe("extendHistory", function () {
     it("refuses a block that does not name the head as its parent", function () {
       const { history } = historyOf(10, 4);
-      const error = captureError(() => extendHistory(history, [{ number: 10, hash: randomHash(), parentHash: randomHash() }]));
+      const error = captureError(() =>
+        extendHistory(history, [{ number: 10, hash: randomHash(), parentHash: randomHash() }]),
+      );
       expect(isEvidenceError(error, "history-broken")).to.equal(true);
       expect((error as Error).message).to.match(/names parent .* but block 9 is/);
     });
@@ -135,7 +137,12 @@ describe("history accumulator", function () {
 
     it("needs the block hashes of a complete epoch, and checks them against its root", function () {
       const { history, hashes } = historyOf(20, 4);
-      expect(isEvidenceError(captureError(() => buildReceiptLink(history, 5)), "link-unavailable")).to.equal(true);
+      expect(
+        isEvidenceError(
+          captureError(() => buildReceiptLink(history, 5)),
+          "link-unavailable",
+        ),
+      ).to.equal(true);
       const altered = hashes.slice(4, 8);
       altered[2] = randomHash();
       const error = captureError(() => buildReceiptLink(history, 5, altered));
@@ -145,7 +152,12 @@ describe("history accumulator", function () {
 
     it("refuses a block after the checkpoint", function () {
       const { history } = historyOf(20, 4);
-      expect(isEvidenceError(captureError(() => buildReceiptLink(history, 20)), "link-unavailable")).to.equal(true);
+      expect(
+        isEvidenceError(
+          captureError(() => buildReceiptLink(history, 20)),
+          "link-unavailable",
+        ),
+      ).to.equal(true);
     });
 
     describe("when the link or the block is altered", function () {
@@ -154,7 +166,9 @@ describe("history accumulator", function () {
       const { link } = buildReceiptLink(history, 6, hashes.slice(4, 8));
 
       it("fails for another block hash at the same height", function () {
-        expect(checkReceiptLink(checkpoint, 6, randomHash(), link)).to.match(/is not the one the checkpoint at block 36 commits to/);
+        expect(checkReceiptLink(checkpoint, 6, randomHash(), link)).to.match(
+          /is not the one the checkpoint at block 36 commits to/,
+        );
       });
 
       it("fails for the right hash placed at another height", function () {
@@ -173,7 +187,9 @@ describe("history accumulator", function () {
 
       it("fails for a link made for another checkpoint", function () {
         const later = extendHistory(history, chainOf(history.head.blockHash, 1, 37));
-        expect(checkReceiptLink(checkpointOf(later), 6, hashes[6], link)).to.match(/made for the checkpoint at block 36/);
+        expect(checkReceiptLink(checkpointOf(later), 6, hashes[6], link)).to.match(
+          /made for the checkpoint at block 36/,
+        );
       });
 
       it("fails for a block newer than the checkpoint", function () {

@@ -58,7 +58,10 @@ describe("verifyReceiptOffline (evidence from the in-process Hardhat network)", 
     const port = eip1193JsonRpc(hre.network.provider);
     samples.batch = await buildReceiptV2(port, anchored.batch);
     samples.single = await buildReceiptV2(port, anchored.single);
-    node = nodeAnchor("in-process Hardhat network", async (n) => (await hre.ethers.provider.getBlock(n))?.hash ?? undefined);
+    node = nodeAnchor(
+      "in-process Hardhat network",
+      async (n) => (await hre.ethers.provider.getBlock(n))?.hash ?? undefined,
+    );
   });
 
   for (const kind of ["batch", "single"] as const) {
@@ -113,7 +116,11 @@ describe("verifyReceiptOffline (evidence from the in-process Hardhat network)", 
       const receipt = samples.batch;
       const made = checkpointCommitting(chainId, receipt.blockNumber, receipt.evidence.block.hash);
       const other = checkpointCommitting(chainId, receipt.blockNumber, receipt.evidence.block.hash, 20);
-      const result = await verifyReceiptOffline(receipt.sha256, withLink(receipt, made.link), checkpointAnchor(other.checkpoint));
+      const result = await verifyReceiptOffline(
+        receipt.sha256,
+        withLink(receipt, made.link),
+        checkpointAnchor(other.checkpoint),
+      );
       expect(result.verdict.reason).to.match(/link was made for the checkpoint at block \d+ .* not for this one/);
     });
 
@@ -121,7 +128,9 @@ describe("verifyReceiptOffline (evidence from the in-process Hardhat network)", 
       const receipt = samples.batch;
       const { checkpoint, link } = checkpointCommitting(chainId + 1, receipt.blockNumber, receipt.evidence.block.hash);
       const result = await verifyReceiptOffline(receipt.sha256, withLink(receipt, link), checkpointAnchor(checkpoint));
-      expect(result.verdict.reason).to.equal(`The checkpoint is for chain ${chainId + 1}; the receipt for chain ${chainId}.`);
+      expect(result.verdict.reason).to.equal(
+        `The checkpoint is for chain ${chainId + 1}; the receipt for chain ${chainId}.`,
+      );
     });
 
     it("fails for a receipt that carries no link", async function () {
@@ -162,7 +171,9 @@ describe("verifyReceiptOffline (evidence from the in-process Hardhat network)", 
         "transaction-call",
         "receipt-log",
       ]);
-      expect(result.verdict.reason).to.match(/sent to 0x[0-9a-f]{40}, not to the registry 0x000000000000000000000000000000000000dEaD/);
+      expect(result.verdict.reason).to.match(
+        /sent to 0x[0-9a-f]{40}, not to the registry 0x000000000000000000000000000000000000dEaD/,
+      );
     });
 
     it("fails the sender check when the registrar is not the signer", async function () {

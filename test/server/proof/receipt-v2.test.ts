@@ -10,12 +10,7 @@ import { eip1193JsonRpc } from "../../../server/chain/json-rpc";
 import { isDocproofError } from "../../../server/errors";
 import { checkpointOf, extendHistory, startHistory } from "../../../server/proof/history-accumulator";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../../../server/proof/receipt";
-import {
-  parseAnyReceipt,
-  parseReceiptV2,
-  receiptV1Of,
-  type ReceiptV2,
-} from "../../../server/proof/receipt-v2";
+import { parseAnyReceipt, parseReceiptV2, receiptV1Of, type ReceiptV2 } from "../../../server/proof/receipt-v2";
 import { ROOT } from "../../support/processes";
 import { anchorSamples } from "./evidence-fixture";
 
@@ -83,7 +78,10 @@ describe("receipt v2", function () {
       expect(malformed({ ...asJson(v2), evidence: { ...v2.evidence, extra: 1 } })).to.match(/evidence/);
       const upper = { ...v2.evidence, block: { ...v2.evidence.block, header: v2.evidence.block.header.toUpperCase() } };
       expect(malformed({ ...asJson(v2), evidence: upper })).to.match(/evidence\.block\.header/);
-      const odd = { ...v2.evidence, transaction: { ...v2.evidence.transaction, raw: `${v2.evidence.transaction.raw}0` } };
+      const odd = {
+        ...v2.evidence,
+        transaction: { ...v2.evidence.transaction, raw: `${v2.evidence.transaction.raw}0` },
+      };
       expect(malformed({ ...asJson(v2), evidence: odd })).to.match(/evidence\.transaction\.raw/);
       expect(malformed("{")).to.equal("The receipt is not valid JSON.");
     });
@@ -125,7 +123,10 @@ describe("receipt v2", function () {
       const checkpoint = checkpointOf(
         extendHistory(startHistory(31337, genesis), [{ number: 1, hash: `0x${"22".repeat(32)}`, parentHash: genesis }]),
       );
-      expect(validateCheckpoint(JSON.parse(JSON.stringify(checkpoint))), JSON.stringify(validateCheckpoint.errors)).to.equal(true);
+      expect(
+        validateCheckpoint(JSON.parse(JSON.stringify(checkpoint))),
+        JSON.stringify(validateCheckpoint.errors),
+      ).to.equal(true);
     });
   });
 });
