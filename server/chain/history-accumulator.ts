@@ -14,6 +14,7 @@ import {
   type ReceiptLink,
 } from "../proof/history-accumulator";
 import type { Hex32 } from "../proof/merkle";
+import type { BlockHashLookup } from "../proof/offline-verification";
 import type { CheckpointLinker } from "./evidence-builder";
 import { callNode, callNodeBatch, type JsonRpcPort } from "./json-rpc";
 
@@ -79,6 +80,20 @@ async function* readBlockLinks(
 
 async function latestBlockNumber(port: JsonRpcPort): Promise<number> {
   return Number(await callNode(port, "eth_blockNumber", []));
+}
+
+/**
+ * The `node` trust anchor's lookup (`nodeAnchor(name, nodeBlockHashLookup(port))`): the hash the
+ * node reports for a block, undefined when it has none.
+ */
+export function nodeBlockHashLookup(port: JsonRpcPort): BlockHashLookup {
+  return async (blockNumber) => {
+    const block = (await callNode(port, "eth_getBlockByNumber", [
+      toQuantity(blockNumber),
+      false,
+    ])) as RpcBlockLink | null;
+    return block?.hash.toLowerCase();
+  };
 }
 
 async function blockHashOf(port: JsonRpcPort, blockNumber: number): Promise<Hex32> {

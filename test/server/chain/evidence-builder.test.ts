@@ -6,7 +6,7 @@ import { JsonRpcProvider, Network } from "ethers";
 import { DocumentRegistry__factory } from "../../../typechain-types";
 import { deploymentDirFor, readRegistryAddress } from "../../../server/chain/deployment-record";
 import { buildReceiptV2 } from "../../../server/chain/evidence-builder";
-import { checkpointFromNode, historyLinker } from "../../../server/chain/history-accumulator";
+import { checkpointFromNode, historyLinker, nodeBlockHashLookup } from "../../../server/chain/history-accumulator";
 import { httpJsonRpc, type JsonRpcPort } from "../../../server/chain/json-rpc";
 import { isDocproofError } from "../../../server/errors";
 import type { Checkpoint } from "../../../server/proof/history-accumulator";
@@ -43,13 +43,6 @@ const NODES = [
     legacy: true,
   },
 ];
-
-const nodeLookup = (port: JsonRpcPort) => async (blockNumber: number) => {
-  const block = (await port.send("eth_getBlockByNumber", [`0x${blockNumber.toString(16)}`, false])) as {
-    hash: string;
-  } | null;
-  return block?.hash;
-};
 
 async function expectRefused(
   action: Promise<unknown>,
@@ -131,9 +124,19 @@ describe("buildReceiptV2, then verification with the node stopped (real node pro
         });
 
         it("verifies both receipts with the node as trust anchor", async function () {
-          const anchor = nodeAnchor(rpcUrl, nodeLookup(port));
+          const anchor = nodeAnchor(rpcUrl, nodeBlockHashLookup(port));
           for (const receipt of [v2.batch, v2.single])
             expectGenuine(await verifyReceiptOffline(receipt.sha256, receipt, anchor));
+        });
+
+        it("builds the same evidence from an ethers provider as from the batching HTTP port", async function () {
+          const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true });
+          try {
+            const { link: _link, ...unlinked } = v2.batch.evidence;
+            expect(await buildReceiptV2(provider, v1.batch)).to.deep.equal({ ...v2.batch, evidence: unlinked });
+          } finally {
+            provider.destroy();
+          }
         });
 
         it("refuses a receipt of another chain", async function () {
@@ -219,7 +222,11 @@ describe("buildReceiptV2, then verification with the node stopped (real node pro
         });
 
         it("cannot hold with the stopped node as trust anchor", async function () {
-          const result = await verifyReceiptOffline(v2.batch.sha256, v2.batch, nodeAnchor(rpcUrl, nodeLookup(port)));
+          const result = await verifyReceiptOffline(
+            v2.batch.sha256,
+            v2.batch,
+            nodeAnchor(rpcUrl, nodeBlockHashLookup(port)),
+          );
           expect(result.checks.filter((check) => !check.passed).map((check) => check.name)).to.deep.equal([
             "trust-anchor",
           ]);
