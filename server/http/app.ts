@@ -9,7 +9,7 @@ import type { Verifier } from "../service/verifier";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
 import type { BodyTimeouts } from "./body-deadline";
-import { openApiDocument } from "./openapi";
+import { openApiDocument, SERVED_SCHEMAS } from "./openapi";
 import { HttpProblem, problemHandler } from "./problems";
 import { rateLimiter, type RateLimits } from "./rate-limits";
 import { requestLog } from "./request-log";
@@ -48,7 +48,7 @@ export interface AppRuntime {
   webDir?: string;
 }
 
-const RECEIPT_SCHEMA = path.resolve(__dirname, "..", "..", "docs", "receipt-v1.schema.json");
+const DOCS_DIR = path.resolve(__dirname, "..", "..", "docs");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
 export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
@@ -78,10 +78,12 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.get("/api/v1/info", (_req, res) => {
     res.json(status.info());
   });
-  const receiptSchema = readFileSync(RECEIPT_SCHEMA, "utf8");
-  app.get("/api/v1/receipt-v1.schema.json", (_req, res) => {
-    res.type("application/schema+json").send(receiptSchema);
-  });
+  for (const name of SERVED_SCHEMAS) {
+    const schema = readFileSync(path.join(DOCS_DIR, `${name}.schema.json`), "utf8");
+    app.get(`/api/v1/${name}.schema.json`, (_req, res) => {
+      res.type("application/schema+json").send(schema);
+    });
+  }
 
   const windowMs = config.rateLimits.windowMs;
   app.use(

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { problemType } from "../api/problem-type";
+import { DocumentViewSchema, HealthSchema, ProblemSchema, ServiceInfoSchema, VerdictSchema } from "../api/wire";
 import { PROBLEMS } from "./problems";
 
 const sha256Param = {
@@ -9,7 +11,23 @@ const sha256Param = {
   schema: { type: "string", pattern: "^(0x)?[0-9a-fA-F]{64}$" },
 };
 const problem = { $ref: "#/components/responses/Problem" };
+const healthJson = { "application/health+json": { schema: { $ref: "#/components/schemas/Health" } } };
 const documentJson = { "application/json": { schema: { $ref: "#/components/schemas/Document" } } };
+
+/** The JSON Schemas the service serves under /api/v1/<name>.schema.json (generated into docs/ from zod). */
+export const SERVED_SCHEMAS = ["receipt-v1", "receipt-v2", "checkpoint"] as const;
+
+/** The JSON Schema of a wire type (server/api/wire.ts), as OpenAPI 3.1 embeds it. */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...body } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" });
+  return body;
+}
+
+/** A document's properties, its receipt referring to the receipt schema the service serves. */
+function documentProperties(): Record<string, unknown> {
+  const properties = jsonSchemaOf(DocumentViewSchema).properties as Record<string, unknown>;
+  return { ...properties, receipt: { $ref: "#/components/schemas/Receipt" } };
+}
 
 /** OpenAPI 3.1 description of the v1 API, served at /api/v1/openapi.json. */
 export function openApiDocument(version: string) {
@@ -30,56 +48,11 @@ export function openApiDocument(version: string) {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "One of the service's API_KEYS." } },
       schemas: {
         Receipt: { $ref: "/api/v1/receipt-v1.schema.json" },
-        Document: {
-          type: "object",
-          required: ["sha256", "status", "acceptedAt"],
-          properties: {
-            sha256: { type: "string", pattern: "^[0-9a-f]{64}$" },
-            status: { enum: ["pending", "anchored", "revoked"] },
-            acceptedAt: { type: "string", format: "date-time" },
-            receipt: { $ref: "#/components/schemas/Receipt" },
-            revocation: {
-              type: "object",
-              properties: {
-                revokedAt: { type: "integer" },
-                reason: { type: "integer" },
-                revokedBy: { type: "string" },
-                txHash: { type: "string" },
-              },
-            },
-          },
-        },
-        Verdict: {
-          type: "object",
-          required: ["valid", "status", "sha256"],
-          properties: {
-            valid: { type: "boolean" },
-            status: { enum: ["anchored", "revoked", "unknown", "invalid-receipt"] },
-            sha256: { type: "string" },
-            anchoredAt: { type: "integer", description: "Unix seconds of the anchoring block." },
-            blockNumber: { type: "integer" },
-            txHash: { type: "string" },
-            registrar: { type: "string" },
-            merkleRoot: { type: "string" },
-            chainId: { type: "integer" },
-            registry: { type: "string" },
-            revokedAt: { type: "integer" },
-            revokedBy: { type: "string" },
-            revocationReason: { type: "integer" },
-            reason: { type: "string" },
-          },
-        },
-        Problem: {
-          type: "object",
-          required: ["type", "title", "status", "detail"],
-          properties: {
-            type: { type: "string", format: "uri" },
-            title: { type: "string" },
-            status: { type: "integer" },
-            detail: { type: "string" },
-            instance: { type: "string" },
-          },
-        },
+        Document: { ...jsonSchemaOf(DocumentViewSchema), properties: documentProperties() },
+        Verdict: jsonSchemaOf(VerdictSchema),
+        ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
+        Health: jsonSchemaOf(HealthSchema),
+        Problem: jsonSchemaOf(ProblemSchema),
       },
       responses: {
         Problem: {
@@ -193,22 +166,7 @@ export function openApiDocument(version: string) {
           responses: {
             "200": {
               description: "Service facts",
-              content: {
-                "application/json": {
-                  schema: {
-                    type: "object",
-                    required: ["version", "chainId", "registry", "registrar", "apiKeyRequired", "maxUploadBytes"],
-                    properties: {
-                      version: { type: "string" },
-                      chainId: { type: "integer" },
-                      registry: { type: "string" },
-                      registrar: { type: "string" },
-                      apiKeyRequired: { type: "boolean" },
-                      maxUploadBytes: { type: "integer" },
-                    },
-                  },
-                },
-              },
+              content: { "application/json": { schema: { $ref: "#/components/schemas/ServiceInfo" } } },
             },
           },
         },
@@ -258,14 +216,25 @@ export function openApiDocument(version: string) {
         get: {
           summary: "Health: chain reachable, registry code present, store writable",
           responses: {
-            "200": { description: "Healthy." },
-            "503": { description: "Unhealthy; the failing checks are named." },
+            "200": { description: "Healthy.", content: healthJson },
+            "503": { description: "Unhealthy; the failing checks are named.", content: healthJson },
           },
         },
       },
       "/metrics": {
         get: { summary: "Prometheus metrics", responses: { "200": { description: "Text exposition format." } } },
       },
+      ...Object.fromEntries(
+        SERVED_SCHEMAS.map((name) => [
+          `/api/v1/${name}.schema.json`,
+          {
+            get: {
+              summary: `The JSON Schema (2020-12) of ${name.replace("-", " ")}s`,
+              responses: { "200": { description: "application/schema+json" } },
+            },
+          },
+        ]),
+      ),
       "/api/v1/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1." } } },
       },
