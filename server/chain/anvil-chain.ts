@@ -24,10 +24,12 @@ const LOG_FILE = "anvil.log";
  */
 const GENESIS_FLAGS = ["--accounts", "10", "--balance", "10000", "--hardfork", "prague"];
 const START_TIMEOUT_MS = 120_000;
-/** Generous: the dump grows with every anchored document (see docs/operations or the tests). */
+/** Generous: the dump grows with every anchored document (about 150 bytes each). */
 const DUMP_TIMEOUT_MS = 300_000;
 const STOP_GRACE_MS = 10_000;
 const RPC_PROBE_TIMEOUT_MS = 2_000;
+const RPC_CALL_TIMEOUT_MS = 10_000;
+const DUMP_ATTEMPTS = 3;
 
 const gunzipAsync = promisify(gunzip);
 
@@ -353,6 +355,8 @@ export class AnvilChain implements ChainDurability {
     if (record === undefined || genesis?.hash !== record.genesisHash || Number(chainId) !== options.chainId) {
       return undefined;
     }
+    // A run killed during a flush leaves mining paused.
+    await callRpc(url, "evm_setAutomine", [true], RPC_CALL_TIMEOUT_MS);
     return new AnvilChain(options, adoptedProcess(pid), "adopted");
   }
 
@@ -399,8 +403,7 @@ export class AnvilChain implements ChainDurability {
       );
     }
     try {
-      const dump = await callRpc<string>(this.rpcUrl, "anvil_dumpState", [], DUMP_TIMEOUT_MS);
-      const bytes = Buffer.from(dump.slice(2), "hex");
+      const bytes = Buffer.from((await this.consistentDump()).slice(2), "hex");
       // Anvil answers gzip; --load-state reads plain JSON only.
       const json = bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : bytes;
       if (json[0] !== 0x7b) throw new Error("anvil_dumpState did not answer a JSON object");
@@ -411,6 +414,29 @@ export class AnvilChain implements ChainDurability {
         `Saving the local chain to ${this.stateFile} failed: ${messageOf(error)}`,
         { cause: error },
       );
+    }
+  }
+
+  /**
+   * anvil_dumpState reads the accounts and the blocks one after the other: a block mined in between
+   * leaves a dump whose accounts are a block ahead of its blocks (seen in about a third of the dumps
+   * taken while blocks were mined), and loading it would keep a transaction's effects without the
+   * transaction. So mining pauses during the dump (transactions sent meanwhile wait in the pool and
+   * are mined when it resumes), and a dump counts only if the head did not move while it was taken.
+   */
+  private async consistentDump(): Promise<string> {
+    await callRpc(this.rpcUrl, "evm_setAutomine", [false], RPC_CALL_TIMEOUT_MS);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const before = await blockAt(this.rpcUrl, "latest");
+        const dump = await callRpc<string>(this.rpcUrl, "anvil_dumpState", [], DUMP_TIMEOUT_MS);
+        const after = await blockAt(this.rpcUrl, "latest");
+        if (after.hash === before.hash) return dump;
+        // A block whose mining began before the pause ended during the dump: take it again.
+        if (attempt === DUMP_ATTEMPTS) throw new Error(`blocks were still mined during ${DUMP_ATTEMPTS} dumps`);
+      }
+    } finally {
+      await callRpc(this.rpcUrl, "evm_setAutomine", [true], RPC_CALL_TIMEOUT_MS);
     }
   }
 

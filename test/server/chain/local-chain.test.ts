@@ -329,6 +329,57 @@ describe("local chain", function () {
       });
     });
 
+    describe("when blocks are mined while it flushes", function () {
+      it("saves the accounts and the blocks of one and the same head, every time", async function () {
+        const setup = await localChainSetup();
+        let chain = await startLocalChain(() => {}, setup);
+        try {
+          const accounts = await callRpc<string[]>(chain.rpcUrl, "eth_accounts", [], 10_000);
+          const senders = accounts.slice(0, 2);
+          let sending = true;
+          const traffic = senders.map(async (from) => {
+            while (sending) {
+              await callRpc(chain.rpcUrl, "eth_sendTransaction", [{ from, to: accounts[5], value: "0x1" }], 10_000);
+              await new Promise((resolve) => setTimeout(resolve, randomInt(5)));
+            }
+          });
+          const inconsistent: string[] = [];
+          for (let i = 0; i < 40; i++) {
+            await chain.flush();
+            const state = JSON.parse(readFileSync(chain.stateFile!, "utf8")) as {
+              accounts: Record<string, { nonce: number | string }>;
+              blocks: { header: { number: string }; transactions: unknown[] }[];
+              best_block_number: number | string;
+            };
+            const nonces = senders
+              .map((sender) => Object.entries(state.accounts).find(([a]) => a.toLowerCase() === sender.toLowerCase()))
+              .reduce((sum, entry) => sum + Number(entry?.[1].nonce ?? 0), 0);
+            const mined = state.blocks.reduce((sum, block) => sum + block.transactions.length, 0);
+            const highest = Math.max(...state.blocks.map((block) => Number(block.header.number)));
+            if (nonces !== mined || highest !== Number(state.best_block_number)) {
+              inconsistent.push(`flush ${i}: nonces ${nonces}, transactions ${mined}, head ${highest}`);
+            }
+          }
+          sending = false;
+          await Promise.all(traffic);
+          expect(inconsistent).to.deep.equal([]);
+
+          await chain.flush();
+          const head = await blockAt(chain.rpcUrl, "latest");
+          process.kill(chain.pid!, "SIGKILL");
+          await reaped(chain.pid!);
+          await chain.stop();
+          chain = await startLocalChain(() => {}, setup);
+          expect((await blockAt(chain.rpcUrl, "latest")).hash).to.equal(head.hash);
+          const [from, to] = senders;
+          await sendAndWait(chain.rpcUrl, { from, to, value: "0x1" });
+        } finally {
+          await chain.stop();
+          rmSync(setup.stateDir, { recursive: true, force: true });
+        }
+      });
+    });
+
     describe("when the service and Anvil are killed together during flushes", function () {
       it("always leaves a state file that loads, with every completed flush in it", async function () {
         const setup = await localChainSetup();
