@@ -79,9 +79,10 @@ interface NodeProcess {
 
 function spawnedProcess(child: ChildProcess): NodeProcess {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const running = () => child.exitCode === null && child.signalCode === null;
+  // A child that failed to spawn (no pid) never runs and never exits.
+  const running = () => child.pid !== undefined && child.exitCode === null && child.signalCode === null;
   return {
-    pid: child.pid!,
+    pid: child.pid ?? -1,
     running,
     signal: (signal) => void child.kill(signal),
     waitForExit: async (timeoutMs) => {
