@@ -5,6 +5,7 @@
 import { Wallet, type JsonRpcApiProvider } from "ethers";
 import type { Express } from "express";
 import type { ServiceInfo } from "./api/wire";
+import type { ChainDurability } from "./chain/chain-durability";
 import { ChainGuard } from "./chain/chain-guard";
 import { createProvider } from "./chain/provider";
 import { RegistryClient } from "./chain/registry-client";
@@ -42,6 +43,8 @@ export interface ServerRuntime {
   webDir?: string;
   /** A provider to use instead of one for the RPC URL (an in-process chain in tests). */
   provider?: JsonRpcApiProvider;
+  /** Saves the chain's state when the service runs its own local chain. */
+  durability?: ChainDurability;
 }
 
 export interface DocproofServer {
@@ -96,7 +99,7 @@ export async function composeServer(
     const openStore = store;
     const metrics = createMetrics(() => openStore.countUnbatched());
     const anchorer = new BatchAnchorer(
-      { ledger: store, writer, guard, log, metrics },
+      { ledger: store, writer, guard, log, metrics, durability: runtime.durability },
       { intervalMs: config.batchIntervalMs, maxBatchSize: config.batchMax },
     );
     const receipts = new ReceiptBook((batchId) => openStore.members(batchId), registry);
@@ -108,6 +111,7 @@ export async function composeServer(
       guard,
       metrics,
       onAccepted: () => anchorer.notifyAccepted(),
+      durability: runtime.durability,
     });
     const verifier = new Verifier({ queue: store, receipts, registry, guard });
     const info: ServiceInfo = {

@@ -26,6 +26,9 @@ const nonNegativeInt = (fallback: number) => integer(fallback, 0);
 const EnvSchema = z
   .object({
     RPC_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+    LOCAL_CHAIN: z
+      .enum(["anvil", "hardhat"], { message: 'must be "anvil" (kept on disk) or "hardhat" (in memory)' })
+      .default("anvil"),
     PRIVATE_KEY: z
       .string()
       .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex key")
@@ -85,6 +88,8 @@ const EnvSchema = z
 export interface ServiceConfig extends HttpConfig {
   /** Undefined: start (or reuse) the local development chain. */
   rpcUrl?: string;
+  /** The local development chain without RPC_URL: Anvil kept on disk, or an in-memory Hardhat node. */
+  localChain: "anvil" | "hardhat";
   privateKey?: string;
   registryAddress?: string;
   port: number;
@@ -108,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
   const e = result.data;
   return {
     rpcUrl: e.RPC_URL,
+    localChain: e.LOCAL_CHAIN,
     privateKey: e.PRIVATE_KEY,
     registryAddress: e.REGISTRY_ADDRESS,
     port: e.PORT,

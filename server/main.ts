@@ -7,7 +7,14 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { readRegistryAddress } from "./chain/deployment-record";
-import { DEV_MNEMONIC, ensureLocalRegistry, startLocalChain, type LocalChain } from "./chain/local-chain";
+import {
+  DEV_MNEMONIC,
+  describeLocalChain,
+  ensureLocalRegistry,
+  startLocalChain,
+  summarizeLocalChain,
+  type LocalChain,
+} from "./chain/local-chain";
 import { readChainId } from "./chain/provider";
 import { composeServer, type ChainTarget } from "./compose";
 import { loadConfig, type ServiceConfig } from "./config";
@@ -26,22 +33,36 @@ async function resolveChain(
   log: Logger,
 ): Promise<{ target: ChainTarget; localChain?: LocalChain }> {
   if (config.rpcUrl === undefined) {
-    const localChain = await startLocalChain((line) => log.info(line));
-    const registryAddress =
-      config.registryAddress ?? (await ensureLocalRegistry(localChain, (line) => log.info(line), process.env));
-    return {
-      localChain,
-      target: {
-        rpcUrl: localChain.rpcUrl,
-        chainId: Number(localChain.chainId),
-        registryAddress,
-        privateKey:
-          config.privateKey ??
-          HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0/0").privateKey,
-        dataDir: config.dataDir ?? path.join(PACKAGE_ROOT, "data", "local"),
-        disposable: true,
-      },
-    };
+    const durableDir = config.dataDir ?? path.join(PACKAGE_ROOT, "data", "local");
+    const localChain = await startLocalChain((line) => log.info(line), {
+      kind: config.localChain,
+      // The chain's state lives beside the store: deleting the data directory resets both.
+      stateDir: path.join(durableDir, "chain"),
+      env: process.env,
+    });
+    const durable = localChain.persistence === "durable";
+    try {
+      const registryAddress =
+        config.registryAddress ?? (await ensureLocalRegistry(localChain, (line) => log.info(line), process.env));
+      return {
+        localChain,
+        target: {
+          rpcUrl: localChain.rpcUrl,
+          chainId: Number(localChain.chainId),
+          registryAddress,
+          privateKey:
+            config.privateKey ??
+            HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEV_MNEMONIC), "m/44'/60'/0'/0/0").privateKey,
+          // A chain that forgets (in memory, or not ours) gets a store of its own, so it never
+          // wipes the store of the durable chain.
+          dataDir: config.dataDir ?? (durable ? durableDir : path.join(PACKAGE_ROOT, "data", "local-memory")),
+          disposable: !durable,
+        },
+      };
+    } catch (error) {
+      await localChain.stop();
+      throw error;
+    }
   }
   const chainId = await readChainId(config.rpcUrl, config.rpcTimeoutMs);
   const registryAddress =
@@ -65,6 +86,27 @@ async function resolveChain(
   };
 }
 
+/** What a person starting the service needs to see: where everything is, and what would be lost. */
+function startSummary(base: string, target: ChainTarget, registrar: string, localChain?: LocalChain): string {
+  const chainLines =
+    localChain === undefined
+      ? [`chain     ${target.rpcUrl} (chain id ${target.chainId}; its nodes keep the state)`]
+      : describeLocalChain(localChain, 10);
+  return [
+    "",
+    "Docproof is up:",
+    `  page      ${base}/`,
+    `  API       ${base}/api/v1/openapi.json`,
+    `  health    ${base}/healthz`,
+    ...chainLines.map((line) => `  ${line}`),
+    `  registry  ${target.registryAddress}`,
+    `  registrar ${registrar}`,
+    `  data      ${target.dataDir}`,
+    `  verify    docproof verify <file> --rpc ${target.rpcUrl}`,
+    "",
+  ].join("\n");
+}
+
 async function main(command: string | undefined) {
   if (command !== undefined && command !== "serve" && command !== "reindex") {
     throw new Error(`Unknown command "${command}": use serve (the default) or reindex.`);
@@ -84,7 +126,12 @@ async function main(command: string | undefined) {
     );
   }
 
-  const server = await composeServer(config, target, { log, keys, webDir: WEB_DIR }).catch(async (error: unknown) => {
+  const server = await composeServer(config, target, {
+    log,
+    keys,
+    webDir: WEB_DIR,
+    durability: localChain,
+  }).catch(async (error: unknown) => {
     await localChain?.stop();
     throw error;
   });
@@ -115,21 +162,23 @@ async function main(command: string | undefined) {
   server.start();
   const { port } = listener.address() as AddressInfo;
   const base = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const chain = localChain === undefined ? undefined : summarizeLocalChain(localChain);
   log.info(
     {
       page: `${base}/`,
       api: `${base}/api/v1/openapi.json`,
       health: `${base}/healthz`,
+      rpcUrl: target.rpcUrl,
       chainId: target.chainId,
+      chainState: chain?.stateFile,
       registry: target.registryAddress,
       registrar: server.registrar,
       dataDir: target.dataDir,
     },
     "docproof is serving",
   );
-  console.log(
-    `\nDocproof is up:\n  page    ${base}/\n  API     ${base}/api/v1/openapi.json\n  health  ${base}/healthz\n`,
-  );
+  if (chain?.warning !== undefined) log.warn({ rpcUrl: target.rpcUrl }, chain.warning);
+  console.log(startSummary(base, target, server.registrar, localChain));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -127,3 +127,22 @@ export async function callNodeBatch(port: JsonRpcPort, calls: readonly JsonRpcCa
     );
   }
 }
+
+/** One call to the node at `url` without a provider, for probing and managing nodes. */
+export async function callRpc<T>(url: string, method: string, params: unknown[], timeoutMs: number): Promise<T> {
+  return (await httpJsonRpc(url, timeoutMs).send(method, params)) as T;
+}
+
+/** The fields of a block that identify it in the chain. */
+export interface BlockIdentity {
+  hash: string;
+  parentHash: string;
+  number: string;
+  timestamp: string;
+}
+
+export async function blockAt(url: string, tag: string, timeoutMs = 10_000): Promise<BlockIdentity> {
+  const block = await callRpc<BlockIdentity | null>(url, "eth_getBlockByNumber", [tag, false], timeoutMs);
+  if (block === null) throw new DocproofError("chain-unavailable", `The node at ${url} has no block ${tag}.`);
+  return block;
+}

@@ -1,3 +1,4 @@
+import { NO_DURABILITY, type ChainDurability } from "../chain/chain-durability";
 import type { ChainCheck } from "../chain/chain-guard";
 import type { AnchoredBatch, RegistryWriter } from "../chain/registry";
 import { toBytes32 } from "../proof/digest";
@@ -21,6 +22,8 @@ export interface BatchAnchorerPorts {
   guard: ChainCheck;
   log: Logger;
   metrics: ServiceMetrics;
+  /** Saves the chain node's state (the local chain); a batch is marked anchored only after it. */
+  durability?: ChainDurability;
   now?: Clock;
 }
 
@@ -47,6 +50,7 @@ export class BatchAnchorer {
   private readonly guard: ChainCheck;
   private readonly log: Logger;
   private readonly metrics: ServiceMetrics;
+  private readonly durability: ChainDurability;
   private readonly now: Clock;
 
   constructor(
@@ -58,6 +62,7 @@ export class BatchAnchorer {
     this.guard = ports.guard;
     this.log = ports.log;
     this.metrics = ports.metrics;
+    this.durability = ports.durability ?? NO_DURABILITY;
     this.now = ports.now ?? Date.now;
   }
 
@@ -153,6 +158,9 @@ export class BatchAnchorer {
       beforeSend: () => this.guard.checkNow(),
       onSent: (txHash) => this.ledger.markSent(batch.id, txHash),
     });
+    // Only once the chain state that holds the batch is on disk: a crash can then never leave a
+    // document reported anchored on a chain that forgot it.
+    await this.durability.flush();
     this.record(batch, anchored);
   }
 

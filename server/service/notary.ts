@@ -1,4 +1,5 @@
 import type { DocumentView } from "../api/wire";
+import { NO_DURABILITY, type ChainDurability } from "../chain/chain-durability";
 import type { ChainCheck } from "../chain/chain-guard";
 import type { RegistryView, RegistryWriter } from "../chain/registry";
 import { DocproofError } from "../errors";
@@ -25,6 +26,8 @@ export interface NotaryPorts {
   metrics: ServiceMetrics;
   /** Told after new documents are committed (a full batch may go at once). */
   onAccepted: () => void;
+  /** Saves the chain node's state (the local chain); a revocation is recorded only after it. */
+  durability?: ChainDurability;
   now?: Clock;
 }
 
@@ -99,6 +102,7 @@ export class Notary {
     // Revoked elsewhere (by an admin, say): the chain is the authority.
     if ((await registry.verify(digest, receipt.merkleRoot, receipt.proof)).status === "revoked") throw alreadyRevoked();
     const { txHash, blockNumber } = await writer.revoke(receipt.merkleRoot, digest, receipt.proof, reason);
+    await (this.ports.durability ?? NO_DURABILITY).flush();
     const revocation = await registry.verify(digest, receipt.merkleRoot, receipt.proof);
     this.ports.queue.markRevoked(sha256, {
       revokedAt: revocation.revokedAt ?? (await registry.blockTimestamp(blockNumber)),
