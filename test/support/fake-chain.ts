@@ -109,6 +109,11 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
   async verify(digest: Hex32, root: Hex32, proof: readonly Hex32[]): Promise<OnChainStatus> {
     this.up();
     this.verifyCalls++;
+    return this.status(digest, root, proof);
+  }
+
+  /** What `verify` answers, without counting a call (the registry's own checks are not the caller's reads). */
+  private status(digest: Hex32, root: Hex32, proof: readonly Hex32[]): OnChainStatus {
     const anchoring = this.records.get(root);
     if (anchoring === undefined || !verifyProof(digest, root, proof)) return { status: "unknown" };
     const base = {
@@ -154,23 +159,28 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
 
   async isRegistrar(account: string): Promise<boolean> {
     this.up();
-    return account === this.registrar;
+    return sameAddress(account, this.registrar);
   }
 
-  async anchorings(): Promise<AnchoringEvent[]> {
+  async anchorings(registrar?: string, fromBlock = 0): Promise<AnchoringEvent[]> {
     this.up();
-    return [...this.records.values()].map(({ root, registrar, txHash, blockNumber, digests }) => ({
-      root,
-      registrar,
-      txHash,
-      blockNumber,
-      digests,
-    }));
+    return [...this.records.values()]
+      .filter((a) => a.blockNumber >= fromBlock && (registrar === undefined || sameAddress(a.registrar, registrar)))
+      .map(({ root, registrar, txHash, blockNumber, digests }) => ({ root, registrar, txHash, blockNumber, digests }));
   }
 
-  async revocations(): Promise<RevocationEvent[]> {
+  async revocations(fromBlock = 0): Promise<RevocationEvent[]> {
     this.up();
-    return [...this.revoked.values()];
+    return [...this.revoked.values()]
+      .filter((r) => r.blockNumber >= fromBlock)
+      .map(({ root, digest, revokedBy, reason, txHash, blockNumber }) => ({
+        root,
+        digest,
+        revokedBy,
+        reason,
+        txHash,
+        blockNumber,
+      }));
   }
 
   // RegistryWriter: the same promises as EthersRegistryWriter, kept in memory.
@@ -178,7 +188,7 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
   async anchorBatch(batch: MerkleBatch, options: AnchorBatchOptions = {}): Promise<AnchoredBatch> {
     this.up();
     const existing = this.records.get(batch.root);
-    if (existing !== undefined) return existing;
+    if (existing !== undefined) return this.anchored(existing);
     const earlier = options.sentTxHash === undefined ? undefined : this.pending.get(options.sentTxHash);
     if (earlier === undefined) {
       await options.beforeSend?.();
@@ -186,19 +196,28 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
       let confirm!: () => void;
       const mined = new Promise<void>((resolve) => (confirm = resolve));
       this.pending.set(txHash, { batch, mined, confirm });
-      options.onSent?.(txHash);
-      if (!this.held) this.mine(txHash);
-      await mined;
+      try {
+        options.onSent?.(txHash);
+      } finally {
+        // The transaction is out whether or not its hash was kept: it is mined either way, and the
+        // writer (as TxSender does) lets it settle before reporting the failure.
+        if (!this.held) this.mine(txHash);
+        await mined;
+      }
     } else {
       await earlier.mined;
     }
     this.up();
-    return this.records.get(batch.root)!;
+    return this.anchored(this.records.get(batch.root)!);
+  }
+
+  private anchored({ txHash, registrar, anchoredAt, blockNumber, leafCount }: Anchoring): AnchoredBatch {
+    return { txHash, registrar, anchoredAt, blockNumber, leafCount };
   }
 
   async revoke(root: Hex32, digest: Hex32, proof: readonly Hex32[], reason: number) {
     this.up();
-    if ((await this.verify(digest, root, proof)).status !== "anchored") {
+    if (this.status(digest, root, proof).status !== "anchored") {
       throw new Error("DocumentRegistryNotAnchored (revert)");
     }
     const txHash = this.txHash("revoke", root);
@@ -243,7 +262,24 @@ export class FakeGuard implements ChainCheck {
     if (this.state === "mismatch") throw this.failure()!;
   }
 
+  /** Like ChainGuard's: every read first passes `checkRecent()`, so an outage or another chain refuses it. */
   checkedReader(): RegistryReader {
-    return this.registry;
+    const registry = this.registry;
+    return {
+      chainId: registry.chainId,
+      address: registry.address,
+      verify: async (digest, root, proof) => {
+        await this.checkRecent();
+        return registry.verify(digest, root, proof);
+      },
+      transactionAnchored: async (txHash, root) => {
+        await this.checkRecent();
+        return registry.transactionAnchored(txHash, root);
+      },
+    };
   }
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }

@@ -1,5 +1,8 @@
 import { expect } from "chai";
-import { withRetry } from "../../../server/chain/tx-sender";
+import type { TransactionReceipt } from "ethers";
+import { TxSender, withRetry, type SendingAccount } from "../../../server/chain/tx-sender";
+import { DocproofError, isDocproofError } from "../../../server/errors";
+import { rejectionOf, settle } from "../../support/unit-fixtures";
 
 const FAST = { attempts: 4, initialDelayMs: 1, maxDelayMs: 4 };
 
@@ -36,6 +39,192 @@ describe("withRetry", function () {
       }).catch((e: Error) => e);
       expect((error as Error).message).to.equal("execution reverted");
       expect(calls).to.equal(1);
+    });
+  });
+});
+
+/** A hand-settled promise. */
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+const revert = () =>
+  Object.assign(new Error("execution reverted: DocumentRegistryAlreadyAnchored"), { code: "CALL_EXCEPTION" });
+
+/**
+ * An account on a node that the test drives: the pending nonce is what the node would answer, and
+ * each transaction's receipt arrives when the test says so (or at once with `autoConfirm`).
+ */
+class FakeAccount implements SendingAccount {
+  readonly address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+  /** The node's pending nonce: transactions built through `build()` raise it. */
+  nonce = 0;
+  nonceReads = 0;
+  autoConfirm = true;
+  /** Every wait, in order, with its arguments. */
+  readonly waits: { txHash: string; confirmations: number }[] = [];
+  private readonly receipts = new Map<string, ReturnType<typeof deferred<TransactionReceipt | null>>>();
+
+  async pendingNonce(): Promise<number> {
+    this.nonceReads++;
+    return this.nonce;
+  }
+
+  waitForReceipt(txHash: string, confirmations: number): Promise<TransactionReceipt | null> {
+    this.waits.push({ txHash, confirmations });
+    if (this.autoConfirm) return Promise.resolve(receiptOf(txHash));
+    return this.receiptFor(txHash).promise;
+  }
+
+  confirm(txHash: string, receipt: TransactionReceipt | null = receiptOf(txHash)): void {
+    this.receiptFor(txHash).resolve(receipt);
+  }
+
+  private receiptFor(txHash: string) {
+    let receipt = this.receipts.get(txHash);
+    if (receipt === undefined) this.receipts.set(txHash, (receipt = deferred<TransactionReceipt | null>()));
+    return receipt;
+  }
+
+  /** A `build` for TxSender.send that records the nonces it was given and "sends" at that nonce. */
+  builder(nonces: number[]) {
+    return async (nonce: number) => {
+      nonces.push(nonce);
+      this.nonce = nonce + 1;
+      return { hash: hashOf(nonce) };
+    };
+  }
+}
+
+const hashOf = (nonce: number) => `0x${nonce.toString(16).padStart(64, "0")}`;
+const receiptOf = (hash: string) => ({ hash, status: 1, blockNumber: 7 }) as unknown as TransactionReceipt;
+
+describe("TxSender", function () {
+  let account: FakeAccount;
+  let sender: TxSender;
+
+  beforeEach(function () {
+    account = new FakeAccount();
+    sender = new TxSender(account, { confirmations: 2, retry: FAST });
+  });
+
+  describe("send", function () {
+    describe("when transactions are sent one after another", function () {
+      it("reads the node's pending nonce before each one", async function () {
+        const nonces: number[] = [];
+        await sender.send(account.builder(nonces));
+        // Something else made the node's pending nonce jump: the next send must use the node's.
+        account.nonce = 5;
+        const receipt = await sender.send(account.builder(nonces));
+        expect(nonces).to.deep.equal([0, 5]);
+        expect(account.nonceReads).to.equal(2);
+        expect(receipt.hash).to.equal(hashOf(5));
+        expect(account.waits).to.deep.equal([
+          { txHash: hashOf(0), confirmations: 2 },
+          { txHash: hashOf(5), confirmations: 2 },
+        ]);
+      });
+    });
+
+    describe("when a second send is asked while the first is unconfirmed", function () {
+      it("builds the second only after the first is confirmed", async function () {
+        account.autoConfirm = false;
+        const nonces: number[] = [];
+        const first = sender.send(account.builder(nonces));
+        const second = sender.send(account.builder(nonces));
+        await settle();
+        expect(nonces).to.deep.equal([0]);
+
+        account.confirm(hashOf(0));
+        expect((await first).hash).to.equal(hashOf(0));
+        await settle();
+        expect(nonces).to.deep.equal([0, 1]);
+        account.confirm(hashOf(1));
+        expect((await second).hash).to.equal(hashOf(1));
+      });
+    });
+
+    describe("when building the transaction fails transiently", function () {
+      it("reads the nonce again, retries and succeeds", async function () {
+        let attempts = 0;
+        const receipt = await sender.send(async (nonce) => {
+          attempts++;
+          if (attempts === 1) throw Object.assign(new Error("the connection was reset"), { code: "ECONNRESET" });
+          return { hash: hashOf(nonce) };
+        });
+        expect(attempts).to.equal(2);
+        expect(account.nonceReads).to.equal(2);
+        expect(receipt.hash).to.equal(hashOf(0));
+      });
+    });
+
+    describe("when the transaction reverts", function () {
+      it("fails without retrying, keeping the revert", async function () {
+        let attempts = 0;
+        const reverted = revert();
+        const error = await rejectionOf(
+          sender.send(async () => {
+            attempts++;
+            throw reverted;
+          }),
+        );
+        expect(attempts).to.equal(1);
+        expect(error === reverted || error.cause === reverted, String(error)).to.equal(true);
+        expect(account.waits).to.deep.equal([]);
+      });
+    });
+
+    describe("when onSent throws", function () {
+      it("waits for the transaction, then rethrows, and sends nothing else meanwhile", async function () {
+        account.autoConfirm = false;
+        const diskFull = new DocproofError("store-unavailable", "The store could not record the transaction.");
+        let settled = false;
+        const first = rejectionOf(
+          sender.send(account.builder([]), () => {
+            throw diskFull;
+          }),
+        ).finally(() => (settled = true));
+        const nextNonces: number[] = [];
+        const next = sender.send(account.builder(nextNonces));
+        await settle();
+        expect(account.waits.map((wait) => wait.txHash)).to.deep.equal([hashOf(0)]);
+        expect(settled, "the failure waits for the transaction").to.equal(false);
+        expect(nextNonces).to.deep.equal([]);
+
+        account.confirm(hashOf(0));
+        expect(await first).to.equal(diskFull);
+        await settle();
+        expect(nextNonces).to.deep.equal([1]);
+        account.confirm(hashOf(1));
+        await next;
+      });
+    });
+
+    describe("when the node gives no receipt in time", function () {
+      it("fails with chain-unavailable", async function () {
+        account.autoConfirm = false;
+        const sending = rejectionOf(sender.send(account.builder([])));
+        await settle();
+        account.confirm(hashOf(0), null);
+        const error = await sending;
+        expect(isDocproofError(error, "chain-unavailable"), String(error)).to.equal(true);
+        expect(error.message).to.include(hashOf(0));
+      });
+    });
+
+    describe("when one send fails", function () {
+      it("still sends the next", async function () {
+        const failed = sender.send(async () => {
+          throw revert();
+        });
+        const nonces: number[] = [];
+        const next = sender.send(account.builder(nonces));
+        await rejectionOf(failed);
+        expect((await next).hash).to.equal(hashOf(0));
+        expect(nonces).to.deep.equal([0]);
+      });
     });
   });
 });
