@@ -194,8 +194,21 @@ export class RegistryClient implements RegistryView {
   }
 
   async revocations(fromBlock = 0): Promise<RevocationEvent[]> {
-    return onChain("read the revocations", async () => {
-      const logs = await this.contract.queryFilter(this.contract.filters.DocumentRevoked(), fromBlock);
+    return this.revocationEvents("read the revocations", undefined, undefined, fromBlock);
+  }
+
+  async revocationOf(root: Hex32, digest: Hex32): Promise<RevocationEvent | undefined> {
+    return (await this.revocationEvents("find the revocation", root, digest, 0))[0];
+  }
+
+  private async revocationEvents(
+    what: string,
+    root: Hex32 | undefined,
+    digest: Hex32 | undefined,
+    fromBlock: number,
+  ): Promise<RevocationEvent[]> {
+    return onChain(what, async () => {
+      const logs = await this.contract.queryFilter(this.contract.filters.DocumentRevoked(root, digest), fromBlock);
       return logs.map((log) => ({
         root: log.args.root as Hex32,
         digest: log.args.digest.toLowerCase() as Hex32,

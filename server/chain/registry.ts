@@ -45,6 +45,8 @@ export interface RegistryView extends RegistryReader {
   /** Every anchoring, optionally by one registrar, oldest first. */
   anchorings(registrar?: string, fromBlock?: number): Promise<AnchoringEvent[]>;
   revocations(fromBlock?: number): Promise<RevocationEvent[]>;
+  /** The revocation of `digest` within the anchoring `root`, found by its event. */
+  revocationOf(root: Hex32, digest: Hex32): Promise<RevocationEvent | undefined>;
 }
 
 /** An anchoring transaction as the chain recorded it. */

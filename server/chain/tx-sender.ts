@@ -101,7 +101,9 @@ export class TxSender {
     const run = async () => {
       const response = await withRetry(this.retry, async () => build(await this.account.pendingNonce())).catch(
         (error: unknown) => {
-          throw isDocproofError(error) ? error : wrap("send the transaction", error);
+          // The node failing is an outage; the transaction refused (a revert, a bad nonce) is not,
+          // and its own error says why.
+          throw isDocproofError(error) || !isTransient(error) ? error : wrap("send the transaction", error);
         },
       );
       try {

@@ -79,6 +79,8 @@ export class BatchAnchorer {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
+    // Stopping ends the run in progress, not the anchorer: runOnce() works fully again afterwards.
+    this.stopRequested = false;
   }
 
   /** Called after each accepted document: a full batch goes at once. */

@@ -3,8 +3,9 @@ import { NO_DURABILITY, type ChainDurability } from "../chain/chain-durability";
 import type { ChainCheck } from "../chain/chain-guard";
 import type { RegistryView, RegistryWriter } from "../chain/registry";
 import { DocproofError } from "../errors";
-import { toBytes32, type Sha256Hex } from "../proof/digest";
+import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import type { ReceiptV1 } from "../proof/receipt";
+import type { OnChainStatus } from "../proof/verification";
 import type { DocumentRecord } from "../store/document-store";
 import type { ServiceMetrics } from "./metrics";
 import type { Clock, DocumentQueue, RevocationLedger } from "./ports";
@@ -99,18 +100,45 @@ export class Notary {
     await guard.checkNow();
     const receipt = this.ports.receipts.receiptOf(record, record.batch);
     const digest = toBytes32(sha256);
-    // Revoked elsewhere (by an admin, say): the chain is the authority.
-    if ((await registry.verify(digest, receipt.merkleRoot, receipt.proof)).status === "revoked") throw alreadyRevoked();
-    const { txHash, blockNumber } = await writer.revoke(receipt.merkleRoot, digest, receipt.proof, reason);
+    const onChain = () => registry.verify(digest, receipt.merkleRoot, receipt.proof);
+    // Revoked elsewhere (by an admin, say): the chain is the authority, and the record follows it.
+    const root = receipt.merkleRoot;
+    if (await this.recordRevocationFrom(sha256, root, await onChain())) throw alreadyRevoked();
+    let txHash: Hex32;
+    try {
+      ({ txHash } = await writer.revoke(receipt.merkleRoot, digest, receipt.proof, reason));
+    } catch (error) {
+      // A revocation that lost a race with another one reverts: the chain says which.
+      if (await this.recordRevocationFrom(sha256, root, await onChain())) throw alreadyRevoked();
+      throw error;
+    }
     await (this.ports.durability ?? NO_DURABILITY).flush();
-    const revocation = await registry.verify(digest, receipt.merkleRoot, receipt.proof);
-    this.ports.queue.markRevoked(sha256, {
-      revokedAt: revocation.revokedAt ?? (await registry.blockTimestamp(blockNumber)),
-      reason,
-      revokedBy: writer.registrar,
-      txHash,
-    });
+    if (!(await this.recordRevocationFrom(sha256, root, await onChain(), txHash))) {
+      throw new Error(`Transaction ${txHash} was mined but the chain does not show ${sha256} revoked.`);
+    }
     return this.document(sha256);
+  }
+
+  /**
+   * Records the revocation the chain reports for `sha256`, if it reports one; answers whether it did.
+   * The revoking transaction is `txHash` when this service sent it; otherwise it is not known here.
+   */
+  private async recordRevocationFrom(
+    sha256: Sha256Hex,
+    root: Hex32,
+    onChain: OnChainStatus,
+    txHash?: Hex32,
+  ): Promise<boolean> {
+    if (onChain.status !== "revoked") return false;
+    const revokedIn = txHash ?? (await this.ports.registry.revocationOf(root, toBytes32(sha256)))?.txHash;
+    if (revokedIn === undefined) throw new Error(`The chain shows ${sha256} revoked but no revocation event.`);
+    this.ports.queue.markRevoked(sha256, {
+      revokedAt: onChain.revokedAt!,
+      reason: onChain.revocationReason!,
+      revokedBy: onChain.revokedBy!,
+      txHash: revokedIn,
+    });
+    return true;
   }
 
   private record(sha256: Sha256Hex): DocumentRecord {

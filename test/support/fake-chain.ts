@@ -183,6 +183,14 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
       }));
   }
 
+  async revocationOf(root: Hex32, digest: Hex32): Promise<RevocationEvent | undefined> {
+    this.up();
+    const revocation = this.revoked.get(`${root}:${digest}`);
+    if (revocation === undefined) return undefined;
+    const { revokedAt: _revokedAt, ...event } = revocation;
+    return event;
+  }
+
   // RegistryWriter: the same promises as EthersRegistryWriter, kept in memory.
 
   async anchorBatch(batch: MerkleBatch, options: AnchorBatchOptions = {}): Promise<AnchoredBatch> {

@@ -324,5 +324,14 @@ describe("BatchAnchorer", function () {
         expect(f.store.stats()).to.include({ anchoredBatches: 1, unbatched: 15 });
       });
     });
+
+    describe("when the anchorer is run again after stopping", function () {
+      it("anchors the whole queue, not one batch", async function () {
+        f.queue(25);
+        await f.anchorer.stop();
+        await f.anchorer.runOnce();
+        expect(f.store.stats()).to.include({ anchoredBatches: 3, unbatched: 0 });
+      });
+    });
   });
 });

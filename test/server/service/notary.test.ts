@@ -273,6 +273,17 @@ describe("Notary", function () {
         expect(error.code).to.equal("already-revoked");
         expect(f.revocationsSent()).to.have.length(1);
       });
+
+      it("records the chain's revocation, so the document's view says revoked from then on", async function () {
+        const sha256 = randomSha();
+        await f.anchored([sha256, randomSha()]);
+        const receipt = f.notary.receipt(sha256);
+        const { txHash } = await f.registry.revoke(receipt.merkleRoot, toBytes32(sha256), receipt.proof, 3);
+        await rejectionOf(f.notary.revoke(sha256, 1));
+        const view = f.notary.document(sha256);
+        expect(view.status).to.equal("revoked");
+        expect(view.revocation).to.include({ reason: 3, txHash });
+      });
     });
 
     describe("when it was revoked on chain by someone else first", function () {
