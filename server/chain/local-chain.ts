@@ -80,32 +80,14 @@ export interface LocalChainSummary {
 /** The Anvil node behind a durable LocalChain, for the registry record kept with its state. */
 const anvilOf = new WeakMap<LocalChain, AnvilChain>();
 
-/**
- * One JSON-RPC call with plain fetch: no provider is needed to probe a node that may not be there.
- * Resolves with `undefined` when the node answers with an error.
- */
-export async function rpc(
-  url: string,
-  method: string,
-  params: unknown[],
-  timeoutMs = 2_000,
-): Promise<string | undefined> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return ((await response.json()) as { result?: string }).result;
-}
-
+/** The chain id of a node answering at `url`, or undefined when none answers. */
 async function rpcChainId(url: string): Promise<bigint | undefined> {
-  const result = await rpc(url, "eth_chainId", []).catch(() => undefined);
+  const result = await callRpc<string>(url, "eth_chainId", [], 2_000).catch(() => undefined);
   return result === undefined ? undefined : BigInt(result);
 }
 
 async function rpcCode(url: string, address: string): Promise<string> {
-  return (await rpc(url, "eth_getCode", [address, "latest"], 10_000)) ?? "0x";
+  return (await callRpc<string | null>(url, "eth_getCode", [address, "latest"], 10_000)) ?? "0x";
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {

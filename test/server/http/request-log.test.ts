@@ -1,0 +1,58 @@
+import { expect } from "chai";
+import request from "supertest";
+import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
+
+const KEY = "request-log-test-key-0123456789";
+
+describe("request log and request ids", function () {
+  const chain = new InProcessHardhatChain();
+  let harness: ServiceHarness;
+
+  before(async () => {
+    await chain.start();
+    harness = await openTestService(chain, { apiKeys: [KEY] });
+  });
+  after(async () => {
+    await harness?.close();
+  });
+
+  const linesFor = (requestId: string) =>
+    harness.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((e) => e.requestId === requestId);
+
+  describe("when a request carries no id", function () {
+    it("gives it one, answers it in X-Request-Id and logs one line for the request", async function () {
+      const response = await request(harness.service.app).get("/healthz").expect(200);
+      const id = response.headers["x-request-id"];
+      expect(id).to.match(/^[0-9a-f-]{36}$/);
+      const lines = linesFor(id);
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.deep.include({ level: "info", message: "request completed", res: { status: 200 } });
+      expect(lines[0].req).to.include({ method: "GET", path: "/healthz" });
+      expect(lines[0].req).to.not.have.property("headers");
+    });
+  });
+
+  describe("when the caller names its request", function () {
+    it("keeps a plain id and replaces one that is not", async function () {
+      const kept = await request(harness.service.app).get("/healthz").set("X-Request-Id", "client-42.a").expect(200);
+      expect(kept.headers["x-request-id"]).to.equal("client-42.a");
+      const replaced = await request(harness.service.app).get("/healthz").set("X-Request-Id", "a b\tc").expect(200);
+      expect(replaced.headers["x-request-id"]).to.not.equal("a b\tc");
+    });
+  });
+
+  describe("when the request is refused", function () {
+    it("names the request id in the problem, and logs no credentials", async function () {
+      const response = await request(harness.service.app)
+        .post("/api/v1/documents")
+        .set("Authorization", `Bearer ${KEY}`)
+        .send({ sha256: "not a digest" })
+        .expect(400);
+      const id = response.headers["x-request-id"];
+      expect(response.body).to.include({ requestId: id, type: "urn:docproof:problem:invalid-digest" });
+      expect(linesFor(id)).to.have.length(1);
+      expect(linesFor(id)[0]).to.deep.include({ res: { status: 400 } });
+      expect(harness.logs.join("\n")).to.not.include(KEY);
+    });
+  });
+});
