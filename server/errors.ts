@@ -27,8 +27,17 @@ export class CodedError<Code extends string> extends Error {
   }
 }
 
+/** True when `error` is a `type` (and, if given, has `code`). */
+export function hasCode<E extends CodedError<string>>(
+  error: unknown,
+  type: abstract new (...args: never[]) => E,
+  code?: E["code"],
+): error is E {
+  return error instanceof type && (code === undefined || error.code === code);
+}
+
 export class DocproofError extends CodedError<DocproofErrorCode> {}
 
 export function isDocproofError(error: unknown, code?: DocproofErrorCode): error is DocproofError {
-  return error instanceof DocproofError && (code === undefined || error.code === code);
+  return hasCode(error, DocproofError, code);
 }

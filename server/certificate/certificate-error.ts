@@ -1,3 +1,5 @@
+import { CodedError, hasCode } from "../errors";
+
 /**
  * Failures of making or reading a certificate. Callers branch on `code`: the first two are the
  * caller's bad input (an HTTP 400), the last three say a PDF is not a certificate this module can
@@ -10,16 +12,8 @@ export type CertificateErrorCode =
   | "certificate-receipt-missing"
   | "certificate-receipt-corrupt";
 
-export class CertificateError extends Error {
-  readonly code: CertificateErrorCode;
-
-  constructor(code: CertificateErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "CertificateError";
-    this.code = code;
-  }
-}
+export class CertificateError extends CodedError<CertificateErrorCode> {}
 
 export function isCertificateError(error: unknown, code?: CertificateErrorCode): error is CertificateError {
-  return error instanceof CertificateError && (code === undefined || error.code === code);
+  return hasCode(error, CertificateError, code);
 }

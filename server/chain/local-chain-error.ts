@@ -1,3 +1,5 @@
+import { CodedError, hasCode } from "../errors";
+
 /** Why the local development chain could not be started, saved or provided with a registry. */
 export type LocalChainErrorCode =
   /** The node did not start or did not answer. */
@@ -11,16 +13,8 @@ export type LocalChainErrorCode =
   /** Deploying the registry through Ignition failed. */
   | "registry-deploy-failed";
 
-export class LocalChainError extends Error {
-  readonly code: LocalChainErrorCode;
-
-  constructor(code: LocalChainErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LocalChainError";
-    this.code = code;
-  }
-}
+export class LocalChainError extends CodedError<LocalChainErrorCode> {}
 
 export function isLocalChainError(error: unknown, code?: LocalChainErrorCode): error is LocalChainError {
-  return error instanceof LocalChainError && (code === undefined || error.code === code);
+  return hasCode(error, LocalChainError, code);
 }

@@ -1,3 +1,5 @@
+import { CodedError, hasCode } from "../errors";
+
 /**
  * Failures of building evidence or history links that no DocproofError code names yet. Callers
  * branch on `code`: all of them mean "do not retry as is", unlike `chain-unavailable`.
@@ -14,16 +16,8 @@ export type EvidenceErrorCode =
   /** The evidence just built does not pass the offline checks. */
   | "evidence-invalid";
 
-export class EvidenceError extends Error {
-  readonly code: EvidenceErrorCode;
-
-  constructor(code: EvidenceErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "EvidenceError";
-    this.code = code;
-  }
-}
+export class EvidenceError extends CodedError<EvidenceErrorCode> {}
 
 export function isEvidenceError(error: unknown, code?: EvidenceErrorCode): error is EvidenceError {
-  return error instanceof EvidenceError && (code === undefined || error.code === code);
+  return hasCode(error, EvidenceError, code);
 }

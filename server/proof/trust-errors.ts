@@ -1,3 +1,5 @@
+import { CodedError, hasCode } from "../errors";
+
 /**
  * Typed failures of the trust anchors (trust files, witness cosignatures, chain seals). Callers
  * branch on `code`, never on message text.
@@ -18,16 +20,8 @@ export type TrustAnchorErrorCode =
   /** A witness refused to sign: its own node does not have that block, or not yet final. */
   | "witness-refused";
 
-export class TrustAnchorError extends Error {
-  readonly code: TrustAnchorErrorCode;
-
-  constructor(code: TrustAnchorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TrustAnchorError";
-    this.code = code;
-  }
-}
+export class TrustAnchorError extends CodedError<TrustAnchorErrorCode> {}
 
 export function isTrustAnchorError(error: unknown, code?: TrustAnchorErrorCode): error is TrustAnchorError {
-  return error instanceof TrustAnchorError && (code === undefined || error.code === code);
+  return hasCode(error, TrustAnchorError, code);
 }

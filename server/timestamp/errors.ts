@@ -1,3 +1,5 @@
+import { CodedError, hasCode } from "../errors";
+
 /**
  * Typed failures of the time-stamping modules. Callers branch on `code`, never on message text.
  * Messages name files and fields, never key material.
@@ -18,16 +20,8 @@ export type TimestampErrorCode =
   /** An outside TSA's reply does not hold up: signature, certificate, nonce or imprint. */
   | "tsa-reply-invalid";
 
-export class TimestampError extends Error {
-  readonly code: TimestampErrorCode;
-
-  constructor(code: TimestampErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "TimestampError";
-    this.code = code;
-  }
-}
+export class TimestampError extends CodedError<TimestampErrorCode> {}
 
 export function isTimestampError(error: unknown, code?: TimestampErrorCode): error is TimestampError {
-  return error instanceof TimestampError && (code === undefined || error.code === code);
+  return hasCode(error, TimestampError, code);
 }
