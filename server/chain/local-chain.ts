@@ -2,6 +2,7 @@ import { HDNodeWallet, Mnemonic } from "ethers";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { PACKAGE_ROOT } from "../version";
 import { AnvilChain, ANVIL_STATE_FILE } from "./anvil-chain";
 import { NO_DURABILITY, type ChainDurability } from "./chain-durability";
 import { readRegistryAddress } from "./deployment-record";
@@ -9,9 +10,8 @@ import { callRpc } from "./json-rpc";
 import { LocalChainError } from "./local-chain-error";
 
 /** The project root: where hardhat.config.ts and ignition/ live. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
-const HARDHAT_BIN = path.join(PROJECT_ROOT, "node_modules", ".bin", "hardhat");
-const IGNITION_DIR = path.join(PROJECT_ROOT, "ignition");
+const HARDHAT_BIN = path.join(PACKAGE_ROOT, "node_modules", ".bin", "hardhat");
+const IGNITION_DIR = path.join(PACKAGE_ROOT, "ignition");
 const REGISTRY_MODULE = path.join("ignition", "modules", "DocumentRegistry.ts");
 
 /** The well-known development mnemonic that Hardhat node and Anvil fund by default. */
@@ -23,7 +23,7 @@ const LOCAL_PORT = 8545;
 const LOCAL_CHAIN_ID = 31337;
 
 /** Where the local chain is saved when no state directory is given: next to the development store. */
-export const DEFAULT_LOCAL_STATE_DIR = path.join(PROJECT_ROOT, "data", "local", "chain");
+export const DEFAULT_LOCAL_STATE_DIR = path.join(PACKAGE_ROOT, "data", "local", "chain");
 
 /** Which node to start when none answers: Anvil saved to disk (the default), or an in-memory Hardhat node. */
 export type LocalChainKind = "anvil" | "hardhat";
@@ -197,7 +197,7 @@ export async function startHardhatNode(
 ): Promise<LocalChain> {
   const rpcUrl = `http://127.0.0.1:${port}`;
   const child = spawn(HARDHAT_BIN, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: PROJECT_ROOT,
+    cwd: PACKAGE_ROOT,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...env, LOCAL_CHAIN_ID: String(chainId) },
   });
@@ -314,7 +314,7 @@ export async function ensureLocalRegistry(
   };
   if (recorded !== undefined) args.push("--reset");
   log(recorded === undefined ? "Deploying the registry…" : "The recorded registry is gone (new chain): redeploying…");
-  const child = spawn(HARDHAT_BIN, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: deployEnv });
+  const child = spawn(HARDHAT_BIN, args, { cwd: PACKAGE_ROOT, stdio: ["ignore", "pipe", "pipe"], env: deployEnv });
   let output = "";
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-10_000));
   child.stdout?.on("data", keep);

@@ -6,7 +6,9 @@ import { positiveInteger } from "./option-parsers";
 import { resolvePath, type CliContext } from "./cli-context";
 import { HARDHAT_BIN, registrarKeyEnv, runTool } from "./tool-process";
 
-const SERVICE_ENTRY = path.join(PACKAGE_ROOT, "server", "main.ts");
+const SERVICE_SOURCE = path.join(PACKAGE_ROOT, "server", "main.ts");
+/** The compiled service, which an installed package runs (a checkout runs the source). */
+const SERVICE_BUILD = path.join(PACKAGE_ROOT, "dist", "server", "main.js");
 const PAGE_INDEX = path.join(PACKAGE_ROOT, "server", "web", "dist", "index.html");
 const PAGE_BUILD = path.join(PACKAGE_ROOT, "scripts", "build-web.ts");
 const CONTRACT_TYPES = path.join(PACKAGE_ROOT, "typechain-types", "index.ts");
@@ -41,6 +43,11 @@ function serviceCommand(program: Command, context: CliContext, name: "serve" | "
     .option("--data-dir <dir>", "the SQLite store (default: data/local or data/chain-<id>)")
     .addHelpText("after", "\nEvery other setting is read from the environment as by npm start: see the README.")
     .action(async (options: ServiceOptions) => {
+      const env = serviceEnv(context, options);
+      if (!existsSync(SERVICE_SOURCE)) {
+        context.exitCode = await runTool(context, process.execPath, [SERVICE_BUILD, name], env);
+        return;
+      }
       // Transpile-only: the code is type-checked by `npm run lint`, not again at every start.
       const tsNode = ["--require", require.resolve("ts-node/register/transpile-only")];
       if (!existsSync(CONTRACT_TYPES)) {
@@ -53,12 +60,7 @@ function serviceCommand(program: Command, context: CliContext, name: "serve" | "
         const built = await runTool(context, process.execPath, [...tsNode, PAGE_BUILD], {});
         if (built !== 0) return void (context.exitCode = built);
       }
-      context.exitCode = await runTool(
-        context,
-        process.execPath,
-        [...tsNode, SERVICE_ENTRY, name],
-        serviceEnv(context, options),
-      );
+      context.exitCode = await runTool(context, process.execPath, [...tsNode, SERVICE_SOURCE, name], env);
     });
 }
 

@@ -2,6 +2,7 @@ import express, { type Express } from "express";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger";
+import { PACKAGE_ROOT } from "../version";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Notary } from "../service/notary";
 import type { ServiceStatus } from "../service/status";
@@ -48,7 +49,7 @@ export interface AppRuntime {
   webDir?: string;
 }
 
-const DOCS_DIR = path.resolve(__dirname, "..", "..", "docs");
+const DOCS_DIR = path.join(PACKAGE_ROOT, "docs");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
 export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
