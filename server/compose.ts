@@ -18,11 +18,16 @@ import type { Logger } from "./logger";
 import { BatchAnchorer } from "./service/batch-anchorer";
 import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
+import { DocumentAnchorings } from "./service/document-anchorings";
 import { ReceiptBook } from "./service/receipt-book";
+import { RegistryIndexer } from "./service/registry-indexer";
 import { ServiceStatus } from "./service/status";
 import { Verifier } from "./service/verifier";
 import { DocumentStore } from "./store/document-store";
 import { SERVICE_VERSION } from "./version";
+
+/** Blocks the index reads in one step: each step is one durable write, so a long catch-up resumes. */
+const INDEX_BLOCKS_PER_STEP = 2_000;
 
 /** The chain the service anchors on, as server/main.ts resolved it. */
 export interface ChainTarget {
@@ -52,6 +57,7 @@ export interface DocproofServer {
   notary: Notary;
   verifier: Verifier;
   anchorer: BatchAnchorer;
+  indexer: RegistryIndexer;
   status: ServiceStatus;
   store: DocumentStore;
   registry: RegistryClient;
@@ -102,10 +108,33 @@ export async function composeServer(
       { ledger: store, writer, guard, log, metrics, durability: runtime.durability },
       { intervalMs: config.batchIntervalMs, maxBatchSize: config.batchMax },
     );
-    const receipts = new ReceiptBook((batchId) => openStore.members(batchId), registry);
+    const receipts = new ReceiptBook(registry);
+    const anchorings = new DocumentAnchorings(store, store.index);
+    const indexer = new RegistryIndexer(
+      {
+        events: registry,
+        index: store.index,
+        log,
+        onRollback: (block) => {
+          // This service's batches above the fork go back to the queue, to be anchored again.
+          const reopened = openStore.reopenAnchoredAbove(block, Date.now());
+          if (reopened.length > 0) {
+            log.error({ batches: reopened.map((b) => b.root) }, "anchoring again the batches the rollback removed");
+            void anchorer.runOnce();
+          }
+        },
+      },
+      {
+        confirmations: config.confirmations,
+        intervalMs: config.indexIntervalMs,
+        fromBlock: config.indexFromBlock,
+        blocksPerStep: INDEX_BLOCKS_PER_STEP,
+      },
+    );
     const notary = new Notary({
       queue: store,
       receipts,
+      anchorings,
       registry,
       writer,
       guard,
@@ -113,7 +142,7 @@ export async function composeServer(
       onAccepted: () => anchorer.notifyAccepted(),
       durability: runtime.durability,
     });
-    const verifier = new Verifier({ queue: store, receipts, registry, guard });
+    const verifier = new Verifier({ anchorings, receipts, registry, guard });
     const info: ServiceInfo = {
       version: SERVICE_VERSION,
       chainId: target.chainId,
@@ -129,13 +158,18 @@ export async function composeServer(
       notary,
       verifier,
       anchorer,
+      indexer,
       status,
       store,
       registry,
       metrics,
       registrar: writer.registrar,
-      start: () => anchorer.start(),
+      start: () => {
+        anchorer.start();
+        indexer.start();
+      },
       close: async () => {
+        await indexer.stop();
         await anchorer.stop();
         openStore.close();
         provider.destroy();

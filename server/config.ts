@@ -65,6 +65,8 @@ const EnvSchema = z
       `must be at most ${MAX_BATCH_SIZE} (the registry's limit)`,
     ),
     CONFIRMATIONS: positiveInt(1),
+    INDEX_FROM_BLOCK: nonNegativeInt(0),
+    INDEX_INTERVAL_MS: positiveInt(1_000),
     RPC_TIMEOUT_MS: positiveInt(30_000),
     MAX_UPLOAD_BYTES: positiveInt(8 * 1024 ** 3),
   })
@@ -99,7 +101,12 @@ export interface ServiceConfig extends HttpConfig {
   batchIntervalMs: number;
   /** Documents per batch; a full queue is anchored at once. */
   batchMax: number;
+  /** Blocks a transaction, and a block the index reads, need on top of them (themselves included). */
   confirmations: number;
+  /** The first block the index of the whole registry reads (the registry's deployment block, or 0). */
+  indexFromBlock: number;
+  /** How often the index asks the chain for new blocks. */
+  indexIntervalMs: number;
   rpcTimeoutMs: number;
 }
 
@@ -126,6 +133,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     batchIntervalMs: e.BATCH_INTERVAL_MS,
     batchMax: e.BATCH_MAX,
     confirmations: e.CONFIRMATIONS,
+    indexFromBlock: e.INDEX_FROM_BLOCK,
+    indexIntervalMs: e.INDEX_INTERVAL_MS,
     rpcTimeoutMs: e.RPC_TIMEOUT_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
   };

@@ -14,6 +14,8 @@ export type DocproofErrorCode =
   | "unauthorized"
   | "chain-unavailable"
   | "chain-mismatch"
+  | "chain-rolled-back"
+  | "revocation-forbidden"
   | "store-unavailable";
 
 /** An error with a string-literal `code` and an optional `cause`: the shape of every typed failure here. */

@@ -142,7 +142,7 @@ async function main(command: string | undefined) {
           `The store in ${target.dataDir} is not empty: move it aside, then reindex into an empty DATA_DIR.`,
         );
       }
-      const counts = await reindex(server.store, server.registry, server.registrar);
+      const counts = await reindex(server.indexer, server.store);
       log.info({ ...counts, dataDir: target.dataDir }, "reindexed from the chain");
     } finally {
       await server.close();

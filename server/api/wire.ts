@@ -21,11 +21,25 @@ export const RevocationViewSchema = z.object({
   txHash: hex32,
 });
 
-/** A document as the service knows it. */
+/** A registrar address with its organisation's name from the registry's directory, when it has one. */
+export const RegistrarRefSchema = z.object({
+  address,
+  name: z
+    .string()
+    .optional()
+    .describe("The organisation's name, as the registry's admin recorded it (text, never markup)."),
+  uri: z.string().optional().describe("The organisation's URI or identifier (such as an LEI)."),
+});
+
+/** A document as the service knows it: submitted here, or anchored on the registry by any member. */
 export const DocumentViewSchema = z.object({
   sha256,
   status: DocumentStatusSchema,
-  acceptedAt: z.iso.datetime().describe("When the service accepted it (ISO 8601, UTC)."),
+  acceptedAt: z.iso
+    .datetime()
+    .optional()
+    .describe("When this service accepted it (ISO 8601, UTC); absent for documents another member notarized."),
+  anchoredBy: RegistrarRefSchema.optional().describe("The registrar, and its organisation, whose anchoring stands."),
   receipt: ReceiptV1Schema.optional().describe("The receipt, once anchored (docs/receipt-v1.schema.json)."),
   revocation: RevocationViewSchema.optional(),
 });

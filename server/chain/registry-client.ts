@@ -5,17 +5,26 @@ import type { Hex32 } from "../proof/digest";
 import { leafOf } from "../proof/merkle";
 import type { AnchoringClaim, OnChainStatus } from "../proof/verification";
 import { chainIdOf, onChain } from "./provider";
-import type { AnchoringEvent, AnchorRecord, RegistryView, RevocationEvent } from "./registry";
+import type {
+  AnchoringEvent,
+  AnchorRecord,
+  BlockRef,
+  RegistryEventBatch,
+  RegistryEvents,
+  RegistryView,
+  RevocationEvent,
+} from "./registry";
 
 const STATUS = ["unknown", "anchored", "revoked"] as const;
 const NO_REGISTRAR = "0x0000000000000000000000000000000000000000";
 
 /** The DocumentRegistry read through ethers; the provider and contract stay inside chain/. */
-export class RegistryClient implements RegistryView {
+export class RegistryClient implements RegistryView, RegistryEvents {
   readonly chainId: number;
   readonly address: string;
   private readonly provider: JsonRpcApiProvider;
   private readonly contract: DocumentRegistry;
+  private registrarRole: string | undefined;
 
   constructor(provider: JsonRpcApiProvider, address: string, chainId: number) {
     this.provider = provider;
@@ -152,44 +161,137 @@ export class RegistryClient implements RegistryView {
 
   /** Every anchoring on the registry, optionally by one registrar, with digests read from calldata. */
   async anchorings(registrar?: string, fromBlock = 0): Promise<AnchoringEvent[]> {
-    return onChain("read the anchorings", async () => {
-      const batchLogs = await this.contract.queryFilter(
-        this.contract.filters.BatchAnchored(undefined, registrar),
-        fromBlock,
+    const { anchorings } = await this.eventsBetween(fromBlock, await this.headNumber());
+    return anchorings
+      .filter((a) => registrar === undefined || a.registrar.toLowerCase() === registrar.toLowerCase())
+      .map(({ root, registrar: by, txHash, blockNumber, digests }) => ({
+        root,
+        registrar: by,
+        txHash,
+        blockNumber,
+        digests,
+      }));
+  }
+
+  async headNumber(): Promise<number> {
+    return onChain("read the latest block number", () => this.provider.getBlockNumber());
+  }
+
+  async blockAt(number: number): Promise<BlockRef | undefined> {
+    return onChain("read the block", async () => {
+      const block = await this.provider.getBlock(number);
+      return block?.hash == null ? undefined : { number: block.number, hash: block.hash, timestamp: block.timestamp };
+    });
+  }
+
+  async eventsBetween(from: number, to: number): Promise<RegistryEventBatch> {
+    return onChain("read the registry's events", async () => {
+      const events = this.contract.interface;
+      const names = [
+        "DocumentAnchored",
+        "BatchAnchored",
+        "DocumentRevoked",
+        "OrganisationRecorded",
+        "RoleGranted",
+        "RoleRevoked",
+      ] as const;
+      const topics = names.map((name) => events.getEvent(name).topicHash);
+      const logs = await this.provider.getLogs({
+        address: this.address,
+        fromBlock: from,
+        toBlock: to,
+        topics: [topics],
+      });
+      const registrarRole = (this.registrarRole ??= await this.contract.REGISTRAR_ROLE());
+      const blockNumbers = [...new Set([...logs.map((log) => log.blockNumber), to])];
+      const blocks = await Promise.all(
+        blockNumbers.map(async (n) => {
+          const block = await this.blockAt(n);
+          if (block === undefined) throw new DocproofError("chain-unavailable", `Block ${n} is not available.`);
+          return block;
+        }),
       );
-      const singleLogs = await this.contract.queryFilter(
-        this.contract.filters.DocumentAnchored(undefined, undefined, registrar),
-        fromBlock,
-      );
-      const events: AnchoringEvent[] = [];
-      for (const log of batchLogs) {
-        const tx = await this.provider.getTransaction(log.transactionHash);
-        const call = tx === null ? null : this.contract.interface.parseTransaction({ data: tx.data });
-        if (call?.name !== "anchorBatch") {
-          // NOTE: anchored through another contract; its digests are only in call traces.
-          throw new DocproofError(
-            "chain-unavailable",
-            `Batch ${log.args.root} was anchored by a contract call; its digests are not in transaction ${log.transactionHash}.`,
-          );
+      const blockByNumber = new Map(blocks.map((block) => [block.number, block]));
+      for (const log of logs) {
+        // The range is final, so its blocks cannot change; a node that changes them anyway is caught here.
+        if (blockByNumber.get(log.blockNumber)!.hash !== log.blockHash) {
+          throw new DocproofError("chain-unavailable", `Block ${log.blockNumber} changed while it was read.`);
         }
-        events.push({
-          root: log.args.root as Hex32,
-          registrar: log.args.registrar,
-          txHash: log.transactionHash as Hex32,
-          blockNumber: log.blockNumber,
-          digests: (call.args.digests as string[]).map((d) => d.toLowerCase() as Hex32),
-        });
       }
-      for (const log of singleLogs) {
-        events.push({
-          root: log.args.root as Hex32,
-          registrar: log.args.registrar,
-          txHash: log.transactionHash as Hex32,
-          blockNumber: log.blockNumber,
-          digests: [log.args.digest.toLowerCase() as Hex32],
-        });
+      const batchCalls = new Map<string, Promise<Hex32[] | undefined>>();
+      const digestsOf = (txHash: string) => {
+        let call = batchCalls.get(txHash);
+        if (call === undefined) {
+          call = this.provider.getTransaction(txHash).then((tx) => {
+            const parsed = tx === null ? null : events.parseTransaction({ data: tx.data });
+            // NOTE: a batch anchored through another contract (a multisig) has its digests only in call
+            // traces: the anchoring is indexed without members, and its documents need their receipts.
+            return parsed?.name === "anchorBatch"
+              ? (parsed.args.digests as string[]).map((d) => d.toLowerCase() as Hex32)
+              : undefined;
+          });
+          batchCalls.set(txHash, call);
+        }
+        return call;
+      };
+      const batch: RegistryEventBatch = { anchorings: [], revocations: [], organisations: [], roles: [], blocks };
+      for (const log of logs) {
+        const parsed = events.parseLog(log);
+        if (parsed === null) continue;
+        const at = { blockNumber: log.blockNumber, logIndex: log.index };
+        const timestamp = blockByNumber.get(log.blockNumber)!.timestamp;
+        const txHash = log.transactionHash as Hex32;
+        switch (parsed.name) {
+          case "DocumentAnchored":
+            batch.anchorings.push({
+              root: parsed.args.root as Hex32,
+              registrar: parsed.args.registrar,
+              txHash,
+              blockNumber: log.blockNumber,
+              timestamp,
+              leafCount: 1,
+              digests: [(parsed.args.digest as string).toLowerCase() as Hex32],
+            });
+            break;
+          case "BatchAnchored":
+            batch.anchorings.push({
+              root: parsed.args.root as Hex32,
+              registrar: parsed.args.registrar,
+              txHash,
+              blockNumber: log.blockNumber,
+              timestamp,
+              leafCount: Number(parsed.args.leafCount),
+              digests: (await digestsOf(txHash)) ?? [],
+            });
+            break;
+          case "DocumentRevoked":
+            batch.revocations.push({
+              root: parsed.args.root as Hex32,
+              digest: (parsed.args.digest as string).toLowerCase() as Hex32,
+              revokedBy: parsed.args.revokedBy,
+              reason: Number(parsed.args.reason),
+              txHash,
+              blockNumber: log.blockNumber,
+              revokedAt: timestamp,
+            });
+            break;
+          case "OrganisationRecorded":
+            batch.organisations.push({
+              registrar: parsed.args.registrar,
+              name: parsed.args.name,
+              uri: parsed.args.uri,
+              ...at,
+            });
+            break;
+          case "RoleGranted":
+          case "RoleRevoked":
+            if (parsed.args.role === registrarRole) {
+              batch.roles.push({ registrar: parsed.args.account, granted: parsed.name === "RoleGranted", ...at });
+            }
+            break;
+        }
       }
-      return events.sort((a, b) => a.blockNumber - b.blockNumber);
+      return batch;
     });
   }
 

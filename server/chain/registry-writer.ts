@@ -49,7 +49,7 @@ export class EthersRegistryWriter implements RegistryWriter {
           `Root ${batch.root} is anchored but its transaction was not found.`,
         );
       }
-      return { ...existing, txHash };
+      return { ...existing, txHash, blockHash: await this.blockHashOf(existing.blockNumber) };
     }
     if (options.sentTxHash !== undefined && (await this.transactionState(options.sentTxHash)) === "pending") {
       return this.recorded(batch.root, await this.sender.waitFor(options.sentTxHash));
@@ -86,7 +86,15 @@ export class EthersRegistryWriter implements RegistryWriter {
     }
     const record = await this.reader.anchorOf(root);
     if (record === undefined) throw new Error(`Root ${root} is not on chain after ${receipt.hash}.`);
-    return { ...record, txHash: receipt.hash as Hex32 };
+    // The record is read at the latest block: after a shallow reorganisation it names the block
+    // the transaction ended up in, which may not be the receipt's.
+    return { ...record, txHash: receipt.hash as Hex32, blockHash: await this.blockHashOf(record.blockNumber) };
+  }
+
+  private async blockHashOf(blockNumber: number): Promise<string> {
+    const block = await this.reader.blockAt(blockNumber);
+    if (block === undefined) throw new DocproofError("chain-unavailable", `Block ${blockNumber} is not available.`);
+    return block.hash;
   }
 
   private transactionState(txHash: Hex32): Promise<TransactionState> {

@@ -33,6 +33,37 @@ export interface RevocationEvent {
   blockNumber: number;
 }
 
+/** A block as the index refers to it. */
+export interface BlockRef {
+  number: number;
+  hash: string;
+  /** Unix seconds. */
+  timestamp: number;
+}
+
+/**
+ * Everything that happened on the registry in a range of blocks, oldest first: anchorings (with
+ * their digests read from the transactions' input), revocations, directory entries and registrar
+ * role changes, and the blocks they are in.
+ */
+export interface RegistryEventBatch {
+  anchorings: (AnchoringEvent & { timestamp: number; leafCount: number })[];
+  revocations: (RevocationEvent & { revokedAt: number })[];
+  organisations: { registrar: string; name: string; uri: string; blockNumber: number; logIndex: number }[];
+  roles: { registrar: string; granted: boolean; blockNumber: number; logIndex: number }[];
+  blocks: BlockRef[];
+}
+
+/** The chain as the registry's follower reads it. */
+export interface RegistryEvents {
+  /** The number of the latest block. */
+  headNumber(): Promise<number>;
+  /** The block at `number`, or undefined if the chain has none (yet, or any more). */
+  blockAt(number: number): Promise<BlockRef | undefined>;
+  /** The registry's events in blocks `from`..`to` (inclusive), and the blocks they are in. */
+  eventsBetween(from: number, to: number): Promise<RegistryEventBatch>;
+}
+
 /** Everything the service reads from the registry. */
 export interface RegistryView extends RegistryReader {
   /** The hash of the latest block: a new block, or a reorganisation, changes it. */
@@ -52,6 +83,7 @@ export interface RegistryView extends RegistryReader {
 /** An anchoring transaction as the chain recorded it. */
 export interface AnchoredBatch extends AnchorRecord {
   txHash: Hex32;
+  blockHash: string;
 }
 
 export interface AnchorBatchOptions {

@@ -54,6 +54,8 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "already-revoked": { status: 409, title: "The document is already revoked" },
   "chain-unavailable": { status: 503, title: "The chain is unavailable" },
   "chain-mismatch": { status: 503, title: "The chain is not the one this service was set up for" },
+  "chain-rolled-back": { status: 503, title: "The chain was rolled back; the document is being anchored again" },
+  "revocation-forbidden": { status: 403, title: "Only the anchoring registrar or the admin can revoke this" },
   "store-unavailable": { status: 503, title: "The document store is unavailable" },
   internal: { status: 500, title: "Internal error" },
 };
@@ -139,7 +141,9 @@ export function problemHandler(onProblem: (code: ProblemCode) => void): ErrorReq
     onProblem(code);
     if (code === "internal") req.log.error({ error }, "request failed unexpectedly");
     if (code === "unauthorized") res.set("WWW-Authenticate", 'Bearer realm="docproof"');
-    if (code === "chain-unavailable" || code === "store-unavailable") res.set("Retry-After", "5");
+    if (code === "chain-unavailable" || code === "store-unavailable" || code === "chain-rolled-back") {
+      res.set("Retry-After", "5");
+    }
     sendProblem(res, code, detail);
   };
 }

@@ -173,6 +173,7 @@ export class BatchAnchorer {
       {
         txHash: anchored.txHash,
         blockNumber: anchored.blockNumber,
+        blockHash: anchored.blockHash,
         timestamp: anchored.anchoredAt,
         registrar: anchored.registrar,
       },

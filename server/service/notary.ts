@@ -6,10 +6,10 @@ import { DocproofError } from "../errors";
 import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import type { ReceiptV1 } from "../proof/receipt";
 import type { OnChainStatus } from "../proof/verification";
-import type { DocumentRecord } from "../store/document-store";
 import type { ServiceMetrics } from "./metrics";
 import type { Clock, DocumentQueue, RevocationLedger } from "./ports";
-import { isAnchored, type ReceiptBook } from "./receipt-book";
+import type { DocumentAnchorings, DocumentStanding } from "./document-anchorings";
+import type { ReceiptBook } from "./receipt-book";
 
 interface PendingAccept {
   sha256: Sha256Hex;
@@ -21,6 +21,7 @@ interface PendingAccept {
 export interface NotaryPorts {
   queue: DocumentQueue & RevocationLedger;
   receipts: ReceiptBook;
+  anchorings: DocumentAnchorings;
   registry: RegistryView;
   writer: RegistryWriter;
   guard: ChainCheck;
@@ -54,7 +55,7 @@ export class Notary {
       if (this.accepting.length === 0) setImmediate(() => this.commitAccepted());
       this.accepting.push({ sha256, acceptedAtMs: this.now(), resolve, reject });
     });
-    return { created, document: this.view(this.ports.queue.document(sha256)!) };
+    return { created, document: this.document(sha256) };
   }
 
   private commitAccepted(): void {
@@ -76,60 +77,87 @@ export class Notary {
   }
 
   document(sha256: Sha256Hex): DocumentView {
-    return this.view(this.record(sha256));
+    return this.view(sha256, this.known(sha256));
   }
 
   receipt(sha256: Sha256Hex): ReceiptV1 {
-    const record = this.record(sha256);
-    if (!isAnchored(record.batch)) {
+    const { anchoring } = this.known(sha256);
+    if (anchoring === undefined) {
       throw new DocproofError("not-anchored", `Document ${sha256} is not anchored yet; its receipt will follow.`);
     }
-    return this.ports.receipts.receiptOf(record, record.batch);
+    return this.ports.receipts.receiptOf(sha256, anchoring);
   }
 
-  /** Revokes an anchored document on chain, as this service's registrar. */
+  /**
+   * Revokes an anchored document on chain, as this service's registrar: one this service anchored,
+   * or (after a reindex, say) one the index shows anchored by this registrar.
+   */
   async revoke(sha256: Sha256Hex, reason: number): Promise<DocumentView> {
-    const record = this.record(sha256);
-    if (!isAnchored(record.batch)) {
+    const { record, anchoring } = this.known(sha256);
+    if (anchoring === undefined) {
       throw new DocproofError("not-anchored", `Document ${sha256} is not anchored yet, so it cannot be revoked.`);
     }
     const alreadyRevoked = () =>
       new DocproofError("already-revoked", `Document ${sha256} is already revoked; revocation is final.`);
-    if (record.revocation !== undefined) throw alreadyRevoked();
+    if (anchoring.revocation !== undefined) throw alreadyRevoked();
     const { guard, registry, writer } = this.ports;
+    if (anchoring.registrar.toLowerCase() !== writer.registrar.toLowerCase()) {
+      throw new DocproofError(
+        "revocation-forbidden",
+        `Document ${sha256} was anchored by registrar ${anchoring.registrar}; only it or the registry's admin can revoke it.`,
+      );
+    }
     await guard.checkNow();
-    const receipt = this.ports.receipts.receiptOf(record, record.batch);
+    const receipt = this.ports.receipts.receiptOf(sha256, anchoring);
     const digest = toBytes32(sha256);
-    const onChain = () => registry.verify(digest, receipt.merkleRoot, receipt.proof);
-    // Revoked elsewhere (by an admin, say): the chain is the authority, and the record follows it.
     const root = receipt.merkleRoot;
-    if (await this.recordRevocationFrom(sha256, root, await onChain())) throw alreadyRevoked();
+    const onChain = () => registry.verify(digest, root, receipt.proof);
+    const recordFrom = (status: OnChainStatus, txHash?: Hex32) =>
+      this.recordRevocationFrom(sha256, root, status, record !== undefined, txHash);
+    // Revoked elsewhere (by an admin, say): the chain is the authority, and the record follows it.
+    if (await recordFrom(await onChain())) throw alreadyRevoked();
     let txHash: Hex32;
     try {
-      ({ txHash } = await writer.revoke(receipt.merkleRoot, digest, receipt.proof, reason));
+      ({ txHash } = await writer.revoke(root, digest, receipt.proof, reason));
     } catch (error) {
       // A revocation that lost a race with another one reverts: the chain says which.
-      if (await this.recordRevocationFrom(sha256, root, await onChain())) throw alreadyRevoked();
+      if (await recordFrom(await onChain())) throw alreadyRevoked();
       throw error;
     }
     await (this.ports.durability ?? NO_DURABILITY).flush();
-    if (!(await this.recordRevocationFrom(sha256, root, await onChain(), txHash))) {
+    const revoked = await onChain();
+    if (!(await recordFrom(revoked, txHash))) {
       throw new Error(`Transaction ${txHash} was mined but the chain does not show ${sha256} revoked.`);
     }
-    return this.document(sha256);
+    // A document known from the index gets its revocation there once the block is final: answer the chain's now.
+    return this.view(sha256, {
+      record,
+      anchoring: {
+        ...anchoring,
+        revocation: {
+          revokedAt: revoked.revokedAt!,
+          reason: revoked.revocationReason!,
+          revokedBy: revoked.revokedBy!,
+          txHash,
+        },
+      },
+    });
   }
 
   /**
-   * Records the revocation the chain reports for `sha256`, if it reports one; answers whether it did.
-   * The revoking transaction is `txHash` when this service sent it; otherwise it is not known here.
+   * Records the revocation the chain reports for `sha256` (in this service's own record, when it has
+   * one), if it reports one; answers whether it did. The revoking transaction is `txHash` when this
+   * service sent it; otherwise it is found by its event.
    */
   private async recordRevocationFrom(
     sha256: Sha256Hex,
     root: Hex32,
     onChain: OnChainStatus,
+    ownRecord: boolean,
     txHash?: Hex32,
   ): Promise<boolean> {
     if (onChain.status !== "revoked") return false;
+    if (!ownRecord) return true;
     const revokedIn = txHash ?? (await this.ports.registry.revocationOf(root, toBytes32(sha256)))?.txHash;
     if (revokedIn === undefined) throw new Error(`The chain shows ${sha256} revoked but no revocation event.`);
     this.ports.queue.markRevoked(sha256, {
@@ -141,24 +169,27 @@ export class Notary {
     return true;
   }
 
-  private record(sha256: Sha256Hex): DocumentRecord {
-    const record = this.ports.queue.document(sha256);
-    if (record === undefined) {
-      throw new DocproofError("not-found", `No document with sha256 ${sha256} was submitted here.`);
+  /** The document as known here (own record and/or the registry index); not-found if neither has it. */
+  private known(sha256: Sha256Hex): DocumentStanding {
+    const standing = this.ports.anchorings.standing(sha256);
+    if (standing.record === undefined && standing.anchoring === undefined) {
+      throw new DocproofError(
+        "not-found",
+        `No document with sha256 ${sha256} was submitted here or anchored on the registry.`,
+      );
     }
-    return record;
+    return standing;
   }
 
-  private view(record: DocumentRecord): DocumentView {
-    const view: DocumentView = {
-      sha256: record.sha256,
-      status: "pending",
-      acceptedAt: new Date(record.acceptedAtMs).toISOString(),
-    };
-    if (isAnchored(record.batch)) {
-      view.status = record.revocation === undefined ? "anchored" : "revoked";
-      view.receipt = this.ports.receipts.receiptOf(record, record.batch);
-      if (record.revocation !== undefined) view.revocation = record.revocation;
+  private view(sha256: Sha256Hex, { record, anchoring }: DocumentStanding): DocumentView {
+    const view: DocumentView = { sha256, status: "pending" };
+    if (record !== undefined) view.acceptedAt = new Date(record.acceptedAtMs).toISOString();
+    if (anchoring !== undefined) {
+      view.status = anchoring.revocation === undefined ? "anchored" : "revoked";
+      view.receipt = this.ports.receipts.receiptOf(sha256, anchoring);
+      const organisation = this.ports.anchorings.organisationOf(anchoring.registrar);
+      view.anchoredBy = { address: anchoring.registrar, ...(organisation === undefined ? {} : organisation) };
+      if (anchoring.revocation !== undefined) view.revocation = anchoring.revocation;
     }
     return view;
   }

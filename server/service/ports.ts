@@ -30,24 +30,15 @@ export interface BatchLedger {
   markSent(batchId: number, txHash: Hex32): void;
   markAnchored(
     batchId: number,
-    facts: { txHash: Hex32; blockNumber: number; timestamp: number; registrar: string },
+    facts: { txHash: Hex32; blockNumber: number; blockHash: string; timestamp: number; registrar: string },
     nowMs: number,
   ): void;
+  /** Batches anchored above `block` back to prepared, after the chain was rolled back below them. */
+  reopenAnchoredAbove(block: number, nowMs: number): BatchRecord[];
 }
 
 export interface RevocationLedger {
   markRevoked(sha256: Sha256Hex, revocation: RevocationRecord): void;
-}
-
-/** A store rebuilt from chain data (reindex). */
-export interface IndexImport extends RevocationLedger {
-  document(sha256: Sha256Hex): DocumentRecord | undefined;
-  isEmpty(): boolean;
-  importAnchoredBatch(
-    root: Hex32,
-    members: readonly Sha256Hex[],
-    facts: { txHash: Hex32; blockNumber: number; timestamp: number; registrar: string },
-  ): void;
 }
 
 /** Whether a write can be committed now (health). */

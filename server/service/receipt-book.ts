@@ -1,7 +1,7 @@
-import { toBytes32, type Sha256Hex } from "../proof/digest";
+import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import { buildBatch, type MerkleBatch } from "../proof/merkle";
 import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
-import type { BatchRecord, DocumentRecord } from "../store/document-store";
+import type { BatchRecord, RevocationRecord } from "../store/document-store";
 import { BoundedCache } from "./bounded-cache";
 
 /** Batch trees kept built: rebuilding a 12,000-document tree takes a noticeable slice of the event loop. */
@@ -18,35 +18,47 @@ export function isAnchored(batch: BatchRecord | undefined): batch is AnchoredBat
 }
 
 /**
- * The receipts of documents anchored here, built from the store's record of their batch. A
- * receipt never changes once its batch is anchored, so receipts and trees are cached.
+ * One anchoring of a document, wherever it is known from: this service's own batch, or the index of
+ * the whole registry (another member's anchoring, or this one's after a reindex). Receipts are built
+ * from these facts alone, so a document's receipt is the same byte for byte whichever service of the
+ * consortium serves it.
  */
+export interface DocumentAnchoring {
+  root: Hex32;
+  leafCount: number;
+  txHash: Hex32;
+  blockNumber: number;
+  /** The anchoring block's time, Unix seconds. */
+  timestamp: number;
+  registrar: string;
+  revocation?: RevocationRecord;
+  /** Every member of the anchoring's batch, in digest order. */
+  members(): readonly Sha256Hex[];
+}
+
+/** The receipts of anchored documents. A receipt never changes once anchored, so receipts and trees are cached. */
 export class ReceiptBook {
-  private readonly trees = new BoundedCache<number, MerkleBatch>(TREE_CACHE_SIZE);
+  private readonly trees = new BoundedCache<Hex32, MerkleBatch>(TREE_CACHE_SIZE);
   private readonly receipts = new BoundedCache<string, ReceiptV1>(RECEIPT_CACHE_SIZE);
 
-  constructor(
-    private readonly members: (batchId: number) => readonly Sha256Hex[],
-    private readonly registry: { readonly chainId: number; readonly address: string },
-  ) {}
+  constructor(private readonly registry: { readonly chainId: number; readonly address: string }) {}
 
-  /** The receipt of `record`, a member of the anchored `batch`. */
-  receiptOf(record: DocumentRecord, batch: AnchoredBatchRecord): ReceiptV1 {
-    return this.receipts.getOrCreate(`${batch.id}:${record.sha256}`, () =>
-      buildReceipt(record.sha256, this.tree(batch).proofOf(toBytes32(record.sha256)), {
-        merkleRoot: batch.root,
-        leafCount: batch.leafCount,
+  receiptOf(sha256: Sha256Hex, anchoring: DocumentAnchoring): ReceiptV1 {
+    return this.receipts.getOrCreate(`${anchoring.root}:${anchoring.txHash}:${sha256}`, () =>
+      buildReceipt(sha256, this.tree(anchoring).proofOf(toBytes32(sha256)), {
+        merkleRoot: anchoring.root,
+        leafCount: anchoring.leafCount,
         chainId: this.registry.chainId,
         registry: this.registry.address,
-        txHash: batch.txHash,
-        blockNumber: batch.blockNumber,
-        timestamp: batch.timestamp,
-        registrar: batch.registrar,
+        txHash: anchoring.txHash,
+        blockNumber: anchoring.blockNumber,
+        timestamp: anchoring.timestamp,
+        registrar: anchoring.registrar,
       }),
     );
   }
 
-  private tree(batch: BatchRecord): MerkleBatch {
-    return this.trees.getOrCreate(batch.id, () => buildBatch(this.members(batch.id).map(toBytes32)));
+  private tree(anchoring: DocumentAnchoring): MerkleBatch {
+    return this.trees.getOrCreate(anchoring.root, () => buildBatch(anchoring.members().map(toBytes32)));
   }
 }

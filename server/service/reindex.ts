@@ -1,46 +1,20 @@
-import type { RegistryView } from "../chain/registry";
-import { fromBytes32 } from "../proof/digest";
-import { buildBatch } from "../proof/merkle";
-import type { IndexImport } from "./ports";
+import type { RegistryIndexer } from "./registry-indexer";
 
 /**
- * Rebuilds an empty store from chain data alone: every anchoring by `registrar` (digests read from
- * the transactions' input) and every revocation of their documents. Documents that were queued but
- * not yet anchored are not on chain and cannot be recovered.
+ * Rebuilds the index of the whole registry in an empty store from chain data alone: every anchoring
+ * (digests read from the transactions' input) and revocation, by every registrar, the directory and
+ * the roles. Receipts served from it are the ones each registrar's service issued, byte for byte.
+ * Documents that were queued but not yet anchored are not on chain and cannot be recovered.
  */
 export async function reindex(
-  store: IndexImport,
-  registry: Pick<RegistryView, "anchorings" | "revocations" | "blockTimestamp">,
-  registrar: string,
+  indexer: Pick<RegistryIndexer, "runOnce">,
+  store: {
+    isEmpty(): boolean;
+    index: { cursor(): unknown; counts(): { anchorings: number; documents: number; revocations: number } };
+  },
 ): Promise<{ batches: number; documents: number; revocations: number }> {
-  if (!store.isEmpty()) throw new Error("reindex needs an empty store");
-  const anchorings = await registry.anchorings(registrar);
-  let documents = 0;
-  for (const anchoring of anchorings) {
-    if (buildBatch(anchoring.digests).root !== anchoring.root) {
-      throw new Error(`the digests of transaction ${anchoring.txHash} do not rebuild root ${anchoring.root}`);
-    }
-    const timestamp = await registry.blockTimestamp(anchoring.blockNumber);
-    store.importAnchoredBatch(anchoring.root, anchoring.digests.map(fromBytes32), {
-      txHash: anchoring.txHash,
-      blockNumber: anchoring.blockNumber,
-      timestamp,
-      registrar: anchoring.registrar,
-    });
-    documents += anchoring.digests.length;
-  }
-  let revocations = 0;
-  for (const revocation of await registry.revocations()) {
-    const sha256 = fromBytes32(revocation.digest);
-    const record = store.document(sha256);
-    if (record?.batch?.root !== revocation.root) continue;
-    store.markRevoked(sha256, {
-      revokedAt: await registry.blockTimestamp(revocation.blockNumber),
-      reason: revocation.reason,
-      revokedBy: revocation.revokedBy,
-      txHash: revocation.txHash,
-    });
-    revocations++;
-  }
-  return { batches: anchorings.length, documents, revocations };
+  if (!store.isEmpty() || store.index.cursor() !== undefined) throw new Error("reindex needs an empty store");
+  await indexer.runOnce();
+  const { anchorings, documents, revocations } = store.index.counts();
+  return { batches: anchorings, documents, revocations };
 }

@@ -5,8 +5,8 @@ import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import type { ReceiptV1 } from "../proof/receipt";
 import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import { BoundedCache } from "./bounded-cache";
-import type { DocumentQueue } from "./ports";
-import { isAnchored, type ReceiptBook } from "./receipt-book";
+import type { DocumentAnchorings } from "./document-anchorings";
+import type { ReceiptBook } from "./receipt-book";
 
 /** Verdicts kept for the most recently verified documents. */
 const VERDICT_CACHE_SIZE = 20_000;
@@ -14,7 +14,7 @@ const VERDICT_CACHE_SIZE = 20_000;
 const ANCHORING_TX_CACHE_SIZE = 64;
 
 export interface VerifierPorts {
-  queue: Pick<DocumentQueue, "document">;
+  anchorings: Pick<DocumentAnchorings, "standing">;
   receipts: ReceiptBook;
   registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash">;
   guard: ChainCheck;
@@ -32,17 +32,17 @@ export class Verifier {
   }
 
   async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
-    const { guard, queue } = this.ports;
+    const { guard, anchorings } = this.ports;
     if (receipt !== undefined) return verifyReceipt(sha256, receipt, guard.checkedReader());
-    const record = queue.document(sha256);
-    if (record !== undefined && isAnchored(record.batch)) {
+    const { record, anchoring } = anchorings.standing(sha256);
+    if (anchoring !== undefined) {
       await guard.checkRecent();
       // What the chain says of an anchoring changes only with a new block (or a reorganisation):
       // a verdict stands while the head is the one known before the chain was asked for it.
       const cached = this.verdicts.get(sha256);
       const head = cached === undefined ? await this.head.known() : await this.head.latest();
       if (cached?.head === head) return cached.verdict;
-      const claim = this.ports.receipts.receiptOf(record, record.batch);
+      const claim = this.ports.receipts.receiptOf(sha256, anchoring);
       const verdict = await verifyClaim(sha256, claim, this.readerAt(head));
       this.verdicts.set(sha256, { head, verdict });
       return verdict;

@@ -93,6 +93,7 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
       registrar: this.registrar,
       anchoredAt: 1_700_000_000 + this.block,
       blockNumber: this.block,
+      blockHash: keccak256(toUtf8Bytes(`block ${this.block}`)),
       leafCount: batch.digests.length,
     };
     this.records.set(batch.root, anchoring);
@@ -219,8 +220,8 @@ export class FakeRegistry implements RegistryView, RegistryWriter {
     return this.anchored(this.records.get(batch.root)!);
   }
 
-  private anchored({ txHash, registrar, anchoredAt, blockNumber, leafCount }: Anchoring): AnchoredBatch {
-    return { txHash, registrar, anchoredAt, blockNumber, leafCount };
+  private anchored({ txHash, registrar, anchoredAt, blockNumber, blockHash, leafCount }: Anchoring): AnchoredBatch {
+    return { txHash, registrar, anchoredAt, blockNumber, blockHash, leafCount };
   }
 
   async revoke(root: Hex32, digest: Hex32, proof: readonly Hex32[], reason: number) {

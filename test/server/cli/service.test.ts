@@ -233,10 +233,10 @@ describe("docproof with the service", function () {
       expect(output).to.include("reindexed from the chain");
       const store = DocumentStore.open(reindexedDir);
       try {
-        const record = store.document(receipt.sha256);
-        expect(record?.batch?.state).to.equal("anchored");
-        expect(record?.batch?.txHash).to.equal(receipt.txHash);
-        expect(store.document(sha256Of(file("digest-only.pdf")))?.batch?.state).to.equal("anchored");
+        const [anchoring] = store.index.anchoringsOf(receipt.sha256);
+        expect(anchoring?.txHash).to.equal(receipt.txHash);
+        expect(anchoring?.registrar).to.equal(receipt.registrar);
+        expect(store.index.anchoringsOf(sha256Of(file("digest-only.pdf")))).to.have.length(1);
       } finally {
         store.close();
       }

@@ -251,6 +251,7 @@ describe("BatchAnchorer", function () {
             store.markSent(batchId, txHash);
           },
           markAnchored: (batchId, facts, nowMs) => store.markAnchored(batchId, facts, nowMs),
+          reopenAnchoredAbove: (block, nowMs) => store.reopenAnchoredAbove(block, nowMs),
         };
         const anchorer = new BatchAnchorer(
           { ledger, writer: f.registry, guard: f.guard, log: silentLogger, metrics: createMetrics(() => 0) },

@@ -6,6 +6,7 @@ import { BatchAnchorer } from "../../../server/service/batch-anchorer";
 import { createMetrics } from "../../../server/service/metrics";
 import { Notary } from "../../../server/service/notary";
 import type { DocumentQueue, RevocationLedger } from "../../../server/service/ports";
+import { DocumentAnchorings } from "../../../server/service/document-anchorings";
 import { ReceiptBook } from "../../../server/service/receipt-book";
 import { silentLogger } from "../../../server/logger";
 import { FakeGuard, FakeRegistry } from "../../support/fake-chain";
@@ -33,10 +34,11 @@ function notaryFixture() {
   };
   let nowMs = T0;
   let accepted = 0;
-  const receipts = new ReceiptBook((batchId) => store.members(batchId), registry);
+  const receipts = new ReceiptBook(registry);
   const notary = new Notary({
     queue,
     receipts,
+    anchorings: new DocumentAnchorings(store, store.index),
     registry,
     writer: registry,
     guard,

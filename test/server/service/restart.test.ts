@@ -124,14 +124,13 @@ describe("service restarts", function () {
       const receiptsBefore = await Promise.all(
         digests.map(async (d) => (await request(first.service.app).get(`/api/v1/documents/${d}/receipt`)).text),
       );
-      const registrar = first.service.registrar;
       await first.service.close();
       rmSync(first.dataDir, { recursive: true, force: true });
 
       const store = DocumentStore.open(first.dataDir);
       const rebuilt = await start({ dataDir: first.dataDir, registryAddress: first.registryAddress });
       store.close();
-      const counts = await reindex(rebuilt.service.store, rebuilt.service.registry, registrar);
+      const counts = await reindex(rebuilt.service.indexer, rebuilt.service.store);
       expect(counts).to.deep.equal({ batches: 3, documents: 25, revocations: 1 });
       const receiptsAfter = await Promise.all(
         digests.map(async (d) => (await request(rebuilt.service.app).get(`/api/v1/documents/${d}/receipt`)).text),

@@ -5,7 +5,8 @@ import { buildBatch } from "../../../server/proof/merkle";
 import type { ReceiptV1 } from "../../../server/proof/receipt";
 import { BatchAnchorer } from "../../../server/service/batch-anchorer";
 import { createMetrics } from "../../../server/service/metrics";
-import { ReceiptBook, type AnchoredBatchRecord } from "../../../server/service/receipt-book";
+import { DocumentAnchorings } from "../../../server/service/document-anchorings";
+import { ReceiptBook } from "../../../server/service/receipt-book";
 import { Verifier } from "../../../server/service/verifier";
 import { silentLogger } from "../../../server/logger";
 import { FakeGuard, FakeRegistry } from "../../support/fake-chain";
@@ -17,8 +18,9 @@ function verifierFixture() {
   const registry = new FakeRegistry();
   const guard = new FakeGuard(registry);
   const metrics = createMetrics(() => store.countUnbatched());
-  const receipts = new ReceiptBook((batchId) => store.members(batchId), registry);
-  const verifier = new Verifier({ queue: store, receipts, registry, guard });
+  const receipts = new ReceiptBook(registry);
+  const anchorings = new DocumentAnchorings(store, store.index);
+  const verifier = new Verifier({ anchorings, receipts, registry, guard });
   const anchorer = new BatchAnchorer(
     { ledger: store, writer: registry, guard, log: silentLogger, metrics },
     { intervalMs: 60_000, maxBatchSize: 100 },
@@ -37,8 +39,7 @@ function verifierFixture() {
       await anchorer.runOnce();
     },
     receiptOf(sha256: Sha256Hex): ReceiptV1 {
-      const record = store.document(sha256)!;
-      return receipts.receiptOf(record, record.batch as AnchoredBatchRecord);
+      return receipts.receiptOf(sha256, anchorings.standing(sha256).anchoring!);
     },
   };
 }

@@ -213,12 +213,17 @@ describe("DocumentStore", function () {
         const facts = {
           txHash,
           blockNumber: 42,
+          blockHash: `0x${"42".repeat(32)}`,
           timestamp: 1_900_000_000,
           registrar: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
         };
         store.markAnchored(first.id, facts, T0 + 2_000);
         expect(store.unfinishedBatches().map((batch) => batch.id)).to.deep.equal([second.id]);
-        expect(store.document(a)?.batch).to.deep.include({ ...facts, state: "anchored", anchoredAtMs: T0 + 2_000 });
+        const { blockHash, ...recorded } = facts;
+        expect(store.document(a)?.batch).to.deep.include({ ...recorded, state: "anchored", anchoredAtMs: T0 + 2_000 });
+        expect(store.index.knownBlocks(42, 1), "the anchoring's block is remembered").to.deep.equal([
+          { number: 42, hash: blockHash },
+        ]);
         expect(store.stats()).to.include({ batches: 2, anchoredBatches: 1 });
       });
     });
@@ -236,27 +241,6 @@ describe("DocumentStore", function () {
         store.markRevoked(revoked, revocation);
         expect(store.document(revoked)?.revocation).to.deep.equal(revocation);
         expect(store.document(kept)?.revocation).to.equal(undefined);
-      });
-    });
-
-    describe("importAnchoredBatch", function () {
-      it("writes the batch as anchored with its members, accepted at the block's time", function () {
-        const members = randomShas(3);
-        const facts = {
-          txHash: `0x${"ef".repeat(32)}` as Hex32,
-          blockNumber: 9,
-          timestamp: 1_900_000_000,
-          registrar: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-        };
-        store.importAnchoredBatch(rootOf("imported"), members, facts);
-        for (const sha256 of members) {
-          const record = store.document(sha256)!;
-          expect(record.acceptedAtMs).to.equal(facts.timestamp * 1000);
-          expect(record.batch).to.deep.include({ ...facts, root: rootOf("imported"), leafCount: 3, state: "anchored" });
-        }
-        expect(store.members(store.document(members[0])!.batch!.id)).to.deep.equal([...members].sort());
-        expect(store.unfinishedBatches()).to.deep.equal([]);
-        expect(store.countUnbatched()).to.equal(0);
       });
     });
 
@@ -292,6 +276,7 @@ describe("DocumentStore", function () {
         const facts = {
           txHash: `0x${"aa".repeat(32)}` as Hex32,
           blockNumber: 3,
+          blockHash: `0x${"03".repeat(32)}`,
           timestamp: 1_900_000_000,
           registrar: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
         };

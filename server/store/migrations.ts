@@ -1,0 +1,97 @@
+import type Database from "better-sqlite3";
+
+/**
+ * The schema, one step per version (SQLite's user_version). Steps are only ever added: a store
+ * written by an older version is brought up to date when opened.
+ */
+const MIGRATIONS = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+   CREATE TABLE batches (
+     id INTEGER PRIMARY KEY,
+     root TEXT NOT NULL UNIQUE,
+     leaf_count INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('prepared', 'sent', 'anchored')),
+     tx_hash TEXT,
+     nonce INTEGER,
+     block_number INTEGER,
+     timestamp INTEGER,
+     registrar TEXT,
+     created_at_ms INTEGER NOT NULL,
+     anchored_at_ms INTEGER
+   ) STRICT;
+   CREATE TABLE documents (
+     sha256 TEXT PRIMARY KEY,
+     accepted_at_ms INTEGER NOT NULL,
+     batch_id INTEGER REFERENCES batches (id),
+     revoked_at INTEGER,
+     revocation_reason INTEGER,
+     revoked_by TEXT,
+     revocation_tx TEXT
+   ) STRICT;
+   CREATE INDEX documents_unbatched ON documents (accepted_at_ms) WHERE batch_id IS NULL;
+   CREATE INDEX documents_by_batch ON documents (batch_id);`,
+  // The index of the whole registry: every anchoring and revocation by every registrar, the
+  // organisations' names, and the block hashes the service relied on (to detect a rollback).
+  `CREATE TABLE anchorings (
+     root TEXT PRIMARY KEY,
+     registrar TEXT NOT NULL,
+     tx_hash TEXT NOT NULL,
+     block_number INTEGER NOT NULL,
+     timestamp INTEGER NOT NULL,
+     leaf_count INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX anchorings_by_block ON anchorings (block_number);
+   CREATE INDEX anchorings_by_registrar ON anchorings (registrar, block_number);
+   CREATE TABLE anchoring_members (
+     sha256 TEXT NOT NULL,
+     root TEXT NOT NULL REFERENCES anchorings (root) ON DELETE CASCADE,
+     PRIMARY KEY (sha256, root)
+   ) STRICT, WITHOUT ROWID;
+   CREATE INDEX anchoring_members_by_root ON anchoring_members (root, sha256);
+   CREATE TABLE chain_revocations (
+     root TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     revoked_by TEXT NOT NULL,
+     reason INTEGER NOT NULL,
+     tx_hash TEXT NOT NULL,
+     block_number INTEGER NOT NULL,
+     revoked_at INTEGER NOT NULL,
+     PRIMARY KEY (root, sha256)
+   ) STRICT;
+   CREATE INDEX chain_revocations_by_block ON chain_revocations (block_number);
+   CREATE TABLE organisations (
+     registrar TEXT NOT NULL,
+     block_number INTEGER NOT NULL,
+     log_index INTEGER NOT NULL,
+     name TEXT NOT NULL,
+     uri TEXT NOT NULL,
+     PRIMARY KEY (registrar, block_number, log_index)
+   ) STRICT;
+   CREATE TABLE registrar_roles (
+     registrar TEXT NOT NULL,
+     block_number INTEGER NOT NULL,
+     log_index INTEGER NOT NULL,
+     granted INTEGER NOT NULL,
+     PRIMARY KEY (registrar, block_number, log_index)
+   ) STRICT;
+   CREATE TABLE known_blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL) STRICT;
+   CREATE TABLE superseded_anchorings (
+     root TEXT NOT NULL,
+     tx_hash TEXT NOT NULL,
+     block_number INTEGER NOT NULL,
+     timestamp INTEGER NOT NULL,
+     detected_at_ms INTEGER NOT NULL,
+     PRIMARY KEY (root, tx_hash)
+   ) STRICT;`,
+];
+
+/** Brings the database up to the newest schema, one transaction per step. */
+export function migrate(db: Database.Database): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next]);
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+}
