@@ -1,4 +1,4 @@
-import type { DocumentView } from "../api/wire";
+import { isoFromUnixSeconds, type DocumentView } from "../api/wire";
 import { NO_DURABILITY, type ChainDurability } from "../chain/chain-durability";
 import type { ChainCheck } from "../chain/chain-guard";
 import type { RegistryView, RegistryWriter } from "../chain/registry";
@@ -157,8 +157,13 @@ export class Notary {
     };
     if (isAnchored(record.batch)) {
       view.status = record.revocation === undefined ? "anchored" : "revoked";
-      view.receipt = this.ports.receipts.receiptOf(record, record.batch);
-      if (record.revocation !== undefined) view.revocation = record.revocation;
+      const receipt = this.ports.receipts.receiptOf(record, record.batch);
+      view.anchoredAtIso = isoFromUnixSeconds(receipt.timestamp);
+      view.receipt = receipt;
+      if (record.revocation !== undefined) {
+        const { revokedAt, reason, revokedBy, txHash } = record.revocation;
+        view.revocation = { revokedAt, revokedAtIso: isoFromUnixSeconds(revokedAt), reason, revokedBy, txHash };
+      }
     }
     return view;
   }
