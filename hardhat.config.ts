@@ -23,6 +23,17 @@ import "./tasks/registrar";
 /** The compiler version is pinned here, in every pragma and in package.json's "solc". */
 const SOLIDITY_VERSION = "0.8.28";
 
+/**
+ * A configuration mistake: one line naming the variable, and status 2 as for any usage error.
+ * NOTE: thrown, an error would take Hardhat's report instead: "An unexpected error occurred" and a
+ * stack trace for an Error, "Error in plugin …" and a stack trace for a HardhatPluginError on a
+ * machine without a display (which Hardhat takes for CI), and status 1 either way.
+ */
+function configurationError(message: string): never {
+  console.error(`hardhat.config.ts: ${message}`);
+  process.exit(2);
+}
+
 function privateNetwork(): NetworkUserConfig | undefined {
   const flag = process.argv.indexOf("--network");
   const selected = (flag >= 0 && process.argv[flag + 1] === "private") || process.env.HARDHAT_NETWORK === "private";
@@ -32,10 +43,15 @@ function privateNetwork(): NetworkUserConfig | undefined {
     return url === undefined ? undefined : { url };
   }
   if (url === undefined || url === "") {
-    throw new Error("RPC_URL is required for --network private (e.g. RPC_URL=http://10.0.0.5:8545).");
+    configurationError("RPC_URL is required for --network private (e.g. RPC_URL=http://10.0.0.5:8545).");
   }
-  if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new Error("PRIVATE_KEY is required for --network private: a 0x-prefixed 32-byte hex key.");
+  if (key === undefined || key === "") {
+    configurationError(
+      "PRIVATE_KEY is required for --network private: the deployer's or admin's key, 0x and 64 hex digits.",
+    );
+  }
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    configurationError("PRIVATE_KEY must be a 0x-prefixed 32-byte hex key (its value is not shown).");
   }
   const chainId = process.env.CHAIN_ID ? positiveInteger("CHAIN_ID", 0) : undefined;
   return { url, accounts: [key], ...(chainId === undefined ? {} : { chainId }) };
@@ -46,7 +62,7 @@ function positiveInteger(name: string, fallback: number): number {
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
   if (!(Number.isSafeInteger(value) && value > 0)) {
-    throw new Error(`${name} must be a positive integer, got "${raw}".`);
+    configurationError(`${name} must be a positive integer, got "${raw}".`);
   }
   return value;
 }

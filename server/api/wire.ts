@@ -4,18 +4,27 @@
  */
 import { z } from "zod";
 import { ReceiptV1Schema } from "../proof/receipt";
+import { revocationReasonName } from "../proof/revocation-reasons";
 import type { Verdict as ProofVerdict } from "../proof/verification";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const uint = z.number().int().nonnegative();
+/** Chain times travel as Unix seconds (what the chain holds) and, beside them, as ISO 8601 in UTC. */
+const isoTime = (what: string) => z.iso.datetime().describe(`${what} (ISO 8601, UTC).`);
+
+/** Unix seconds as ISO 8601 in UTC, without the fraction a block time never has: 2026-11-25T23:40:15Z. */
+export function isoFromUnixSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
+}
 
 export const DocumentStatusSchema = z.enum(["pending", "anchored", "revoked"]);
 export type DocumentStatus = z.infer<typeof DocumentStatusSchema>;
 
 export const RevocationViewSchema = z.object({
   revokedAt: uint.describe("Unix seconds of the revoking block."),
+  revokedAtIso: isoTime("The revoking block's time"),
   reason: uint.describe("Reason code (docs/revocation-reasons.md)."),
   revokedBy: address,
   txHash: hex32,
@@ -40,6 +49,7 @@ export const DocumentViewSchema = z.object({
     .optional()
     .describe("When this service accepted it (ISO 8601, UTC); absent for documents another member notarized."),
   anchoredBy: RegistrarRefSchema.optional().describe("The registrar, and its organisation, whose anchoring stands."),
+  anchoredAtIso: isoTime("Once anchored: the anchoring block's time, the receipt's `timestamp`").optional(),
   receipt: ReceiptV1Schema.optional().describe("The receipt, once anchored (docs/receipt-v1.schema.json)."),
   revocation: RevocationViewSchema.optional(),
 });
@@ -50,13 +60,15 @@ export const VerdictSchema = z.object({
   status: z.enum(["anchored", "revoked", "unknown", "invalid-receipt"]),
   sha256,
   anchoredAt: uint.optional().describe("Unix seconds of the anchoring block."),
+  anchoredAtIso: isoTime("The anchoring block's time").optional(),
   blockNumber: uint.optional(),
   txHash: hex32.optional(),
   registrar: address.optional(),
   merkleRoot: hex32.optional(),
   chainId: uint.optional(),
   registry: address.optional(),
-  revokedAt: uint.optional(),
+  revokedAt: uint.optional().describe("Unix seconds of the revoking block."),
+  revokedAtIso: isoTime("The revoking block's time").optional(),
   revokedBy: address.optional(),
   revocationReason: uint.optional(),
   reason: z.string().optional().describe("Why the verdict is not anchored, in words."),
@@ -91,7 +103,49 @@ export const ProblemSchema = z.object({
   requestId: z.string().optional().describe("The request's id, as in X-Request-Id and the service's log."),
 });
 
-// The verdict the proof core returns is the verdict the API answers: it fits the schema, field for field.
+/** The verdict as the API answers it: the proof core's, field for field, with its times also in ISO 8601. */
+export function verdictView(verdict: ProofVerdict): Verdict {
+  return {
+    ...verdict,
+    ...(verdict.anchoredAt === undefined ? {} : { anchoredAtIso: isoFromUnixSeconds(verdict.anchoredAt) }),
+    ...(verdict.revokedAt === undefined ? {} : { revokedAtIso: isoFromUnixSeconds(verdict.revokedAt) }),
+  };
+}
+
+// The API's verdict is the proof core's plus the ISO times: a field added to one must be added to the other.
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-const _verdictsAgree: [Verdict, SameKeys<ProofVerdict, Verdict>] = [{} as ProofVerdict, true];
+type IsoTimes = { anchoredAtIso?: string; revokedAtIso?: string };
+const _verdictsAgree: SameKeys<ProofVerdict & IsoTimes, Verdict> = true;
 void _verdictsAgree;
+
+/**
+ * The revocation reason codes that have a name (docs/revocation-reasons.md): the listed ones, up to
+ * the first reserved code.
+ */
+const NAMED_REASONS: ReadonlyMap<string, number> = (() => {
+  const named = new Map<string, number>();
+  for (let code = 0; code < 1000 && revocationReasonName(code) !== "reserved"; code++) {
+    named.set(revocationReasonName(code), code);
+  }
+  return named;
+})();
+
+/** The names a revocation reason may be given by, in code order. */
+export const REVOCATION_REASON_NAMES = [...NAMED_REASONS.keys()] as [string, ...string[]];
+
+/** A revocation reason: a code (uint16, as the chain stores it) or the name of a listed code. */
+export const RevocationReasonSchema = z
+  .union(
+    [
+      z.number().int().min(0).max(65_535).describe("A reason code, 0–65535."),
+      z.enum(REVOCATION_REASON_NAMES).describe("The name of a listed code."),
+    ],
+    {
+      error: () =>
+        `must be a reason code (an integer from 0 to 65535) or one of the names ${REVOCATION_REASON_NAMES.join(", ")}`,
+    },
+  )
+  .transform((reason) => (typeof reason === "number" ? reason : NAMED_REASONS.get(reason)!))
+  .describe('A code (docs/revocation-reasons.md) or its name: {"reason": 1} and {"reason": "superseded"} agree.');
+
+export const RevokeRequestSchema = z.strictObject({ reason: RevocationReasonSchema });

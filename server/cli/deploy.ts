@@ -26,7 +26,7 @@ export function registerDeploy(program: Command, context: CliContext): void {
     .option("--confirmations <blocks>", "blocks to wait for after each deployment transaction", positiveInteger)
     .option("-y, --yes", "do not ask for confirmation on chains other than 31337")
     .action(async (options: DeployOptions) => {
-      const { args, env } = hardhatNetwork(context, options);
+      const { args, env } = hardhatNetwork(context, options, "the deployer's");
       const parameters =
         options.parameters === undefined ? [] : ["--parameters", resolvePath(context, options.parameters)];
       context.exitCode = await runTool(

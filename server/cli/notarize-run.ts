@@ -1,3 +1,4 @@
+import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
 import type { Sha256Hex } from "../proof/digest";
 import { checkReceiptConsistency, parseReceipt, type ReceiptV1 } from "../proof/receipt";
 import { connectRegistry } from "./chain-connection";
@@ -82,13 +83,19 @@ async function onChain(
 
 /** Notarizes `files` as `options` say, writes their receipts, prints the outcome and sets the exit status. */
 export async function runNotarize(context: CliContext, files: string[], options: NotarizeOptions): Promise<void> {
-  if ((options.api === undefined) === (options.rpc === undefined)) {
+  if (options.api !== undefined && options.rpc !== undefined) {
+    throw new CliError("usage", "Give --api <url> or --rpc <url>, not both.");
+  }
+  if (options.api === undefined && options.rpc === undefined) {
     throw new CliError("usage", "notarize needs either --api <url> (the service) or --rpc <url> (the chain).");
   }
   // The same file named twice would have its receipt written twice.
   files = [...new Map(files.map((file) => [resolvePath(context, file), file])).values()];
   await assertReceiptsWritable(context, files, options.force === true);
   const digests = await digestFiles(context, files);
+  // Refused before anything is sent, as the service and the page refuse it (api/empty-content.ts).
+  const empty = digests.find((digest) => digest.bytes === 0);
+  if (empty !== undefined) throw new CliError("usage", `${empty.file}: ${EMPTY_CONTENT_REFUSAL}`);
   const outcomes =
     options.api !== undefined
       ? await throughService(digests, options, options.apiKey ?? context.env.DOCPROOF_API_KEY)

@@ -1,4 +1,6 @@
 import { access, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Sha256Hex } from "../proof/digest";
 import { serializeReceipt, type ReceiptV1 } from "../proof/receipt";
 import { resolvePath, type CliContext } from "./cli-context";
 import { CliError } from "./cli-error";
@@ -52,18 +54,34 @@ export async function writeReceiptFile(
   return receiptFile;
 }
 
+/** Where the service's receipt download lands beside the document: `<sha256>.receipt.json`. */
+export function digestReceiptPathFor(file: string, sha256: Sha256Hex): string {
+  return path.join(path.dirname(file), `${sha256}.receipt.json`);
+}
+
 /**
- * The text of the receipt to verify `file` with: `explicit`, else `<file>.receipt.json` when
- * present, else undefined. Parsing is the verifier's: a malformed receipt is a verdict, not an error.
+ * The text of the receipt to verify `file` with: `explicit`, else `<file>.receipt.json` (as
+ * `notarize` and the page name it), else `<sha256>.receipt.json` beside the file (as the API's
+ * download is named), else undefined. Parsing is the verifier's: a malformed receipt is a verdict,
+ * not an error.
  */
 export async function readReceiptFor(
   context: CliContext,
   file: string,
+  sha256: Sha256Hex,
   explicit: string | undefined,
 ): Promise<{ path: string; text: string } | undefined> {
-  const receiptFile = explicit ?? receiptPathFor(file);
+  let receiptFile = explicit;
+  if (receiptFile === undefined) {
+    for (const candidate of [receiptPathFor(file), digestReceiptPathFor(file, sha256)]) {
+      if (await exists(resolvePath(context, candidate))) {
+        receiptFile = candidate;
+        break;
+      }
+    }
+    if (receiptFile === undefined) return undefined;
+  }
   const fullPath = resolvePath(context, receiptFile);
-  if (explicit === undefined && !(await exists(fullPath))) return undefined;
   try {
     return { path: receiptFile, text: await readFile(fullPath, "utf8") };
   } catch (error) {

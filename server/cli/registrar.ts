@@ -1,5 +1,6 @@
 import { Argument, type Command } from "commander";
 import type { CliContext } from "./cli-context";
+import { CliError } from "./cli-error";
 import { hardhatNetwork, HARDHAT_BIN, runTool, type ChainTarget } from "./tool-process";
 
 interface RegistrarOptions extends ChainTarget {
@@ -18,7 +19,18 @@ export function registerRegistrar(program: Command, context: CliContext): void {
     .option("--key <hex>", "with --rpc: the admin's key (default: $DOCPROOF_PRIVATE_KEY, else $PRIVATE_KEY)")
     .option("--registry <address>", "the registry (default: the deployment recorded for the chain id)")
     .action(async (action: string, address: string, options: RegistrarOptions) => {
-      const { args, env } = hardhatNetwork(context, options);
+      // Checked here as the task checks them, so that a typo costs neither a Hardhat start nor a connection.
+      const { isAddress } = await import("ethers");
+      if (!isAddress(address)) {
+        throw new CliError(
+          "usage",
+          `"${address}" is not an address (0x and 40 hex digits, checksummed or in one case).`,
+        );
+      }
+      if (options.registry !== undefined && !isAddress(options.registry)) {
+        throw new CliError("usage", `--registry "${options.registry}" is not an address.`);
+      }
+      const { args, env } = hardhatNetwork(context, options, "the admin's");
       const registry = options.registry === undefined ? [] : ["--registry", options.registry];
       context.exitCode = await runTool(context, HARDHAT_BIN, ["registrar", action, address, ...registry, ...args], env);
     });

@@ -1,10 +1,13 @@
 import { openAsBlob } from "node:fs";
 import path from "node:path";
-import type { DocumentView } from "../api/wire";
-import type { Sha256Hex } from "../proof/digest";
-import type { Verdict } from "../proof/verification";
+import type { z } from "zod";
 import { problemCode } from "../api/problem-type";
+import { DocumentViewSchema, ProblemSchema, VerdictSchema, type DocumentView, type Verdict } from "../api/wire";
+import type { Sha256Hex } from "../proof/digest";
 import { CliError, networkCause } from "./cli-error";
+
+/** How much of an answer that is not the API's is quoted back. */
+const QUOTED_CHARACTERS = 120;
 
 /** An RFC 9457 problem the service answered; `problem` is the last part of its `type` (docs/errors.md). */
 export class ServiceProblem extends CliError {
@@ -17,7 +20,18 @@ export class ServiceProblem extends CliError {
   }
 }
 
-/** The notarization service's HTTP API (v1), as the CLI uses it. */
+/** An answer in a few words: its status and the start of its body, on one line. */
+function quoteAnswer(status: number, text: string): string {
+  const body = text.replace(/\s+/g, " ").trim();
+  if (body === "") return `${status} with an empty body`;
+  return `${status}: ${body.length > QUOTED_CHARACTERS ? `${body.slice(0, QUOTED_CHARACTERS)}…` : body}`;
+}
+
+/**
+ * The notarization service's HTTP API (v1), as the CLI uses it. Every answer is checked against the
+ * wire schemas (server/api/wire.ts) before it is believed: a URL that is not a Docproof service
+ * (a chain's JSON-RPC endpoint, a proxy's error page) is said to be one, never read as a verdict.
+ */
 export class ServiceClient {
   private readonly base: string;
 
@@ -36,27 +50,30 @@ export class ServiceClient {
 
   /** Sends only the digest: the document never leaves this machine. */
   submitDigest(sha256: Sha256Hex): Promise<DocumentView> {
-    return this.request("POST", "/api/v1/documents", { json: { sha256 }, authorized: true });
+    return this.request("POST", "/api/v1/documents", DocumentViewSchema, { json: { sha256 }, authorized: true });
   }
 
   /** Uploads the document, streamed from disk; the service hashes it and keeps neither it nor a copy. */
   async upload(filePath: string): Promise<DocumentView> {
     const form = new FormData();
     form.append("file", await openAsBlob(filePath), path.basename(filePath));
-    return this.request("POST", "/api/v1/documents", { form, authorized: true });
+    return this.request("POST", "/api/v1/documents", DocumentViewSchema, { form, authorized: true });
   }
 
   document(sha256: Sha256Hex): Promise<DocumentView> {
-    return this.request("GET", `/api/v1/documents/${sha256}`, {});
+    return this.request("GET", `/api/v1/documents/${sha256}`, DocumentViewSchema, {});
   }
 
   verify(sha256: Sha256Hex, receipt?: unknown): Promise<Verdict> {
-    return this.request("POST", "/api/v1/verify", { json: receipt === undefined ? { sha256 } : { sha256, receipt } });
+    return this.request("POST", "/api/v1/verify", VerdictSchema, {
+      json: receipt === undefined ? { sha256 } : { sha256, receipt },
+    });
   }
 
   private async request<T>(
     method: string,
     route: string,
+    schema: z.ZodType<T>,
     body: { json?: unknown; form?: FormData; authorized?: boolean },
   ): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
@@ -79,16 +96,25 @@ export class ServiceClient {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new CliError(
-        "service-error",
-        `${this.base} answered ${response.status} with something other than JSON: is it a Docproof service?`,
-      );
+      throw this.notAService(response.status, text);
     }
     if (!response.ok) {
-      const problem = parsed as { type?: string; detail?: string; title?: string };
-      const type = problemCode(problem.type) ?? "unknown";
-      throw new ServiceProblem(type, response.status, problem.detail ?? problem.title ?? `HTTP ${response.status}`);
+      const problem = ProblemSchema.safeParse(parsed);
+      const code = problem.success ? problemCode(problem.data.type) : undefined;
+      if (!problem.success || code === undefined) throw this.notAService(response.status, text);
+      throw new ServiceProblem(code, response.status, problem.data.detail);
     }
-    return parsed as T;
+    const answer = schema.safeParse(parsed);
+    if (!answer.success) throw this.notAService(response.status, text);
+    return answer.data;
+  }
+
+  private notAService(status: number, text: string): CliError {
+    // A chain node answers JSON-RPC on any path: the usual mix-up of --api and --rpc.
+    const hint = /"jsonrpc"\s*:/.test(text) ? "; for a chain's JSON-RPC endpoint, use --rpc" : "";
+    return new CliError(
+      "not-a-service",
+      `${this.base} is not a Docproof service (it answered ${quoteAnswer(status, text)})${hint}.`,
+    );
   }
 }

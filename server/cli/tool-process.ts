@@ -13,12 +13,21 @@ export interface ChainTarget {
   key?: string;
 }
 
+/** A private key as hardhat.config.ts's private network takes it. */
+const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+
 /**
  * Hardhat arguments and environment for `target`. A URL becomes hardhat.config.ts's `private`
  * network, whose URL and key travel in RPC_URL and PRIVATE_KEY: never on a command line, where
- * other users of the machine could read them.
+ * other users of the machine could read them. Both are checked here first, so a missing key is one
+ * line and status 2 rather than Hardhat's report of a failed configuration. `signer` says whose key
+ * it is ("the deployer's", "the admin's").
  */
-export function hardhatNetwork(context: CliContext, target: ChainTarget): { args: string[]; env: NodeJS.ProcessEnv } {
+export function hardhatNetwork(
+  context: CliContext,
+  target: ChainTarget,
+  signer: string,
+): { args: string[]; env: NodeJS.ProcessEnv } {
   if (target.rpc !== undefined && target.network !== undefined) {
     throw new CliError("usage", "Give --rpc <url> or --network <name>, not both.");
   }
@@ -27,7 +36,32 @@ export function hardhatNetwork(context: CliContext, target: ChainTarget): { args
       throw new CliError("usage", "--key goes with --rpc; named networks have their own accounts.");
     return { args: ["--network", target.network ?? "localhost"], env: {} };
   }
-  return { args: ["--network", "private"], env: { RPC_URL: target.rpc, ...registrarKeyEnv(context, target.key) } };
+  if (!/^https?:$/.test(urlProtocol(target.rpc))) {
+    throw new CliError(
+      "usage",
+      `--rpc must be the chain's JSON-RPC URL, such as http://127.0.0.1:8545; got "${target.rpc}".`,
+    );
+  }
+  const keyEnv = registrarKeyEnv(context, target.key);
+  const key = keyEnv.PRIVATE_KEY ?? context.env.PRIVATE_KEY;
+  if (key === undefined || key === "") {
+    throw new CliError("usage", `--rpc needs ${signer} key: set DOCPROOF_PRIVATE_KEY (or pass --key).`);
+  }
+  if (!PRIVATE_KEY.test(key)) {
+    throw new CliError(
+      "usage",
+      `${signer[0].toUpperCase()}${signer.slice(1)} key must be a 0x-prefixed 32-byte hex key.`,
+    );
+  }
+  return { args: ["--network", "private"], env: { RPC_URL: target.rpc, ...keyEnv } };
+}
+
+function urlProtocol(value: string): string {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return "";
+  }
 }
 
 /** PRIVATE_KEY for a child from --key or DOCPROOF_PRIVATE_KEY; otherwise the inherited PRIVATE_KEY stands. */

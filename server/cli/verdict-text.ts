@@ -1,5 +1,5 @@
+import type { Verdict } from "../api/wire";
 import { revocationReasonName } from "../proof/revocation-reasons";
-import type { Verdict } from "../proof/verification";
 
 const HEADLINES: Record<Verdict["status"], string> = {
   anchored: "ANCHORED",
@@ -12,7 +12,7 @@ function when(seconds: number | undefined): string | undefined {
   return seconds === undefined ? undefined : `${new Date(seconds * 1000).toISOString()} (unix ${seconds})`;
 }
 
-/** A verdict in words, for people; `--json` prints the Verdict itself. */
+/** A verdict in words, for people, with times in UTC; `--json` prints the Verdict itself. */
 export function verdictText(file: string, verdict: Verdict, checkedWith: string): string {
   const rows: [string, string | number | undefined][] = [
     ["sha256", verdict.sha256],

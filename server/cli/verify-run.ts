@@ -1,3 +1,5 @@
+import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
+import { verdictView, type Verdict as VerdictView } from "../api/wire";
 import { isDocproofError } from "../errors";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, type ReceiptV1 } from "../proof/receipt";
@@ -63,20 +65,24 @@ async function verifyOnChain(sha256: Sha256Hex, receiptText: string | undefined,
 }
 
 /** Asks the service's /api/v1/verify, which checks the chain with the receipt or its own records. */
-async function verifyWithService(sha256: Sha256Hex, receiptText: string | undefined, api: string) {
+async function verifyWithService(
+  sha256: Sha256Hex,
+  receiptText: string | undefined,
+  api: string,
+): Promise<VerdictView> {
   let receipt: unknown;
   if (receiptText !== undefined) {
     try {
       receipt = JSON.parse(receiptText);
     } catch {
-      return invalidReceipt(sha256, "The receipt is not valid JSON.");
+      return verdictView(invalidReceipt(sha256, "The receipt is not valid JSON."));
     }
   }
   try {
     return await new ServiceClient(api).verify(sha256, receipt);
   } catch (error) {
     if (error instanceof ServiceProblem && RECEIPT_PROBLEMS.has(error.problem)) {
-      return invalidReceipt(sha256, error.detail);
+      return verdictView(invalidReceipt(sha256, error.detail));
     }
     throw error;
   }
@@ -84,17 +90,21 @@ async function verifyWithService(sha256: Sha256Hex, receiptText: string | undefi
 
 /** Verifies `file` as `options` say, prints the verdict and sets the exit status. */
 export async function runVerify(context: CliContext, file: string, options: VerifyOptions): Promise<void> {
-  if ((options.api === undefined) === (options.rpc === undefined)) {
+  if (options.api !== undefined && options.rpc !== undefined) {
+    throw new CliError("usage", "Give --api <url> or --rpc <url>, not both.");
+  }
+  if (options.api === undefined && options.rpc === undefined) {
     throw new CliError("usage", "verify needs either --rpc <url> (the chain, no service) or --api <url>.");
   }
   if (options.api !== undefined && options.registry !== undefined) {
     throw new CliError("usage", "--registry goes with --rpc; the service checks its own registry.");
   }
-  const { sha256 } = await digestFile(context, file);
-  const receipt = await readReceiptFor(context, file, options.receipt);
+  const { sha256, bytes } = await digestFile(context, file);
+  if (bytes === 0) throw new CliError("usage", `${file}: ${EMPTY_CONTENT_REFUSAL}`);
+  const receipt = await readReceiptFor(context, file, sha256, options.receipt);
   const verdict =
     options.rpc !== undefined
-      ? await verifyOnChain(sha256, receipt?.text, options)
+      ? verdictView(await verifyOnChain(sha256, receipt?.text, options))
       : await verifyWithService(sha256, receipt?.text, options.api!);
   if (options.json) {
     printJson(context, { file, receiptFile: receipt?.path ?? null, ...verdict });

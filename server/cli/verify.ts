@@ -15,7 +15,7 @@ export function registerVerify(program: Command, context: CliContext): void {
     .command("verify")
     .description("check a document (and its receipt) against the chain, or ask the service")
     .argument("<file>", "the document")
-    .option("--receipt <file>", "its receipt (default: <file>.receipt.json when present)")
+    .option("--receipt <file>", "its receipt (default: <file>.receipt.json, else <sha256>.receipt.json beside it)")
     .option("--rpc <url>", "verify against the chain at this JSON-RPC endpoint, without the service")
     .option("--api <url>", "ask the Docproof service at this URL")
     .option(

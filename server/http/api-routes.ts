@@ -1,6 +1,8 @@
 import { Router, json, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
+import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
+import { RevokeRequestSchema, verdictView } from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
@@ -9,6 +11,7 @@ import type { Verifier } from "../service/verifier";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
 import { HttpProblem } from "./problems";
+import { explainUploadError, type UploadFields } from "./upload-errors";
 
 export interface UploadLimits {
   /** Largest file accepted, in bytes. */
@@ -19,9 +22,8 @@ export interface UploadLimits {
 
 const submitBody = z.strictObject({ sha256: z.string() });
 const verifyBody = z.strictObject({ sha256: z.string(), receipt: z.unknown().optional() });
-const revokeBody = z.strictObject({ reason: z.number().int().min(0).max(65_535) });
 
-function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+function validate<T>(schema: z.ZodType<T, unknown>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
@@ -57,21 +59,39 @@ export function apiRoutes(
     storage: new HashingStorage(limits.maxReceiptBytes),
     limits: { fileSize: limits.maxFileBytes, files: 2, fields: 0, parts: 3, headerPairs: 50 },
   });
-  const uploadDocument = upload.fields([{ name: "file", maxCount: 1 }]);
-  const uploadForVerify = upload.fields([
-    { name: "file", maxCount: 1 },
-    { name: "receipt", maxCount: 1 },
-  ]);
   const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
 
-  /** Multipart or JSON, chosen by Content-Type; anything else is 415. */
-  const body = (multipart: RequestHandler): RequestHandler => {
+  /** Multipart (with `fields`, one part each) or JSON, chosen by Content-Type; anything else is 415. */
+  const body = (fields: UploadFields, jsonShape: string): RequestHandler => {
+    const multipart = upload.fields(Object.keys(fields).map((name) => ({ name, maxCount: 1 })));
     const parseMultipart = withBodyDeadline(multipart, bodyTimeouts);
+    const accepted = Object.keys(fields)
+      .map((name) => `'${name}'`)
+      .join(" and ");
     return (req, res, next) => {
-      if (req.is("multipart/form-data")) return parseMultipart(req, res, next);
+      if (req.is("multipart/form-data")) {
+        return parseMultipart(req, res, (error?: unknown) => next(explainUploadError(error, fields)));
+      }
       if (req.is("application/json")) return parseJson(req, res, next);
-      next(new HttpProblem("unsupported-media-type", "Send multipart/form-data with a 'file' field, or JSON."));
+      next(
+        new HttpProblem(
+          "unsupported-media-type",
+          `Send multipart/form-data with the part${accepted.includes(" and ") ? "s" : ""} ${accepted}, or JSON ${jsonShape}.`,
+        ),
+      );
     };
+  };
+  const documentBody = body({ file: "the document" }, '{"sha256": "<64 hex>"}');
+  const verifyRequestBody = body(
+    { file: "the document", receipt: "its receipt, if any," },
+    '{"sha256": "<64 hex>", "receipt"?: {…}}',
+  );
+
+  /** The digest of a document, refused when it is the digest of empty content (see api/empty-content.ts). */
+  const documentDigest = (value: unknown): Sha256Hex => {
+    const sha256 = parseSha256(value);
+    if (isEmptyContentDigest(sha256)) throw new HttpProblem("empty-file", EMPTY_CONTENT_REFUSAL);
+    return sha256;
   };
 
   const input = (req: Request, allowReceipt: boolean): DocumentInput => {
@@ -79,23 +99,21 @@ export function apiRoutes(
       const files = (req.files ?? {}) as UploadedFiles;
       const file = files.file?.[0];
       if (file?.sha256 === undefined) throw new HttpProblem("missing-file", "Upload the document in the field 'file'.");
-      // An empty upload is nearly always a form that sent nothing; its digest can still be sent as JSON.
-      if (file.size === 0) throw new HttpProblem("empty-file", "The file is empty (0 bytes).");
       const receiptPart = files.receipt?.[0];
       return {
-        sha256: file.sha256,
+        sha256: documentDigest(file.sha256),
         receipt: allowReceipt && receiptPart ? parseReceipt(receiptPart.content ?? Buffer.alloc(0)) : undefined,
       };
     }
-    if (!allowReceipt) return { sha256: parseSha256(validate(submitBody, req.body).sha256) };
+    if (!allowReceipt) return { sha256: documentDigest(validate(submitBody, req.body).sha256) };
     const parsed = validate(verifyBody, req.body);
     return {
-      sha256: parseSha256(parsed.sha256),
+      sha256: documentDigest(parsed.sha256),
       receipt: parsed.receipt === undefined ? undefined : parseReceipt(parsed.receipt),
     };
   };
 
-  router.post("/documents", limitWrites, requireKey, body(uploadDocument), async (req, res) => {
+  router.post("/documents", limitWrites, requireKey, documentBody, async (req, res) => {
     const { sha256 } = input(req, false);
     const { document } = await notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;
@@ -118,14 +136,19 @@ export function apiRoutes(
 
   router.post("/documents/:sha256/revoke", limitWrites, requireKey, parseJson, async (req, res) => {
     const sha256 = parseSha256(req.params.sha256);
-    if (!req.is("application/json")) throw new HttpProblem("unsupported-media-type", 'Send JSON: {"reason": <code>}.');
-    const { reason } = validate(revokeBody, req.body);
+    if (!req.is("application/json")) {
+      throw new HttpProblem(
+        "unsupported-media-type",
+        'Revocation takes JSON only: {"reason": "superseded"} or {"reason": 1} (docs/revocation-reasons.md).',
+      );
+    }
+    const { reason } = validate(RevokeRequestSchema, req.body);
     res.json(await notary.revoke(sha256, reason));
   });
 
-  router.post("/verify", limitReads, body(uploadForVerify), async (req, res) => {
+  router.post("/verify", limitReads, verifyRequestBody, async (req, res) => {
     const { sha256, receipt } = input(req, true);
-    res.json(await verifier.verify(sha256, receipt));
+    res.json(verdictView(await verifier.verify(sha256, receipt)));
   });
 
   return router;

@@ -10,6 +10,7 @@ import type { Verifier } from "../service/verifier";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
 import type { BodyTimeouts } from "./body-deadline";
+import { refuseUnmetExpectations } from "./expectations";
 import { openApiDocument, SERVED_SCHEMAS } from "./openapi";
 import { HttpProblem, problemHandler } from "./problems";
 import { rateLimiter, type RateLimits } from "./rate-limits";
@@ -28,6 +29,11 @@ export interface HttpConfig {
   bodyTimeouts: BodyTimeouts;
   /** Largest upload, in bytes. */
   maxUploadBytes: number;
+  /**
+   * `Strict-Transport-Security: max-age=<this>` on every answer, for a service behind TLS; 0 or
+   * unset sends no such header, since over plain HTTP it would only mislead (browsers ignore it).
+   */
+  hstsMaxAgeSeconds?: number;
 }
 
 /** Largest receipt accepted beside a document: a receipt is about 1 KB, a deep batch's a few. */
@@ -59,7 +65,8 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   app.use(requestLog(log));
-  app.use(securityHeaders());
+  app.use(securityHeaders({ hstsMaxAgeSeconds: config.hstsMaxAgeSeconds ?? 0 }));
+  app.use(refuseUnmetExpectations());
 
   app.get("/healthz", async (_req, res) => {
     const health = await status.health();

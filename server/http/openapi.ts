@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { problemType } from "../api/problem-type";
-import { DocumentViewSchema, HealthSchema, ProblemSchema, ServiceInfoSchema, VerdictSchema } from "../api/wire";
+import {
+  DocumentViewSchema,
+  HealthSchema,
+  ProblemSchema,
+  RevokeRequestSchema,
+  ServiceInfoSchema,
+  VerdictSchema,
+} from "../api/wire";
 import { PROBLEMS } from "./problems";
 
 const sha256Param = {
@@ -17,9 +24,9 @@ const documentJson = { "application/json": { schema: { $ref: "#/components/schem
 /** The JSON Schemas the service serves under /api/v1/<name>.schema.json (generated into docs/ from zod). */
 export const SERVED_SCHEMAS = ["receipt-v1", "receipt-v2", "checkpoint"] as const;
 
-/** The JSON Schema of a wire type (server/api/wire.ts), as OpenAPI 3.1 embeds it. */
-function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
-  const { $schema: _dialect, ...body } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" });
+/** The JSON Schema of a wire type (server/api/wire.ts), as OpenAPI 3.1 embeds it: an answer, or a request body. */
+function jsonSchemaOf(schema: z.ZodType, io: "output" | "input" = "output"): Record<string, unknown> {
+  const { $schema: _dialect, ...body } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
   return body;
 }
 
@@ -137,14 +144,7 @@ export function openApiDocument(version: string) {
           requestBody: {
             required: true,
             content: {
-              "application/json": {
-                schema: {
-                  type: "object",
-                  required: ["reason"],
-                  additionalProperties: false,
-                  properties: { reason: { type: "integer", minimum: 0, maximum: 65535 } },
-                },
-              },
+              "application/json": { schema: jsonSchemaOf(RevokeRequestSchema, "input") },
             },
           },
           responses: {

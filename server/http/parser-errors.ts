@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { Duplex } from "node:stream";
+import { forwardUnmetExpectations } from "./expectations";
 import { PROBLEMS, problemBody, type ProblemCode } from "./problems";
 
 const REASONS: Record<number, string> = {
@@ -11,9 +12,11 @@ const REASONS: Record<number, string> = {
 /**
  * Answers requests that Node's HTTP parser refuses before Express sees them (a URL or headers over
  * the 16 KiB limit, a request line that is not HTTP, headers that never finish) with problem+json,
- * like every other error, instead of Node's bare status line.
+ * like every other error, instead of Node's bare status line. Requests with an `Expect` header that
+ * Node would refuse with its own bare 417 go to the application, which answers them (expectations.ts).
  */
 export function answerParserErrors(server: Server): void {
+  forwardUnmetExpectations(server);
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
     const pending = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (error.code === "ECONNRESET" || !socket.writable || pending?.headersSent) {

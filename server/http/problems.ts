@@ -20,6 +20,7 @@ export type HttpProblemCode =
   | "rate-limited"
   | "malformed-http"
   | "headers-too-large"
+  | "expectation-failed"
   | "route-not-found"
   | "internal";
 
@@ -38,13 +39,14 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "too-many-files": { status: 400, title: "Too many files were uploaded" },
   "unexpected-field": { status: 400, title: "The upload has an unexpected field" },
   "malformed-multipart": { status: 400, title: "The multipart body is malformed or incomplete" },
-  "empty-file": { status: 400, title: "The uploaded file is empty" },
+  "empty-file": { status: 400, title: "The document is empty" },
   "malformed-url": { status: 400, title: "The URL is not validly encoded" },
   "request-timeout": { status: 408, title: "The request body did not arrive in time" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "malformed-http": { status: 400, title: "The request is not valid HTTP" },
   "headers-too-large": { status: 431, title: "The URL or headers are too large" },
-  "unsupported-media-type": { status: 415, title: "Send multipart/form-data or application/json" },
+  "expectation-failed": { status: 417, title: "The Expect header cannot be met" },
+  "unsupported-media-type": { status: 415, title: "The body's media type is not one this endpoint takes" },
   "body-too-large": { status: 413, title: "The request body is too large" },
   "file-too-large": { status: 413, title: "The file is larger than this service accepts" },
   unauthorized: { status: 401, title: "A valid API key is required" },

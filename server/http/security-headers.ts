@@ -24,9 +24,15 @@ export const CONTENT_SECURITY_POLICY = {
   "script-src-attr": ["'none'"],
 };
 
-export function securityHeaders(): RequestHandler {
+/**
+ * Helmet's headers. `Strict-Transport-Security` only when `hstsMaxAgeSeconds` is positive: the
+ * operator sets it once TLS is in front of the service (HSTS_MAX_AGE). It covers this host alone,
+ * not its subdomains, which the service knows nothing about.
+ */
+export function securityHeaders({ hstsMaxAgeSeconds }: { hstsMaxAgeSeconds: number }): RequestHandler {
   return helmet({
     contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    strictTransportSecurity: hstsMaxAgeSeconds > 0 ? { maxAge: hstsMaxAgeSeconds, includeSubDomains: false } : false,
     frameguard: { action: "deny" },
     referrerPolicy: { policy: "no-referrer" },
   });

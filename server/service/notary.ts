@@ -1,4 +1,4 @@
-import type { DocumentView } from "../api/wire";
+import { isoFromUnixSeconds, type DocumentView } from "../api/wire";
 import { NO_DURABILITY, type ChainDurability } from "../chain/chain-durability";
 import type { ChainCheck } from "../chain/chain-guard";
 import type { RegistryView, RegistryWriter } from "../chain/registry";
@@ -186,10 +186,15 @@ export class Notary {
     if (record !== undefined) view.acceptedAt = new Date(record.acceptedAtMs).toISOString();
     if (anchoring !== undefined) {
       view.status = anchoring.revocation === undefined ? "anchored" : "revoked";
-      view.receipt = this.ports.receipts.receiptOf(sha256, anchoring);
+      const receipt = this.ports.receipts.receiptOf(sha256, anchoring);
+      view.anchoredAtIso = isoFromUnixSeconds(receipt.timestamp);
+      view.receipt = receipt;
       const organisation = this.ports.anchorings.organisationOf(anchoring.registrar);
       view.anchoredBy = { address: anchoring.registrar, ...(organisation === undefined ? {} : organisation) };
-      if (anchoring.revocation !== undefined) view.revocation = anchoring.revocation;
+      if (anchoring.revocation !== undefined) {
+        const { revokedAt, reason, revokedBy, txHash } = anchoring.revocation;
+        view.revocation = { revokedAt, revokedAtIso: isoFromUnixSeconds(revokedAt), reason, revokedBy, txHash };
+      }
     }
     return view;
   }

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import { EMPTY_CONTENT_SHA256 } from "../../server/api/empty-content";
 import { openTestService, TestChain, type ServiceHarness } from "../server/service-fixture";
 import { ROOT } from "../support/processes";
 
@@ -85,17 +86,22 @@ describe("the web page, in Chromium", function () {
     await chain.stop();
   });
 
-  beforeEach(async function () {
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 } });
+  /** A fresh browser context and page (with `options`, such as a time zone), watched for errors and requests. */
+  async function openPage(options: BrowserContextOptions = {}) {
+    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 900 }, ...options });
     page = await context.newPage();
-    consoleErrors = [];
-    expectedHttpErrors = [];
-    requested = [];
     page.on("request", (request) => requested.push(request.url()));
     page.on("console", (message) => {
       if (message.type() === "error") consoleErrors.push(message.text());
     });
     page.on("pageerror", (error) => consoleErrors.push(error.message));
+  }
+
+  beforeEach(async function () {
+    consoleErrors = [];
+    expectedHttpErrors = [];
+    requested = [];
+    await openPage();
   });
 
   afterEach(async function () {
@@ -186,6 +192,26 @@ describe("the web page, in Chromium", function () {
         expect(await card.textContent()).to.include(sha256Hex(file.buffer));
       }
     });
+
+    for (const mode of ["hash", "upload"] as const) {
+      it(`refuses an empty file in ${mode} mode, saying why, and sends nothing`, async function () {
+        await page.goto(`${base}/#notarize`);
+        await page.locator(`input[name="mode"][value="${mode}"]`).check();
+        const before = harness.service.store.stats();
+        const sent: string[] = [];
+        page.on("request", (request) => {
+          if (request.url().includes("/api/v1/documents")) sent.push(request.url());
+        });
+        await page
+          .locator("#notarize-files")
+          .setInputFiles({ name: "empty.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(0) });
+        const card = page.locator(".result", { hasText: "empty.pdf" });
+        await card.locator('.badge[data-status="failed"]').waitFor();
+        expect(await card.getByRole("alert").textContent()).to.include("The document is empty (0 bytes");
+        expect(sent).to.deep.equal([]);
+        expect(harness.service.store.stats()).to.deep.equal(before);
+      });
+    }
 
     it("streams a 96 MiB file through the hashing worker in slices", async function () {
       const large = path.join(ARTIFACTS, "large.bin");
@@ -278,6 +304,20 @@ describe("the web page, in Chromium", function () {
       await verdict.screenshot({ path: path.join(ARTIFACTS, "verdict-invalid-receipt.png") });
     });
 
+    it("refuses an empty file, and shows the service's refusal of the empty digest", async function () {
+      const byFile = await verifyThroughPage({ file: { name: "empty.pdf", buffer: Buffer.alloc(0) } });
+      expect(await byFile.getAttribute("data-verdict")).to.equal("error");
+      expect(await byFile.textContent()).to.include("The document is empty (0 bytes");
+
+      expectedHttpErrors = [400];
+      const byDigest = await verifyThroughPage({ digest: EMPTY_CONTENT_SHA256 });
+      expect(await byDigest.getAttribute("data-verdict")).to.equal("error");
+      expect(await byDigest.textContent())
+        .to.include("Could not verify")
+        .and.include("The document is empty");
+      await byDigest.screenshot({ path: path.join(ARTIFACTS, "verdict-empty.png") });
+    });
+
     it("explains a malformed digest without a request error", async function () {
       const verdict = await verifyThroughPage({ digest: "not-a-digest" });
       expect(await verdict.getAttribute("data-verdict")).to.equal("error");
@@ -312,6 +352,59 @@ describe("the web page, in Chromium", function () {
       await page.emulateMedia({ media: "screen" });
       await page.goto(link);
       await page.locator('#verdict[data-verdict="anchored"]').waitFor();
+    });
+  });
+
+  describe("times", function () {
+    /** What the page should write for `seconds` in `zone` before naming the zone, computed here with Node's ICU. */
+    const inZone = (zone: string, seconds: number, options: Intl.DateTimeFormatOptions = {}) =>
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: zone,
+        day: "numeric",
+        month: "short",
+        year: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+        hourCycle: "h23",
+        ...options,
+      }).format(new Date(seconds * 1000));
+    const utc = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+
+    it("names the reader's time zone and its offset, with UTC in the tooltip, on the certificate and the verdict", async function () {
+      await context.close();
+      await openPage({ timezoneId: "Asia/Kolkata" });
+      const content = randomBytes(2048);
+      const digest = sha256Hex(content);
+      await harness.service.notary.submit(digest as never);
+      await harness.service.anchorer.runOnce();
+      const { timestamp } = harness.service.notary.receipt(digest as never);
+      // India has one zone and no daylight saving time; English has no abbreviation for it in en-GB.
+      const local = `${inZone("Asia/Kolkata", timestamp)} India Standard Time (UTC+5:30)`;
+
+      await page.goto(`${base}/#certificate=${digest}`);
+      // The certificate's "Anchored" time, on whichever page is open.
+      const anchoredTime = () =>
+        page.locator(".certificate-sheet dt", { hasText: /^Anchored$/ }).locator("xpath=following-sibling::dd[1]/time");
+      const anchored = anchoredTime();
+      await anchored.waitFor();
+      expect(await anchored.textContent()).to.equal(local);
+      expect(await anchored.getAttribute("title")).to.equal(utc(timestamp));
+      expect(await anchored.getAttribute("datetime")).to.equal(new Date(timestamp * 1000).toISOString());
+
+      const verdict = await verifyThroughPage({ digest });
+      const sentence = (await verdict.locator("p").first().textContent())!;
+      expect(sentence).to.include(`registered on ${local} by `);
+
+      // A zone English abbreviates is named by its abbreviation, summer or winter.
+      await context.close();
+      await openPage({ timezoneId: "Europe/Paris" });
+      const summer = inZone("Europe/Paris", timestamp, { timeZoneName: "shortOffset" }).endsWith("GMT+2");
+      await page.goto(`${base}/#certificate=${digest}`);
+      await anchoredTime().waitFor();
+      expect(await anchoredTime().textContent()).to.equal(
+        `${inZone("Europe/Paris", timestamp)} ${summer ? "CEST (UTC+2)" : "CET (UTC+1)"}`,
+      );
     });
   });
 

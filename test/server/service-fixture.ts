@@ -107,6 +107,8 @@ export interface TestServiceOptions {
     apiKeysRecheckMs?: number;
     rateLimits?: ServiceConfig["rateLimits"];
     bodyTimeouts?: ServiceConfig["bodyTimeouts"];
+    /** `Strict-Transport-Security` max-age (none by default, as without HSTS_MAX_AGE). */
+    hstsMaxAgeSeconds?: number;
   };
 }
 
@@ -136,6 +138,7 @@ export async function openTestService(
     apiKeysFile: protection.apiKeysFile,
     rateLimits: protection.rateLimits ?? { windowMs: 60_000, writes: 0, reads: 0 },
     bodyTimeouts: protection.bodyTimeouts ?? loadConfig({}).bodyTimeouts,
+    hstsMaxAgeSeconds: protection.hstsMaxAgeSeconds,
     maxUploadBytes: overrides.maxUploadBytes ?? 1024 * 1024,
     batchMax: overrides.batchMax ?? 1_000,
     batchIntervalMs: overrides.batchIntervalMs ?? 60_000, // tests drive batches with anchorer.runOnce()

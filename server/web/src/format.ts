@@ -3,16 +3,66 @@ import { revocationReasonName } from "../../proof/revocation-reasons";
 import type { ReceiptV1 } from "../../proof/receipt";
 import { el } from "./dom";
 
-/** A chain timestamp (seconds) as local date and time, with the UTC form in the tooltip. */
-export function chainTime(seconds: number | undefined): HTMLElement | undefined {
-  if (seconds === undefined) return undefined;
-  const date = new Date(seconds * 1000);
-  return el("time", { datetime: date.toISOString(), title: date.toISOString() }, date.toLocaleString());
+const DATE_TIME = new Intl.DateTimeFormat("en-GB", {
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+const ZONE_SHORT = new Intl.DateTimeFormat("en-GB", { timeZoneName: "short" });
+const ZONE_LONG = new Intl.DateTimeFormat("en-GB", { timeZoneName: "long" });
+/** The reader's time zone, as the browser knows it (IANA name, such as Europe/Paris). */
+const ZONE = DATE_TIME.resolvedOptions().timeZone;
+/** What Intl writes for a zone it has no name for: "GMT+5:30", "UTC-5". */
+const OFFSET_ONLY = /^(GMT|UTC)([+-−]|$)/;
+
+/** "UTC+1", "UTC+5:30", "UTC-5": the offset from UTC of `date` in the reader's zone. */
+function utcOffset(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  if (minutes === 0) return "UTC";
+  const sign = minutes > 0 ? "+" : "-";
+  const hours = Math.floor(Math.abs(minutes) / 60);
+  const rest = Math.abs(minutes) % 60;
+  return `UTC${sign}${hours}${rest === 0 ? "" : `:${String(rest).padStart(2, "0")}`}`;
 }
 
+function zoneName(format: Intl.DateTimeFormat, date: Date): string | undefined {
+  const name = format.formatToParts(date).find((part) => part.type === "timeZoneName")?.value;
+  return name === undefined || OFFSET_ONLY.test(name) ? undefined : name;
+}
+
+/**
+ * A moment in the reader's time zone, the zone named: "26 Nov 2026, 00:40:15 CET (UTC+1)". Month
+ * names keep the date unambiguous to every reader. The zone is its abbreviation where English has
+ * one, else its English name ("India Standard Time (UTC+5:30)"), else its IANA name.
+ */
+export function localTimeText(date: Date): string {
+  const offset = utcOffset(date);
+  if (offset === "UTC" && /^(UTC|Etc\/UTC|Etc\/GMT)$/.test(ZONE)) return `${DATE_TIME.format(date)} UTC`;
+  const zone = zoneName(ZONE_SHORT, date) ?? zoneName(ZONE_LONG, date) ?? ZONE;
+  return `${DATE_TIME.format(date)} ${zone} (${offset})`;
+}
+
+/** The same moment in UTC, ISO 8601 without milliseconds: 2026-11-25 23:40:15 UTC. */
+export function utcTimeText(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+function timeElement(date: Date): HTMLElement {
+  return el("time", { datetime: date.toISOString(), title: utcTimeText(date) }, localTimeText(date));
+}
+
+/** A chain timestamp (seconds) in the reader's zone, named, with UTC in the tooltip. */
+export function chainTime(seconds: number | undefined): HTMLElement | undefined {
+  return seconds === undefined ? undefined : timeElement(new Date(seconds * 1000));
+}
+
+/** An ISO 8601 time from the API, shown as chainTime shows chain times. */
 export function isoTime(iso: string | undefined): HTMLElement | undefined {
-  if (iso === undefined) return undefined;
-  return el("time", { datetime: iso, title: iso }, new Date(iso).toLocaleString());
+  return iso === undefined ? undefined : timeElement(new Date(iso));
 }
 
 export function mono(value: string | number | undefined): HTMLElement | undefined {

@@ -1,4 +1,5 @@
 /** The Notarize view: files in, one result card each, followed from pending to anchored. */
+import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
 import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
 import { bytes, chainTime, isoTime, mono, receiptLink, revocationReason } from "./format";
@@ -109,6 +110,8 @@ async function followUntilSettled(card: ResultCard, view: DocumentView): Promise
 
 async function notarize(card: ResultCard, mode: Mode, apiKey: string | undefined, onUnauthorized: () => void) {
   try {
+    // The service refuses empty documents on every path; saying so here spares the round trip.
+    if (card.file.size === 0) return card.fail(EMPTY_CONTENT_REFUSAL);
     let view: DocumentView;
     if (mode === "hash") {
       card.phase("hashing", "Hashing in this browser");

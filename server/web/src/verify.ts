@@ -1,8 +1,9 @@
 /** The Verify view: a file (hashed here), a digest, and optionally a receipt, in; a verdict out. */
+import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
 import { parseSha256 } from "../../proof/digest";
 import { ApiError, verifyDigest, type Verdict } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
-import { bytes, chainTime, mono, revocationReason } from "./format";
+import { bytes, chainTime, localTimeText, mono, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
 
 /** What the verdict panel shows: the service's verdict, or a failure to reach one. */
@@ -33,7 +34,7 @@ function renderOutcome(panel: HTMLElement, outcome: Outcome) {
     ["Reason", revocationReason(verdict.revocationReason)],
     ["Registry", verdict.registry && `${verdict.registry} on chain ${verdict.chainId}`],
   ]);
-  const when = (seconds?: number) => (seconds === undefined ? "" : new Date(seconds * 1000).toLocaleString());
+  const when = (seconds?: number) => (seconds === undefined ? "" : localTimeText(new Date(seconds * 1000)));
   switch (verdict.status) {
     case "anchored":
       panel.replaceChildren(
@@ -125,6 +126,7 @@ export function setUpVerify() {
     try {
       let sha256: string;
       if (document) {
+        if (document.size === 0) return { kind: "error", message: EMPTY_CONTENT_REFUSAL };
         progress.hidden = false;
         sha256 = await sha256OfFile(document, (done, total) => (progress.value = total === 0 ? 1 : done / total));
       } else if (digestInput.value.trim() !== "") {

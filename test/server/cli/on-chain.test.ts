@@ -146,6 +146,7 @@ describe("docproof on a chain, without the service", function () {
         chainId: receipt.chainId,
         registry: receipt.registry,
         anchoredAt: receipt.timestamp,
+        anchoredAtIso: new Date(receipt.timestamp * 1000).toISOString().replace(".000Z", "Z"),
         blockNumber: receipt.blockNumber,
         txHash: receipt.txHash,
         registrar: receipt.registrar,
@@ -279,6 +280,12 @@ describe("docproof on a chain, without the service", function () {
       const { code, stderr } = await docproof(["verify", file("a.pdf")]);
       expect(code).to.equal(2);
       expect(stderr).to.include("verify needs either --rpc");
+    });
+
+    it("exits 2 when both --rpc and --api are given", async function () {
+      const { code, stderr } = await docproof(["verify", file("a.pdf"), "--rpc", rpc, "--api", "http://127.0.0.1:1"]);
+      expect(code).to.equal(2);
+      expect(stderr).to.equal("docproof: Give --api <url> or --rpc <url>, not both.\n");
     });
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { once } from "node:events";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -145,6 +145,50 @@ describe("docproof with the service", function () {
       const tampered = await docproof(["verify", doc, "--api", api, "--receipt", file("bad-leaf.json"), "--json"]);
       expect(tampered.code, tampered.stdout).to.equal(1);
       expect(JSON.parse(tampered.stdout)).to.include({ status: "invalid-receipt", valid: false });
+    });
+
+    it("finds the receipt the API downloads, <sha256>.receipt.json, beside the file, and says so", async function () {
+      const folder = path.join(scratch.dir, "downloads");
+      mkdirSync(folder, { recursive: true });
+      const doc = file("downloads/statement.pdf");
+      expect((await docproof(["notarize", doc, "--api", api, "--upload"], withKey)).code).to.equal(0);
+      rmSync(`${doc}.receipt.json`);
+      const sha256 = sha256Of(doc);
+      const download = await fetch(`${api}/api/v1/documents/${sha256}/receipt`);
+      expect(download.headers.get("content-disposition")).to.include(`${sha256}.receipt.json`);
+      const downloaded = path.join(folder, `${sha256}.receipt.json`);
+      writeFileSync(downloaded, await download.text());
+
+      const onChain = await docproof(["verify", doc, "--rpc", deployment.chain.rpcUrl]);
+      expect(onChain.code, onChain.stdout).to.equal(0);
+      expect(onChain.stdout).to.include(`checked with the chain at ${deployment.chain.rpcUrl}, receipt ${downloaded}`);
+      const relative = await docproof(["verify", "statement.pdf", "--api", api, "--json"], { cwd: folder });
+      expect(relative.code, relative.stdout).to.equal(0);
+      expect(JSON.parse(relative.stdout)).to.include({ receiptFile: `${sha256}.receipt.json`, status: "anchored" });
+    });
+
+    it("prints the service's verdict with its times in ISO 8601 beside the Unix seconds", async function () {
+      const { code, stdout } = await docproof(["verify", file("digest-only.pdf"), "--api", api, "--json"]);
+      expect(code, stdout).to.equal(0);
+      const verdict = JSON.parse(stdout);
+      expect(verdict.anchoredAtIso).to.equal(new Date(verdict.anchoredAt * 1000).toISOString().replace(".000Z", "Z"));
+    });
+
+    it("refuses an empty file before sending anything, with status 2", async function () {
+      const empty = file("empty.pdf", "");
+      for (const command of [["notarize"], ["notarize", "--upload"], ["verify"]]) {
+        const storeBefore = harness.service.store.stats();
+        const { code, stdout, stderr } = await docproof(
+          [command[0], empty, "--api", api, ...command.slice(1)],
+          withKey,
+        );
+        expect(code, command.join(" ")).to.equal(2);
+        expect(stdout).to.equal("");
+        expect(stderr.startsWith(`docproof: ${empty}: The document is empty (0 bytes`), stderr).to.equal(true);
+        expect(stderr.split("\n")).to.have.length(2);
+        expect(harness.service.store.stats()).to.deep.equal(storeBefore);
+      }
+      expect(existsSync(`${empty}.receipt.json`)).to.equal(false);
     });
 
     it("verifies the service's receipt against the chain alone", async function () {

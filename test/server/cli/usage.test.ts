@@ -50,6 +50,106 @@ describe("the docproof executable", function () {
     }
   });
 
+  it("exits 2 with the help on stderr when no command is given", async function () {
+    const { code, stdout, stderr } = await docproof([]);
+    expect(code).to.equal(2);
+    expect(stdout).to.equal("");
+    expect(stderr).to.include("Usage: docproof [options] [command]");
+    const executable = await docproofProcess([]);
+    expect(executable.code).to.equal(2);
+    expect(executable.output).to.include("Usage: docproof [options] [command]");
+  });
+
+  it("exits 2 when notarize or verify is given both --api and --rpc, saying to give one", async function () {
+    for (const command of ["notarize", "verify"]) {
+      const { code, stderr } = await docproof([
+        command,
+        "x.pdf",
+        "--api",
+        "http://127.0.0.1:1",
+        "--rpc",
+        "http://127.0.0.1:2",
+      ]);
+      expect(code, command).to.equal(2);
+      expect(stderr, command).to.equal("docproof: Give --api <url> or --rpc <url>, not both.\n");
+    }
+  });
+
+  it("refuses an empty file with status 2 before connecting anywhere", async function () {
+    const scratch = scratchDir();
+    try {
+      writeFileSync(path.join(scratch.dir, "empty.pdf"), "");
+      const closed = "http://127.0.0.1:1";
+      for (const args of [
+        ["notarize", "empty.pdf", "--rpc", closed],
+        ["notarize", "empty.pdf", "--api", closed],
+        ["verify", "empty.pdf", "--rpc", closed],
+        ["verify", "empty.pdf", "--api", closed],
+      ]) {
+        const { code, stderr } = await docproof(args, {
+          cwd: scratch.dir,
+          env: { DOCPROOF_PRIVATE_KEY: "0x" + "11".repeat(32) },
+        });
+        expect(code, args.join(" ")).to.equal(2);
+        expect(stderr, args.join(" ")).to.match(
+          /^docproof: empty\.pdf: The document is empty \(0 bytes; SHA-256 e3b0c442…b855\)/,
+        );
+      }
+    } finally {
+      scratch.remove();
+    }
+  });
+
+  describe("when an operator command is given --rpc without its key", function () {
+    it("exits 2 with one line naming the key, before starting Hardhat", async function () {
+      const cases: [string[], string][] = [
+        [["deploy", "--rpc", "http://127.0.0.1:1", "--yes"], "the deployer's"],
+        [
+          ["registrar", "grant", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", "--rpc", "http://127.0.0.1:1"],
+          "the admin's",
+        ],
+      ];
+      for (const [args, signer] of cases) {
+        const { code, stdout, stderr } = await docproof(args);
+        expect(code, args[0]).to.equal(2);
+        expect(stdout).to.equal("");
+        expect(stderr).to.equal(`docproof: --rpc needs ${signer} key: set DOCPROOF_PRIVATE_KEY (or pass --key).\n`);
+      }
+      // The executable, with no key in its environment either: one line, no stack trace.
+      const executable = await docproofProcess(["deploy", "--rpc", "http://127.0.0.1:1"], { PRIVATE_KEY: "" });
+      expect(executable.code).to.equal(2);
+      expect(executable.output).to.equal(
+        "docproof: --rpc needs the deployer's key: set DOCPROOF_PRIVATE_KEY (or pass --key).\n",
+      );
+    });
+
+    it("exits 2 for a key that is not a key, without printing it", async function () {
+      const { code, stderr } = await docproof(["deploy", "--rpc", "http://127.0.0.1:1", "--key", "not-a-secret-key"]);
+      expect(code).to.equal(2);
+      expect(stderr).to.equal("docproof: The deployer's key must be a 0x-prefixed 32-byte hex key.\n");
+    });
+
+    it("exits 2 for an --rpc that is not a URL", async function () {
+      const { code, stderr } = await docproof(["deploy", "--rpc", "10.0.0.5:8545"], {
+        env: { DOCPROOF_PRIVATE_KEY: `0x${"11".repeat(32)}` },
+      });
+      expect(code).to.equal(2);
+      expect(stderr).to.match(/^docproof: --rpc must be the chain's JSON-RPC URL/);
+    });
+  });
+
+  describe("when registrar is given a bad address", function () {
+    it("exits 2 with one line, with or without a chain", async function () {
+      for (const chain of [[], ["--rpc", "http://127.0.0.1:1"]]) {
+        const { code, output } = await docproofProcess(["registrar", "grant", "0x12", ...chain], { PRIVATE_KEY: "" });
+        expect(code, chain.join(" ")).to.equal(2);
+        expect(output).to.equal(
+          'docproof: "0x12" is not an address (0x and 40 hex digits, checksummed or in one case).\n',
+        );
+      }
+    });
+  });
+
   describe("when the operator commands are given two chains", function () {
     it("exits 2 before running anything", async function () {
       for (const command of [["deploy"], ["registrar", "grant", "0x0000000000000000000000000000000000000001"]]) {

@@ -4,12 +4,15 @@ import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import request from "supertest";
 import type { Express } from "express";
+import { EMPTY_CONTENT_SHA256 } from "../../../server/api/empty-content";
 import { ReceiptV1Schema, type ReceiptV1 } from "../../../server/proof/receipt";
 import { InProcessHardhatChain, openTestService, TestChain, type ServiceHarness } from "../service-fixture";
 
 const sha256 = (content: Buffer | string) => createHash("sha256").update(content).digest("hex");
 const randomSha = () => randomBytes(32).toString("hex");
 const PROBLEM = "urn:docproof:problem:";
+/** A chain time as the API writes it beside the Unix seconds. */
+const isoOf = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 
 function expectProblem(response: request.Response, status: number, code: string) {
   expect(response.status, JSON.stringify(response.body)).to.equal(status);
@@ -153,6 +156,8 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
         expect(receipt).to.include({ sha256: digest, chainId: chain.chainId, registry: harness.registryAddress });
         expect(receipt.timestamp).to.equal(await harness.service.registry.blockTimestamp(receipt.blockNumber));
         expect(receipt.registrar).to.equal(harness.service.registrar);
+        expect(anchored.body.anchoredAtIso).to.equal(isoOf(receipt.timestamp));
+        expect(anchored.body.anchoredAtIso).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       });
 
       it("answers 404 for an unknown digest", async function () {
@@ -200,9 +205,23 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
             txHash: receipt.txHash,
             blockNumber: receipt.blockNumber,
             anchoredAt: receipt.timestamp,
+            anchoredAtIso: isoOf(receipt.timestamp),
             registrar: receipt.registrar,
           });
         }
+      });
+
+      it("refuses the digest of empty content, as notarization does", async function () {
+        for (const sha256 of [EMPTY_CONTENT_SHA256, `0x${EMPTY_CONTENT_SHA256.toUpperCase()}`]) {
+          const response = await request(app()).post("/api/v1/verify").send({ sha256 });
+          expectProblem(response, 400, "empty-file");
+          expect(response.body.title).to.equal("The document is empty");
+        }
+        expectProblem(
+          await request(app()).post("/api/v1/verify").attach("file", Buffer.alloc(0), "empty.pdf"),
+          400,
+          "empty-file",
+        );
       });
 
       it("asks the chain again only once a new block has been mined", async function () {
@@ -312,9 +331,29 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
           .expect(200);
         expect(response.body.status).to.equal("revoked");
         expect(response.body.revocation.reason).to.equal(2);
+        expect(response.body.revocation.revokedAtIso).to.equal(isoOf(response.body.revocation.revokedAt));
         const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
         expect(verdict.body).to.include({ valid: false, status: "revoked", revocationReason: 2 });
         expect(verdict.body.revokedAt).to.be.a("number");
+        expect(verdict.body.revokedAtIso).to.equal(isoOf(verdict.body.revokedAt));
+        expect(verdict.body.anchoredAtIso).to.equal(isoOf(verdict.body.anchoredAt));
+      });
+
+      it("takes a reason by its name as well as by its code", async function () {
+        const { digest } = await notarized();
+        const response = await request(app())
+          .post(`/api/v1/documents/${digest}/revoke`)
+          .send({ reason: "superseded" })
+          .expect(200);
+        expect(response.body.revocation.reason).to.equal(1);
+      });
+
+      it("says, without a JSON body, that revocation takes JSON only", async function () {
+        const { digest } = await notarized();
+        const response = await request(app()).post(`/api/v1/documents/${digest}/revoke`);
+        expectProblem(response, 415, "unsupported-media-type");
+        expect(response.body.detail).to.include("JSON only").and.include('{"reason": "superseded"}');
+        expect(`${response.body.title} ${response.body.detail}`).to.not.match(/multipart/i);
       });
 
       it("answers 409 for a second revocation and for a pending document", async function () {
@@ -365,7 +404,13 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
               .attach("file", Buffer.from("a"), "a")
               .attach("file", Buffer.from("b"), "b"),
           400,
-          "unexpected-field",
+          "too-many-files",
+        ],
+        [
+          "the digest of empty content",
+          () => request(app()).post("/api/v1/documents").send({ sha256: EMPTY_CONTENT_SHA256 }),
+          400,
+          "empty-file",
         ],
         [
           "a wrong field name",

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import request from "supertest";
+import { EMPTY_CONTENT_SHA256 } from "../../../server/api/empty-content";
 import { answerParserErrors } from "../../../server/http/parser-errors";
 import type { ReceiptV1 } from "../../../server/proof/receipt";
 import { ROOT } from "../../support/processes";
@@ -274,7 +275,8 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       endpoint: DOCS,
       input: "two `file` parts",
       status: 400,
-      type: "unexpected-field",
+      type: "too-many-files",
+      check: (reply) => expect(reply.body.detail).to.match(/^One file per request/),
       send: () =>
         post(
           "/api/v1/documents",
@@ -290,6 +292,7 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       input: "the file in a part not named `file`",
       status: 400,
       type: "unexpected-field",
+      check: (reply) => expect(reply.body.detail).to.include("'document'").and.include("in the part 'file'"),
       send: () => post("/api/v1/documents", MULTIPART, multipart([{ name: "document", filename: "a", content: "a" }])),
     },
     {
@@ -593,6 +596,13 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       },
     },
     {
+      endpoint: DOCS,
+      input: "`sha256` of empty content (`e3b0c442…b855`)",
+      status: 400,
+      type: "empty-file",
+      send: () => postJson("/api/v1/documents", { sha256: EMPTY_CONTENT_SHA256 }),
+    },
+    {
       endpoint: REVOKE,
       input: '`reason` as a string (`"1"`)',
       status: 400,
@@ -615,10 +625,29 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
     },
     {
       endpoint: REVOKE,
+      input: '`reason` as a name that is not listed (`"outdated"`)',
+      status: 400,
+      type: "invalid-request",
+      check: (reply) => expect(reply.body.detail).to.include("superseded"),
+      send: () => postJson(`/api/v1/documents/${anchored.digest}/revoke`, { reason: "outdated" }),
+    },
+    {
+      endpoint: REVOKE,
       input: "a form body instead of JSON",
       status: 415,
       type: "unsupported-media-type",
       send: () => post(`/api/v1/documents/${anchored.digest}/revoke`, "application/x-www-form-urlencoded", "reason=1"),
+    },
+    {
+      endpoint: REVOKE,
+      input: "no body",
+      status: 415,
+      type: "unsupported-media-type",
+      check: (reply) => {
+        expect(reply.body.detail).to.match(/JSON only/);
+        expect(`${String(reply.body.title)} ${String(reply.body.detail)}`).to.not.match(/multipart/i);
+      },
+      send: () => raw([rawHead("POST", `/api/v1/documents/${anchored.digest}/revoke`, { Connection: "close" })]),
     },
     // Receipts
     {
@@ -771,6 +800,14 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
     },
     {
       endpoint: VERIFY,
+      input: "the file in a part not named `file` or `receipt`",
+      status: 400,
+      type: "unexpected-field",
+      check: (reply) => expect(reply.body.detail).to.include("in the part 'file'").and.include("in the part 'receipt'"),
+      send: () => post("/api/v1/verify", MULTIPART, multipart([{ name: "document", filename: "a", content: "a" }])),
+    },
+    {
+      endpoint: VERIFY,
       input: "a receipt whose proof does not lead to its `merkleRoot`",
       status: 422,
       type: "receipt-tampered",
@@ -795,6 +832,13 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
           ]),
         ),
       check: (reply) => expect(reply.body).to.include({ valid: false, status: "unknown" }),
+    },
+    {
+      endpoint: VERIFY,
+      input: "`sha256` of empty content (`e3b0c442…b855`)",
+      status: 400,
+      type: "empty-file",
+      send: () => postJson("/api/v1/verify", { sha256: EMPTY_CONTENT_SHA256 }),
     },
     // Path parameters and the request itself
     {
@@ -867,6 +911,14 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       status: 400,
       type: "malformed-http",
       send: () => raw(["GARBAGE\x00 / NOT-HTTP\r\n\r\n"]),
+    },
+    {
+      endpoint: "any",
+      input: "an `Expect` header other than `100-continue`",
+      status: 417,
+      type: "expectation-failed",
+      check: (reply) => expect(reply.body.detail).to.include('"200-ok"'),
+      send: () => raw([rawHead("GET", "/healthz", { Expect: "200-ok", Connection: "close" })]),
     },
   ];
 

@@ -334,8 +334,32 @@ describe("HTTP protection", function () {
         expect(response.headers["x-frame-options"]).to.equal("DENY");
         expect(response.headers["referrer-policy"]).to.equal("no-referrer");
         expect(response.headers["cross-origin-opener-policy"]).to.equal("same-origin");
-        expect(response.headers["strict-transport-security"]).to.match(/^max-age=\d+/);
         expect(response.headers).to.not.have.property("x-powered-by");
+      }
+    });
+
+    it("asks no browser to insist on HTTPS by default, since the service is served over plain HTTP", async function () {
+      for (const url of ["/", "/api/v1/info", `/api/v1/documents/${"z".repeat(64)}`]) {
+        const response = await request(harness.service.app).get(url);
+        expect(response.headers, url).to.not.have.property("strict-transport-security");
+      }
+    });
+  });
+
+  describe("behind TLS (HSTS_MAX_AGE)", function () {
+    let harness: ServiceHarness;
+
+    before(async () => {
+      harness = await openTestService(chain, { protection: { hstsMaxAgeSeconds: 31_536_000 } });
+    });
+    after(async () => {
+      await harness.close();
+    });
+
+    it("sends Strict-Transport-Security for this host alone on answers and problems alike", async function () {
+      for (const url of ["/api/v1/info", `/api/v1/documents/${"z".repeat(64)}`, "/nowhere"]) {
+        const response = await request(harness.service.app).get(url);
+        expect(response.headers["strict-transport-security"], url).to.equal("max-age=31536000");
       }
     });
   });
