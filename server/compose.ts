@@ -18,6 +18,7 @@ import type { Logger } from "./logger";
 import { BatchAnchorer } from "./service/batch-anchorer";
 import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
+import { RegistrarDirectory } from "./service/directory";
 import { DocumentAnchorings } from "./service/document-anchorings";
 import { ReceiptBook } from "./service/receipt-book";
 import { RegistryIndexer } from "./service/registry-indexer";
@@ -110,6 +111,7 @@ export async function composeServer(
     );
     const receipts = new ReceiptBook(registry);
     const anchorings = new DocumentAnchorings(store, store.index);
+    const directory = new RegistrarDirectory(store.index);
     const indexer = new RegistryIndexer(
       {
         events: registry,
@@ -135,6 +137,7 @@ export async function composeServer(
       queue: store,
       receipts,
       anchorings,
+      directory,
       registry,
       writer,
       guard,
@@ -152,7 +155,7 @@ export async function composeServer(
       maxUploadBytes: config.maxUploadBytes,
     };
     const status = new ServiceStatus({ guard, store, info });
-    const app = createApp({ notary, verifier, status, metrics }, config, runtime);
+    const app = createApp({ notary, verifier, status, directory, metrics }, config, runtime);
     return {
       app,
       notary,

@@ -64,6 +64,9 @@ export const VerdictSchema = z.object({
   blockNumber: uint.optional(),
   txHash: hex32.optional(),
   registrar: address.optional(),
+  anchoredBy: RegistrarRefSchema.optional().describe(
+    "The registrar with its organisation from the registry's directory.",
+  ),
   merkleRoot: hex32.optional(),
   chainId: uint.optional(),
   registry: address.optional(),
@@ -74,6 +77,29 @@ export const VerdictSchema = z.object({
   reason: z.string().optional().describe("Why the verdict is not anchored, in words."),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
+
+/** A member of the consortium, as `GET /api/v1/registrars` lists it. */
+export const RegistrarEntrySchema = z.object({
+  address,
+  name: z
+    .string()
+    .optional()
+    .describe("The organisation's name, as the registry's admin recorded it (text, never markup)."),
+  uri: z.string().optional(),
+  active: z.boolean().describe("Holds the registrar role now, as far as the index has followed the chain."),
+  anchorings: uint.describe("Anchorings (transactions) by this registrar."),
+  documents: uint.describe("Documents in them."),
+  lastAnchoring: z
+    .object({ root: hex32, txHash: hex32, blockNumber: uint, timestamp: uint, timestampIso: z.iso.datetime() })
+    .optional(),
+});
+export type RegistrarEntry = z.infer<typeof RegistrarEntrySchema>;
+
+export const RegistrarsSchema = z.object({
+  registrars: z.array(RegistrarEntrySchema),
+  indexedTo: uint.optional().describe("The last block the index has followed the chain to."),
+});
+export type Registrars = z.infer<typeof RegistrarsSchema>;
 
 export const ServiceInfoSchema = z.object({
   version: z.string(),
@@ -103,10 +129,18 @@ export const ProblemSchema = z.object({
   requestId: z.string().optional().describe("The request's id, as in X-Request-Id and the service's log."),
 });
 
-/** The verdict as the API answers it: the proof core's, field for field, with its times also in ISO 8601. */
-export function verdictView(verdict: ProofVerdict): Verdict {
+/** The organisation behind a registrar address, from the registry's directory, if it was named. */
+export type OrganisationLookup = (registrar: string) => { name: string; uri: string } | undefined;
+
+/**
+ * The verdict as the API answers it: the proof core's, field for field, with its times also in ISO
+ * 8601 and the anchoring registrar's organisation when the directory names it.
+ */
+export function verdictView(verdict: ProofVerdict, organisationOf?: OrganisationLookup): Verdict {
+  const organisation = verdict.registrar === undefined ? undefined : organisationOf?.(verdict.registrar);
   return {
     ...verdict,
+    ...(verdict.registrar === undefined ? {} : { anchoredBy: { address: verdict.registrar, ...organisation } }),
     ...(verdict.anchoredAt === undefined ? {} : { anchoredAtIso: isoFromUnixSeconds(verdict.anchoredAt) }),
     ...(verdict.revokedAt === undefined ? {} : { revokedAtIso: isoFromUnixSeconds(verdict.revokedAt) }),
   };
@@ -114,7 +148,7 @@ export function verdictView(verdict: ProofVerdict): Verdict {
 
 // The API's verdict is the proof core's plus the ISO times: a field added to one must be added to the other.
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-type IsoTimes = { anchoredAtIso?: string; revokedAtIso?: string };
+type IsoTimes = { anchoredAtIso?: string; revokedAtIso?: string; anchoredBy?: unknown };
 const _verdictsAgree: SameKeys<ProofVerdict & IsoTimes, Verdict> = true;
 void _verdictsAgree;
 

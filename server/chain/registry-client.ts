@@ -55,6 +55,24 @@ export class RegistryClient implements RegistryView, RegistryEvents {
     });
   }
 
+  /**
+   * The organisation the registry's directory names for `registrar`, if any. Registries deployed
+   * before the directory existed (version 1.0.0) have none: undefined, not an error.
+   */
+  async organisationOf(registrar: string): Promise<{ name: string; uri: string } | undefined> {
+    try {
+      const { name, uri } = await this.contract.organisationOf(registrar);
+      return name === "" ? undefined : { name, uri };
+    } catch (error) {
+      if ((error as { code?: string }).code === "CALL_EXCEPTION" || (error as { code?: string }).code === "BAD_DATA") {
+        return undefined;
+      }
+      throw new DocproofError("chain-unavailable", "The chain did not answer while reading the directory.", {
+        cause: error,
+      });
+    }
+  }
+
   async hasCode(): Promise<boolean> {
     return onChain("read the registry code", async () => (await this.provider.getCode(this.address)) !== "0x");
   }

@@ -2,7 +2,14 @@ import { openAsBlob } from "node:fs";
 import path from "node:path";
 import type { z } from "zod";
 import { problemCode } from "../api/problem-type";
-import { DocumentViewSchema, ProblemSchema, VerdictSchema, type DocumentView, type Verdict } from "../api/wire";
+import {
+  DocumentViewSchema,
+  ProblemSchema,
+  ServiceInfoSchema,
+  VerdictSchema,
+  type DocumentView,
+  type Verdict,
+} from "../api/wire";
 import type { Sha256Hex } from "../proof/digest";
 import { CliError, networkCause } from "./cli-error";
 
@@ -34,6 +41,7 @@ function quoteAnswer(status: number, text: string): string {
  */
 export class ServiceClient {
   private readonly base: string;
+  private identified: Promise<unknown> | undefined;
 
   constructor(
     baseUrl: string,
@@ -53,8 +61,14 @@ export class ServiceClient {
     return this.request("POST", "/api/v1/documents", DocumentViewSchema, { json: { sha256 }, authorized: true });
   }
 
-  /** Uploads the document, streamed from disk; the service hashes it and keeps neither it nor a copy. */
+  /**
+   * Uploads the document, streamed from disk; the service hashes it and keeps neither it nor a copy.
+   * The service is asked who it is first: a large file is not streamed to something else, which
+   * may close the connection mid-upload instead of answering.
+   */
   async upload(filePath: string): Promise<DocumentView> {
+    this.identified ??= this.request("GET", "/api/v1/info", ServiceInfoSchema, {});
+    await this.identified;
     const form = new FormData();
     form.append("file", await openAsBlob(filePath), path.basename(filePath));
     return this.request("POST", "/api/v1/documents", DocumentViewSchema, { form, authorized: true });

@@ -17,7 +17,14 @@ export function verdictText(file: string, verdict: Verdict, checkedWith: string)
   const rows: [string, string | number | undefined][] = [
     ["sha256", verdict.sha256],
     ["anchored", when(verdict.anchoredAt)],
-    ["registrar", verdict.registrar],
+    [
+      "registrar",
+      verdict.anchoredBy === undefined
+        ? undefined
+        : verdict.anchoredBy.name === undefined
+          ? verdict.anchoredBy.address
+          : `${verdict.anchoredBy.name} (${verdict.anchoredBy.address})`,
+    ],
     ["block", verdict.blockNumber],
     ["transaction", verdict.txHash],
     ["merkle root", verdict.merkleRoot],

@@ -4,6 +4,7 @@ import { isDocproofError } from "../errors";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, type ReceiptV1 } from "../proof/receipt";
 import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
+import type { RegistryClient } from "../chain/registry-client";
 import { connectRegistry } from "./chain-connection";
 import { printJson, type CliContext } from "./cli-context";
 import { CliError, EXIT_NOT_VALID, EXIT_OK } from "./cli-error";
@@ -37,31 +38,42 @@ async function verifyOnChain(sha256: Sha256Hex, receiptText: string | undefined,
   const connection = await connectRegistry(options.rpc!, options.registry, receipt?.registry);
   const { registry } = connection;
   try {
-    if (receipt !== undefined) {
-      try {
-        return await verifyReceipt(sha256, receipt, registry);
-      } catch (error) {
-        if (isDocproofError(error, "receipt-tampered") || isDocproofError(error, "receipt-wrong-chain")) {
-          return invalidReceipt(sha256, error.message);
-        }
-        throw error;
-      }
-    }
-    const claim = await registry.singleAnchoringOf(toBytes32(sha256));
-    if (claim !== undefined) return await verifyClaim(sha256, claim, registry);
-    return {
-      valid: false,
-      status: "unknown",
-      sha256,
-      chainId: registry.chainId,
-      registry: registry.address,
-      reason:
-        "No single anchoring of this document is on chain: it was never notarized, was modified, or is a batch " +
-        "member (pass its receipt).",
-    } satisfies Verdict;
+    const verdict = await verdictOnChain(sha256, receipt, registry);
+    // The registry's own directory names the organisation behind the registrar.
+    const organisation = verdict.registrar === undefined ? undefined : await registry.organisationOf(verdict.registrar);
+    return verdictView(verdict, () => organisation);
   } finally {
     connection.close();
   }
+}
+
+async function verdictOnChain(
+  sha256: Sha256Hex,
+  receipt: ReceiptV1 | undefined,
+  registry: RegistryClient,
+): Promise<Verdict> {
+  if (receipt !== undefined) {
+    try {
+      return await verifyReceipt(sha256, receipt, registry);
+    } catch (error) {
+      if (isDocproofError(error, "receipt-tampered") || isDocproofError(error, "receipt-wrong-chain")) {
+        return invalidReceipt(sha256, error.message);
+      }
+      throw error;
+    }
+  }
+  const claim = await registry.singleAnchoringOf(toBytes32(sha256));
+  if (claim !== undefined) return await verifyClaim(sha256, claim, registry);
+  return {
+    valid: false,
+    status: "unknown",
+    sha256,
+    chainId: registry.chainId,
+    registry: registry.address,
+    reason:
+      "No single anchoring of this document is on chain: it was never notarized, was modified, or is a batch " +
+      "member (pass its receipt).",
+  } satisfies Verdict;
 }
 
 /** Asks the service's /api/v1/verify, which checks the chain with the receipt or its own records. */
@@ -104,7 +116,7 @@ export async function runVerify(context: CliContext, file: string, options: Veri
   const receipt = await readReceiptFor(context, file, sha256, options.receipt);
   const verdict =
     options.rpc !== undefined
-      ? verdictView(await verifyOnChain(sha256, receipt?.text, options))
+      ? await verifyOnChain(sha256, receipt?.text, options)
       : await verifyWithService(sha256, receipt?.text, options.api!);
   if (options.json) {
     printJson(context, { file, receiptFile: receipt?.path ?? null, ...verdict });

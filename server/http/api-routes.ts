@@ -6,6 +6,7 @@ import { RevokeRequestSchema, verdictView } from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
+import type { RegistrarDirectory } from "../service/directory";
 import type { Notary } from "../service/notary";
 import type { Verifier } from "../service/verifier";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
@@ -49,7 +50,7 @@ export interface RouteGuards {
 }
 
 export function apiRoutes(
-  { notary, verifier }: { notary: Notary; verifier: Verifier },
+  { notary, verifier, directory }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory },
   limits: UploadLimits,
   guards: RouteGuards,
 ): Router {
@@ -148,7 +149,11 @@ export function apiRoutes(
 
   router.post("/verify", limitReads, verifyRequestBody, async (req, res) => {
     const { sha256, receipt } = input(req, true);
-    res.json(verdictView(await verifier.verify(sha256, receipt)));
+    res.json(verdictView(await verifier.verify(sha256, receipt), directory.organisationOf));
+  });
+
+  router.get("/registrars", limitReads, (_req, res) => {
+    res.json(directory.list());
   });
 
   return router;

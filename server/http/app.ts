@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger";
 import { PACKAGE_ROOT } from "../version";
+import type { RegistrarDirectory } from "../service/directory";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Notary } from "../service/notary";
 import type { ServiceStatus } from "../service/status";
@@ -44,6 +45,7 @@ export interface AppServices {
   notary: Notary;
   verifier: Verifier;
   status: ServiceStatus;
+  directory: RegistrarDirectory;
   metrics: ServiceMetrics;
 }
 
@@ -59,7 +61,7 @@ const DOCS_DIR = path.join(PACKAGE_ROOT, "docs");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
 export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
-  const { notary, verifier, status, metrics } = services;
+  const { notary, verifier, status, directory, metrics } = services;
   const { log, keys } = runtime;
   const app = express();
   app.disable("x-powered-by");
@@ -97,7 +99,7 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.use(
     "/api/v1",
     apiRoutes(
-      { notary, verifier },
+      { notary, verifier, directory },
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
       {
         requireKey: requireApiKey(keys),

@@ -4,6 +4,7 @@ import {
   DocumentViewSchema,
   HealthSchema,
   ProblemSchema,
+  RegistrarsSchema,
   RevokeRequestSchema,
   ServiceInfoSchema,
   VerdictSchema,
@@ -58,6 +59,7 @@ export function openApiDocument(version: string) {
         Document: { ...jsonSchemaOf(DocumentViewSchema), properties: documentProperties() },
         Verdict: jsonSchemaOf(VerdictSchema),
         ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
+        Registrars: jsonSchemaOf(RegistrarsSchema),
         Health: jsonSchemaOf(HealthSchema),
         Problem: jsonSchemaOf(ProblemSchema),
       },
@@ -155,6 +157,20 @@ export function openApiDocument(version: string) {
             "408": problem,
             "409": problem,
             "415": problem,
+            "429": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/registrars": {
+        get: {
+          summary:
+            "The consortium's directory: each registrar with its organisation's name, its role, and its anchorings",
+          responses: {
+            "200": {
+              description: "The directory, from the index of the whole registry.",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Registrars" } } },
+            },
             "429": problem,
             "503": problem,
           },

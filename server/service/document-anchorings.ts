@@ -9,7 +9,6 @@ import { isAnchored, type DocumentAnchoring } from "./receipt-book";
 export interface RegistryIndexLookup {
   anchoringsOf(sha256: Sha256Hex): IndexedDocumentAnchoring[];
   members(root: Hex32): Sha256Hex[];
-  organisationOf(registrar: string): { name: string; uri: string } | undefined;
   /** True when a rollback of the chain removed an anchoring of `root`. */
   wasSuperseded(root: Hex32): boolean;
 }
@@ -79,10 +78,5 @@ export class DocumentAnchorings {
         members: () => this.index.members(chosen.root),
       },
     };
-  }
-
-  /** The organisation behind a registrar address, from the registry's directory. */
-  organisationOf(registrar: string): { name: string; uri: string } | undefined {
-    return this.index.organisationOf(registrar);
   }
 }

@@ -8,6 +8,7 @@ import type { ReceiptV1 } from "../proof/receipt";
 import type { OnChainStatus } from "../proof/verification";
 import type { ServiceMetrics } from "./metrics";
 import type { Clock, DocumentQueue, RevocationLedger } from "./ports";
+import type { RegistrarDirectory } from "./directory";
 import type { DocumentAnchorings, DocumentStanding } from "./document-anchorings";
 import type { ReceiptBook } from "./receipt-book";
 
@@ -22,6 +23,7 @@ export interface NotaryPorts {
   queue: DocumentQueue & RevocationLedger;
   receipts: ReceiptBook;
   anchorings: DocumentAnchorings;
+  directory: Pick<RegistrarDirectory, "organisationOf">;
   registry: RegistryView;
   writer: RegistryWriter;
   guard: ChainCheck;
@@ -189,7 +191,7 @@ export class Notary {
       const receipt = this.ports.receipts.receiptOf(sha256, anchoring);
       view.anchoredAtIso = isoFromUnixSeconds(receipt.timestamp);
       view.receipt = receipt;
-      const organisation = this.ports.anchorings.organisationOf(anchoring.registrar);
+      const organisation = this.ports.directory.organisationOf(anchoring.registrar);
       view.anchoredBy = { address: anchoring.registrar, ...(organisation === undefined ? {} : organisation) };
       if (anchoring.revocation !== undefined) {
         const { revokedAt, reason, revokedBy, txHash } = anchoring.revocation;

@@ -1,7 +1,7 @@
 /** A printable certificate for one notarized document, with a QR code that opens its verification. */
 import { ApiError, documentStatus, type ServiceInfo } from "./api";
 import { el, facts } from "./dom";
-import { chainTime, isoTime, mono, receiptLink, revocationReason } from "./format";
+import { chainTime, isoTime, mono, organisationText, receiptLink, revocationReason } from "./format";
 import { qrSvg } from "./qr";
 
 export function verificationUrl(sha256: string): string {
@@ -30,7 +30,7 @@ export async function renderCertificate(container: HTMLElement, sha256: string, 
         el(
           "p",
           { class: "statement" },
-          `The document whose SHA-256 fingerprint is given below was anchored in the Docproof registry on chain ${receipt.chainId} by registrar ${receipt.registrar}.`,
+          `The document whose SHA-256 fingerprint is given below was anchored in the Docproof registry on chain ${receipt.chainId} by ${organisationText(view.anchoredBy, receipt.registrar)}.`,
         ),
         revoked &&
           el(
@@ -42,7 +42,7 @@ export async function renderCertificate(container: HTMLElement, sha256: string, 
           ["SHA-256", mono(sha256)],
           ["Anchored", chainTime(receipt.timestamp)],
           ["Accepted", isoTime(view.acceptedAt)],
-          ["Registrar", mono(receipt.registrar)],
+          ["Anchored by", organisationText(view.anchoredBy, receipt.registrar)],
           ["Block", mono(receipt.blockNumber)],
           ["Transaction", mono(receipt.txHash)],
           ["Merkle root", mono(receipt.merkleRoot)],

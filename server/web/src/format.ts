@@ -93,3 +93,13 @@ export function receiptLink(receipt: ReceiptV1, fileName: string): HTMLAnchorEle
   const href = URL.createObjectURL(new Blob([json], { type: "application/json" }));
   return el("a", { class: "button", href, download: fileName }, "Download receipt");
 }
+
+/**
+ * Who anchored: the organisation the registry's directory names, with its address, or the address
+ * alone. Names come from the chain and are set as text, never as markup.
+ */
+export function organisationText(anchoredBy: { address: string; name?: string } | undefined, address?: string) {
+  const who = anchoredBy?.address ?? address;
+  if (who === undefined) return undefined;
+  return anchoredBy?.name === undefined ? who : `${anchoredBy.name} (${who})`;
+}

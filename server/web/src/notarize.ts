@@ -2,7 +2,7 @@
 import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
 import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
-import { bytes, chainTime, isoTime, mono, receiptLink, revocationReason } from "./format";
+import { bytes, chainTime, isoTime, mono, organisationText, receiptLink, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
 
 type Mode = "hash" | "upload";
@@ -61,7 +61,7 @@ class ResultCard {
       ["Anchored", chainTime(receipt?.timestamp)],
       ["Block", mono(receipt?.blockNumber)],
       ["Transaction", mono(receipt?.txHash)],
-      ["Registrar", mono(receipt?.registrar)],
+      ["Anchored by", organisationText(view.anchoredBy, receipt?.registrar)],
       [
         "Batch",
         receipt && `${receipt.leafCount} document${receipt.leafCount === 1 ? "" : "s"}, root ${receipt.merkleRoot}`,

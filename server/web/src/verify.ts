@@ -3,7 +3,7 @@ import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
 import { parseSha256 } from "../../proof/digest";
 import { ApiError, verifyDigest, type Verdict } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
-import { bytes, chainTime, localTimeText, mono, revocationReason } from "./format";
+import { bytes, chainTime, localTimeText, mono, organisationText, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
 
 /** What the verdict panel shows: the service's verdict, or a failure to reach one. */
@@ -25,7 +25,7 @@ function renderOutcome(panel: HTMLElement, outcome: Outcome) {
   const anchoring = facts([
     ["SHA-256", mono(verdict.sha256)],
     ["Anchored", chainTime(verdict.anchoredAt)],
-    ["Registrar", mono(verdict.registrar)],
+    ["Anchored by", organisationText(verdict.anchoredBy, verdict.registrar)],
     ["Block", mono(verdict.blockNumber)],
     ["Transaction", mono(verdict.txHash)],
     ["Merkle root", mono(verdict.merkleRoot)],
@@ -42,7 +42,7 @@ function renderOutcome(panel: HTMLElement, outcome: Outcome) {
         el(
           "p",
           {},
-          `This exact document was registered on ${when(verdict.anchoredAt)} by ${verdict.registrar}, in block ${verdict.blockNumber}.`,
+          `This exact document was registered on ${when(verdict.anchoredAt)} by ${organisationText(verdict.anchoredBy, verdict.registrar)}, in block ${verdict.blockNumber}.`,
         ),
         anchoring,
       );

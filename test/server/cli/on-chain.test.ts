@@ -150,6 +150,8 @@ describe("docproof on a chain, without the service", function () {
         blockNumber: receipt.blockNumber,
         txHash: receipt.txHash,
         registrar: receipt.registrar,
+        // The registrar was never named in the registry's directory: its address alone.
+        anchoredBy: { address: receipt.registrar },
       });
     });
 

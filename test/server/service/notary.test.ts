@@ -6,6 +6,7 @@ import { BatchAnchorer } from "../../../server/service/batch-anchorer";
 import { createMetrics } from "../../../server/service/metrics";
 import { Notary } from "../../../server/service/notary";
 import type { DocumentQueue, RevocationLedger } from "../../../server/service/ports";
+import { RegistrarDirectory } from "../../../server/service/directory";
 import { DocumentAnchorings } from "../../../server/service/document-anchorings";
 import { ReceiptBook } from "../../../server/service/receipt-book";
 import { silentLogger } from "../../../server/logger";
@@ -39,6 +40,7 @@ function notaryFixture() {
     queue,
     receipts,
     anchorings: new DocumentAnchorings(store, store.index),
+    directory: new RegistrarDirectory(store.index),
     registry,
     writer: registry,
     guard,
