@@ -57,7 +57,7 @@ export type DocumentView = z.infer<typeof DocumentViewSchema>;
 
 export const VerdictSchema = z.object({
   valid: z.boolean(),
-  status: z.enum(["anchored", "revoked", "unknown", "invalid-receipt"]),
+  status: z.enum(["anchored", "revoked", "unknown", "invalid-receipt", "receipt-superseded"]),
   sha256,
   anchoredAt: uint.optional().describe("Unix seconds of the anchoring block."),
   anchoredAtIso: isoTime("The anchoring block's time").optional(),
@@ -75,6 +75,10 @@ export const VerdictSchema = z.object({
   revokedBy: address.optional(),
   revocationReason: uint.optional(),
   reason: z.string().optional().describe("Why the verdict is not anchored, in words."),
+  supersededBy: z
+    .object({ txHash: hex32, blockNumber: uint, anchoredAt: uint })
+    .optional()
+    .describe("For a receipt a rollback of the chain superseded: the anchoring that stands now."),
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 

@@ -50,13 +50,42 @@ export interface SendingAccount {
 }
 
 /** A wallet connected to a provider, as a sending account. */
+/** How often a sent transaction is looked at while it waits for its confirmations. */
+const CONFIRMATION_POLL_MS = 250;
+
+/**
+ * A wallet connected to a provider, as a sending account. Waiting for confirmations polls the
+ * receipt itself rather than through ethers' waitForTransaction, which neither notices a transaction
+ * a reorganisation dropped (it waits until its timeout) nor re-reads a receipt once it has one.
+ */
 export function walletAccount(wallet: Wallet): SendingAccount {
   const provider = wallet.provider;
   if (provider === null) throw new Error("The wallet has no provider.");
   return {
     address: wallet.address,
     pendingNonce: () => wallet.getNonce("pending"),
-    waitForReceipt: (txHash, confirmations, timeoutMs) => provider.waitForTransaction(txHash, confirmations, timeoutMs),
+    async waitForReceipt(txHash, confirmations, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const receipt = await provider.getTransactionReceipt(txHash);
+        if (receipt !== null) {
+          // Confirmed once `confirmations` blocks hold it, counted on the chain as it is now: a
+          // receipt from a block a reorganisation removed is never returned.
+          const head = await provider.getBlockNumber();
+          if (head - receipt.blockNumber + 1 >= confirmations) {
+            const block = await provider.getBlock(receipt.blockNumber);
+            if (block?.hash === receipt.blockHash) return receipt;
+          }
+        } else if ((await provider.getTransaction(txHash)) === null) {
+          throw new DocproofError(
+            "chain-unavailable",
+            `Transaction ${txHash} is no longer known to the node: a reorganisation dropped it, or the node restarted.`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, CONFIRMATION_POLL_MS));
+      }
+      return null;
+    },
   };
 }
 

@@ -6,6 +6,7 @@ const HEADLINES: Record<Verdict["status"], string> = {
   revoked: "REVOKED",
   unknown: "UNKNOWN",
   "invalid-receipt": "INVALID RECEIPT",
+  "receipt-superseded": "RECEIPT SUPERSEDED",
 };
 
 function when(seconds: number | undefined): string | undefined {

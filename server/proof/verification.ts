@@ -23,7 +23,12 @@ export interface RegistryReader {
   transactionAnchored(txHash: Hex32, root: Hex32): Promise<boolean>;
 }
 
-export type VerdictStatus = "anchored" | "revoked" | "unknown" | "invalid-receipt";
+/**
+ * "receipt-superseded": the receipt names an anchoring that a rollback of the chain removed (a
+ * reorganisation deeper than the confirmations waited for, or a node restored from an older
+ * snapshot). Not forged: the document was anchored again, and has a new receipt.
+ */
+export type VerdictStatus = "anchored" | "revoked" | "unknown" | "invalid-receipt" | "receipt-superseded";
 
 export interface Verdict {
   valid: boolean;
@@ -41,6 +46,8 @@ export interface Verdict {
   revocationReason?: number;
   /** Why the verdict is not "anchored", in words. */
   reason?: string;
+  /** For a superseded receipt: the anchoring that stands for the document now, if there is one yet. */
+  supersededBy?: { txHash: Hex32; blockNumber: number; anchoredAt: number };
 }
 
 /** Where a document is claimed to be anchored: from a receipt, or from the service's records. */

@@ -44,7 +44,9 @@ export class ReceiptBook {
   constructor(private readonly registry: { readonly chainId: number; readonly address: string }) {}
 
   receiptOf(sha256: Sha256Hex, anchoring: DocumentAnchoring): ReceiptV1 {
-    return this.receipts.getOrCreate(`${anchoring.root}:${anchoring.txHash}:${sha256}`, () =>
+    // The block is part of the key: after a rollback the same transaction can be mined again in another block.
+    const key = `${anchoring.root}:${anchoring.txHash}:${anchoring.blockNumber}:${anchoring.timestamp}:${sha256}`;
+    return this.receipts.getOrCreate(key, () =>
       buildReceipt(sha256, this.tree(anchoring).proofOf(toBytes32(sha256)), {
         merkleRoot: anchoring.root,
         leafCount: anchoring.leafCount,

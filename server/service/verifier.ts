@@ -1,12 +1,14 @@
 import type { ChainCheck } from "../chain/chain-guard";
 import { ChainHead } from "../chain/chain-head";
 import type { RegistryView } from "../chain/registry";
+import { isDocproofError } from "../errors";
 import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import type { ReceiptV1 } from "../proof/receipt";
 import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import { BoundedCache } from "./bounded-cache";
+import type { SupersededAnchoring } from "../store/registry-index";
 import type { DocumentAnchorings } from "./document-anchorings";
-import type { ReceiptBook } from "./receipt-book";
+import type { DocumentAnchoring, ReceiptBook } from "./receipt-book";
 
 /** Verdicts kept for the most recently verified documents. */
 const VERDICT_CACHE_SIZE = 20_000;
@@ -15,6 +17,8 @@ const ANCHORING_TX_CACHE_SIZE = 64;
 
 export interface VerifierPorts {
   anchorings: Pick<DocumentAnchorings, "standing">;
+  /** Anchorings a rollback of the chain removed (RegistryIndexStore). */
+  superseded: { superseded(root: Hex32, txHash: Hex32): SupersededAnchoring | undefined };
   receipts: ReceiptBook;
   registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash">;
   guard: ChainCheck;
@@ -33,7 +37,15 @@ export class Verifier {
 
   async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
     const { guard, anchorings } = this.ports;
-    if (receipt !== undefined) return verifyReceipt(sha256, receipt, guard.checkedReader());
+    if (receipt !== undefined) {
+      const verdict = await verifyReceipt(sha256, receipt, guard.checkedReader());
+      // A receipt the chain contradicts may name an anchoring a rollback removed: say so, not "invalid".
+      const removed =
+        verdict.status === "invalid-receipt"
+          ? this.ports.superseded.superseded(receipt.merkleRoot, receipt.txHash)
+          : undefined;
+      return removed === undefined ? verdict : this.supersededVerdict(sha256, receipt, removed);
+    }
     const { record, anchoring } = anchorings.standing(sha256);
     if (anchoring !== undefined) {
       await guard.checkRecent();
@@ -60,6 +72,43 @@ export class Verifier {
         record === undefined
           ? "No anchoring of this document is known: it was never notarized, or it was modified."
           : "The document is queued and not anchored yet.",
+    };
+  }
+
+  /**
+   * A receipt whose anchoring a rollback removed: said plainly, with the anchoring that stands now
+   * (once the document is anchored again), never as a forgery.
+   */
+  private supersededVerdict(sha256: Sha256Hex, receipt: ReceiptV1, removed: SupersededAnchoring): Verdict {
+    let anchoring: DocumentAnchoring | undefined;
+    try {
+      anchoring = this.ports.anchorings.standing(sha256).anchoring;
+    } catch (error) {
+      // Still being anchored again: the receipt is superseded all the same.
+      if (!isDocproofError(error, "chain-rolled-back")) throw error;
+    }
+    // The same transaction may be mined again after a rollback, in another block: compare the block too.
+    const now =
+      anchoring === undefined || (anchoring.txHash === removed.txHash && anchoring.blockNumber === removed.blockNumber)
+        ? undefined
+        : anchoring;
+    return {
+      valid: false,
+      status: "receipt-superseded",
+      sha256,
+      merkleRoot: receipt.merkleRoot,
+      chainId: receipt.chainId,
+      registry: receipt.registry,
+      blockNumber: removed.blockNumber,
+      txHash: removed.txHash,
+      reason:
+        `A rollback of the chain removed block ${removed.blockNumber}, where this receipt's anchoring was. The ` +
+        (now === undefined
+          ? "document is being anchored again: fetch its new receipt in a moment."
+          : `document was anchored again in block ${now.blockNumber}: fetch its new receipt.`),
+      ...(now === undefined
+        ? {}
+        : { supersededBy: { txHash: now.txHash, blockNumber: now.blockNumber, anchoredAt: now.timestamp } }),
     };
   }
 

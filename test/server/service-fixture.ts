@@ -72,16 +72,8 @@ export class TestChain implements ServiceTestChain {
   }
 
   /** Deploys a fresh registry with dev account 0 as admin and registrar. */
-  async deployRegistry(): Promise<string> {
-    const provider = this.provider();
-    try {
-      const deployer = devAccount(0).connect(provider);
-      const registry = await new DocumentRegistry__factory(deployer).deploy(0, deployer.address, [deployer.address]);
-      await registry.waitForDeployment();
-      return await registry.getAddress();
-    } finally {
-      provider.destroy();
-    }
+  deployRegistry(): Promise<string> {
+    return deployRegistryAt(this.rpcUrl, this.chainId);
   }
 
   async stop(): Promise<void> {
@@ -110,6 +102,19 @@ export interface TestServiceOptions {
     /** `Strict-Transport-Security` max-age (none by default, as without HSTS_MAX_AGE). */
     hstsMaxAgeSeconds?: number;
   };
+}
+
+/** Deploys a fresh registry on the node at `rpcUrl`, with dev account 0 as admin and registrar. */
+export async function deployRegistryAt(rpcUrl: string, chainId: number): Promise<string> {
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
+  try {
+    const deployer = devAccount(0).connect(provider);
+    const registry = await new DocumentRegistry__factory(deployer).deploy(0, deployer.address, [deployer.address]);
+    await registry.waitForDeployment();
+    return await registry.getAddress();
+  } finally {
+    provider.destroy();
+  }
 }
 
 export interface ServiceHarness {

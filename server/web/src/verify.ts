@@ -66,6 +66,18 @@ function renderOutcome(panel: HTMLElement, outcome: Outcome) {
         anchoring,
       );
       break;
+    case "receipt-superseded":
+      panel.replaceChildren(
+        el("h2", {}, el("span", { "aria-hidden": "true" }, "↻ "), "Receipt superseded: get the new one"),
+        el(
+          "p",
+          {},
+          verdict.reason ??
+            "A rollback of the chain removed this receipt's anchoring; the document was anchored again.",
+        ),
+        anchoring,
+      );
+      break;
     default:
       panel.replaceChildren(
         el("h2", {}, el("span", { "aria-hidden": "true" }, "? "), "Unknown: not notarized, or modified"),

@@ -20,7 +20,7 @@ function verifierFixture() {
   const metrics = createMetrics(() => store.countUnbatched());
   const receipts = new ReceiptBook(registry);
   const anchorings = new DocumentAnchorings(store, store.index);
-  const verifier = new Verifier({ anchorings, receipts, registry, guard });
+  const verifier = new Verifier({ anchorings, superseded: store.index, receipts, registry, guard });
   const anchorer = new BatchAnchorer(
     { ledger: store, writer: registry, guard, log: silentLogger, metrics },
     { intervalMs: 60_000, maxBatchSize: 100 },
