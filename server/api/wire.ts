@@ -55,6 +55,13 @@ export const DocumentViewSchema = z.object({
 });
 export type DocumentView = z.infer<typeof DocumentViewSchema>;
 
+/** The answer to a list of digests to notarize: each document's view, in the order sent. */
+export const DocumentListSchema = z.object({
+  created: uint.describe("How many digests of the list were new here."),
+  documents: z.array(DocumentViewSchema),
+});
+export type DocumentList = z.infer<typeof DocumentListSchema>;
+
 export const VerdictSchema = z.object({
   valid: z.boolean(),
   status: z.enum(["anchored", "revoked", "unknown", "invalid-receipt", "receipt-superseded"]),

@@ -17,6 +17,8 @@ interface Outcome {
 }
 
 const POLL_MS = 500;
+/** The most digests the service takes in one request (POST /api/v1/documents with a list). */
+const DIGESTS_PER_REQUEST = 10_000;
 
 /** The service's receipt, checked before it is written: it must be this document's and consistent. */
 function receiptFromService(sha256: Sha256Hex, view: DocumentView): ReceiptV1 {
@@ -36,9 +38,7 @@ async function throughService(
 ): Promise<Map<Sha256Hex, Outcome>> {
   const client = new ServiceClient(options.api!, apiKey);
   const views = new Map<Sha256Hex, DocumentView>();
-  for (const { sha256, path } of digests) {
-    if (views.has(sha256)) continue;
-    const view = options.upload ? await client.upload(path) : await client.submitDigest(sha256);
+  const expect = (sha256: Sha256Hex, view: DocumentView) => {
     if (view.sha256 !== sha256) {
       throw new CliError(
         "service-error",
@@ -46,6 +46,18 @@ async function throughService(
       );
     }
     views.set(sha256, view);
+  };
+  if (options.upload) {
+    for (const { sha256, path } of digests) if (!views.has(sha256)) expect(sha256, await client.upload(path));
+  } else {
+    // Only the digests travel, as many as a request takes at once.
+    const distinct = [...new Set(digests.map((d) => d.sha256))];
+    for (let start = 0; start < distinct.length; start += DIGESTS_PER_REQUEST) {
+      const chunk = distinct.slice(start, start + DIGESTS_PER_REQUEST);
+      const { documents } = await client.submitDigests(chunk);
+      if (documents.length !== chunk.length) throw new CliError("service-error", "The service answered another list.");
+      chunk.forEach((sha256, i) => expect(sha256, documents[i]));
+    }
   }
   const deadline = Date.now() + options.timeout * 1000;
   for (;;) {

@@ -3,10 +3,12 @@ import path from "node:path";
 import type { z } from "zod";
 import { problemCode } from "../api/problem-type";
 import {
+  DocumentListSchema,
   DocumentViewSchema,
   ProblemSchema,
   ServiceInfoSchema,
   VerdictSchema,
+  type DocumentList,
   type DocumentView,
   type Verdict,
 } from "../api/wire";
@@ -54,6 +56,14 @@ export class ServiceClient {
       throw new CliError("usage", `--api must be the service's URL, such as http://127.0.0.1:3000; got "${baseUrl}".`);
     }
     this.base = parsed.href.replace(/\/+$/, "");
+  }
+
+  /** Sends only the digests, up to 10,000 in one request: the documents never leave this machine. */
+  submitDigests(digests: readonly Sha256Hex[]): Promise<DocumentList> {
+    return this.request("POST", "/api/v1/documents", DocumentListSchema, {
+      json: { sha256: digests },
+      authorized: true,
+    });
   }
 
   /** Sends only the digest: the document never leaves this machine. */

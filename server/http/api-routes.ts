@@ -21,7 +21,11 @@ export interface UploadLimits {
   maxReceiptBytes: number;
 }
 
-const submitBody = z.strictObject({ sha256: z.string() });
+/** The most digests one notarize request may carry (a batch holds up to 12,000; lists split anyway). */
+export const MAX_DIGESTS_PER_REQUEST = 10_000;
+const submitBody = z.strictObject({
+  sha256: z.union([z.string(), z.array(z.string()).min(1).max(MAX_DIGESTS_PER_REQUEST)]),
+});
 const verifyBody = z.strictObject({ sha256: z.string(), receipt: z.unknown().optional() });
 
 function validate<T>(schema: z.ZodType<T, unknown>, body: unknown): T {
@@ -61,9 +65,11 @@ export function apiRoutes(
     limits: { fileSize: limits.maxFileBytes, files: 2, fields: 0, parts: 3, headerPairs: 50 },
   });
   const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
+  // A list of 10,000 digests is about 660 KiB of JSON.
+  const parseDigestList = withBodyDeadline(json({ limit: "768kb", strict: true }), bodyTimeouts);
 
   /** Multipart (with `fields`, one part each) or JSON, chosen by Content-Type; anything else is 415. */
-  const body = (fields: UploadFields, jsonShape: string): RequestHandler => {
+  const body = (fields: UploadFields, jsonShape: string, jsonParser = parseJson): RequestHandler => {
     const multipart = upload.fields(Object.keys(fields).map((name) => ({ name, maxCount: 1 })));
     const parseMultipart = withBodyDeadline(multipart, bodyTimeouts);
     const accepted = Object.keys(fields)
@@ -73,7 +79,7 @@ export function apiRoutes(
       if (req.is("multipart/form-data")) {
         return parseMultipart(req, res, (error?: unknown) => next(explainUploadError(error, fields)));
       }
-      if (req.is("application/json")) return parseJson(req, res, next);
+      if (req.is("application/json")) return jsonParser(req, res, next);
       next(
         new HttpProblem(
           "unsupported-media-type",
@@ -82,7 +88,11 @@ export function apiRoutes(
       );
     };
   };
-  const documentBody = body({ file: "the document" }, '{"sha256": "<64 hex>"}');
+  const documentBody = body(
+    { file: "the document" },
+    '{"sha256": "<64 hex>"} (or a list of up to 10,000)',
+    parseDigestList,
+  );
   const verifyRequestBody = body(
     { file: "the document", receipt: "its receipt, if any," },
     '{"sha256": "<64 hex>", "receipt"?: {…}}',
@@ -106,7 +116,10 @@ export function apiRoutes(
         receipt: allowReceipt && receiptPart ? parseReceipt(receiptPart.content ?? Buffer.alloc(0)) : undefined,
       };
     }
-    if (!allowReceipt) return { sha256: documentDigest(validate(submitBody, req.body).sha256) };
+    if (!allowReceipt) {
+      // A list of digests is taken by the route before it asks for one.
+      return { sha256: documentDigest(validate(submitBody, req.body).sha256 as string) };
+    }
     const parsed = validate(verifyBody, req.body);
     return {
       sha256: documentDigest(parsed.sha256),
@@ -115,6 +128,21 @@ export function apiRoutes(
   };
 
   router.post("/documents", limitWrites, requireKey, documentBody, async (req, res) => {
+    if (req.is("application/json") && Array.isArray((req.body as { sha256?: unknown } | undefined)?.sha256)) {
+      // A list: every digest committed to the durable queue in one transaction before the answer.
+      const list = validate(submitBody, req.body).sha256 as string[];
+      const digests = list.map((value, i) => {
+        try {
+          return documentDigest(value);
+        } catch (error) {
+          if (error instanceof Error) error.message = `sha256[${i}]: ${error.message}`;
+          throw error;
+        }
+      });
+      const { created, documents } = await notary.submitMany(digests);
+      res.status(documents.some((d) => d.status === "pending") ? 202 : 200).json({ created, documents });
+      return;
+    }
     const { sha256 } = input(req, false);
     const { document } = await notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;

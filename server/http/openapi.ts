@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { problemType } from "../api/problem-type";
 import {
+  DocumentListSchema,
   DocumentViewSchema,
   HealthSchema,
   ProblemSchema,
@@ -19,6 +20,13 @@ const sha256Param = {
   schema: { type: "string", pattern: "^(0x)?[0-9a-fA-F]{64}$" },
 };
 const problem = { $ref: "#/components/responses/Problem" };
+const documentOrListJson = {
+  "application/json": {
+    schema: {
+      oneOf: [{ $ref: "#/components/schemas/Document" }, { $ref: "#/components/schemas/DocumentList" }],
+    },
+  },
+};
 const healthJson = { "application/health+json": { schema: { $ref: "#/components/schemas/Health" } } };
 const documentJson = { "application/json": { schema: { $ref: "#/components/schemas/Document" } } };
 
@@ -58,6 +66,13 @@ export function openApiDocument(version: string) {
         Receipt: { $ref: "/api/v1/receipt-v1.schema.json" },
         Document: { ...jsonSchemaOf(DocumentViewSchema), properties: documentProperties() },
         Verdict: jsonSchemaOf(VerdictSchema),
+        DocumentList: {
+          ...jsonSchemaOf(DocumentListSchema),
+          properties: {
+            ...(jsonSchemaOf(DocumentListSchema).properties as Record<string, unknown>),
+            documents: { type: "array", items: { $ref: "#/components/schemas/Document" } },
+          },
+        },
         ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
         Registrars: jsonSchemaOf(RegistrarsSchema),
         Health: jsonSchemaOf(HealthSchema),
@@ -73,7 +88,8 @@ export function openApiDocument(version: string) {
     paths: {
       "/api/v1/documents": {
         post: {
-          summary: "Notarize a document (upload it, or send its SHA-256)",
+          summary:
+            "Notarize a document (upload it, or send its SHA-256), or many at once (a list of up to 10,000 SHA-256)",
           security: [{ apiKey: [] }, {}],
           requestBody: {
             required: true,
@@ -90,14 +106,22 @@ export function openApiDocument(version: string) {
                   type: "object",
                   required: ["sha256"],
                   additionalProperties: false,
-                  properties: { sha256: { type: "string" } },
+                  properties: {
+                    sha256: {
+                      oneOf: [
+                        { type: "string" },
+                        { type: "array", items: { type: "string" }, minItems: 1, maxItems: 10_000 },
+                      ],
+                      description: "One digest, or a list: every digest of a list is queued in one durable write.",
+                    },
+                  },
                 },
               },
             },
           },
           responses: {
-            "202": { description: "Queued; it will be anchored in the next batch.", content: documentJson },
-            "200": { description: "Already anchored: the document with its receipt.", content: documentJson },
+            "202": { description: "Queued; it will be anchored in the next batch.", content: documentOrListJson },
+            "200": { description: "Already anchored: the document with its receipt.", content: documentOrListJson },
             "400": problem,
             "401": problem,
             "408": problem,

@@ -113,7 +113,10 @@ function classify(error: unknown): { code: ProblemCode; detail: string } {
   if (httpError.type === "entity.parse.failed")
     return { code: "invalid-json", detail: "The body could not be parsed as JSON." };
   if (httpError.type === "entity.too.large")
-    return { code: "body-too-large", detail: "The JSON body is larger than 64 KiB." };
+    return {
+      code: "body-too-large",
+      detail: "The JSON body is larger than this endpoint takes (64 KiB; 768 KiB for a list of digests to notarize).",
+    };
   if (httpError.type === "encoding.unsupported" || httpError.type === "charset.unsupported") {
     return { code: "unsupported-media-type", detail: httpError.message ?? "Unsupported encoding." };
   }

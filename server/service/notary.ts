@@ -60,6 +60,29 @@ export class Notary {
     return { created, document: this.document(sha256) };
   }
 
+  /**
+   * Queues many digests at once (idempotent per digest), committed in one durable write before it
+   * answers; `created` counts the new ones.
+   */
+  async submitMany(digests: readonly Sha256Hex[]): Promise<{ created: number; documents: DocumentView[] }> {
+    this.ports.guard.refuseIfWrongChain();
+    const acceptedAtMs = this.now();
+    const created = this.ports.queue.acceptMany(digests.map((sha256) => ({ sha256, acceptedAtMs })));
+    const count = created.filter(Boolean).length;
+    if (count > 0) {
+      this.ports.metrics.accepted.inc(count);
+      this.ports.onAccepted();
+    }
+    // A digest new here is pending in this service's queue: its view needs no lookup.
+    const acceptedAt = new Date(acceptedAtMs).toISOString();
+    return {
+      created: count,
+      documents: digests.map((sha256, i) =>
+        created[i] ? { sha256, status: "pending", acceptedAt } : this.document(sha256),
+      ),
+    };
+  }
+
   private commitAccepted(): void {
     const pending = this.accepting;
     this.accepting = [];
