@@ -12,6 +12,7 @@ import { RegistryClient } from "./chain/registry-client";
 import { EthersRegistryWriter } from "./chain/registry-writer";
 import type { ServiceConfig } from "./config";
 import { DocproofError } from "./errors";
+import { MAX_BATCH_SIZE } from "./proof/merkle";
 import { createApp } from "./http/app";
 import type { ApiKeys } from "./http/auth";
 import type { Logger } from "./logger";
@@ -29,6 +30,29 @@ import { SERVICE_VERSION } from "./version";
 
 /** Blocks the index reads in one step: each step is one durable write, so a long catch-up resumes. */
 const INDEX_BLOCKS_PER_STEP = 2_000;
+
+/** Gas a batch costs beyond its documents (the transaction, the record, the event), measured generously. */
+const BATCH_BASE_GAS = 100_000n;
+/** Gas per document of a large batch: its calldata floor (1,280) and a little execution (bench/gas.ts). */
+const GAS_PER_DOCUMENT = 1_300n;
+/** Osaka's cap on one transaction's gas (EIP-7825); chains before it have none as low. */
+const TRANSACTION_GAS_CAP = 2n ** 24n;
+
+/**
+ * Documents a batch transaction carries at most by default: 32 bytes each of calldata, kept under
+ * the 128 KiB Geth accepts into its pool (GoQuorum's default is 64 KiB: set BATCH_MAX there).
+ */
+const DEFAULT_TRANSACTION_DOCUMENTS = 3_900;
+
+/**
+ * The largest batch one transaction of this chain takes by default: the registry's limit, or less
+ * where blocks are small or transactions must stay under the common pool size limit.
+ */
+export function batchSizeFor(blockGasLimit: bigint): number {
+  const usable = (blockGasLimit < TRANSACTION_GAS_CAP ? blockGasLimit : TRANSACTION_GAS_CAP) - BATCH_BASE_GAS;
+  const fits = usable <= 0n ? 1 : Number(usable / GAS_PER_DOCUMENT);
+  return Math.max(1, Math.min(MAX_BATCH_SIZE, DEFAULT_TRANSACTION_DOCUMENTS, fits));
+}
 
 /** The chain the service anchors on, as server/main.ts resolved it. */
 export interface ChainTarget {
@@ -101,13 +125,18 @@ export async function composeServer(
           "grant it with `npm run registrar -- grant <address> --network <name>`.",
       );
     }
-    const writer = new EthersRegistryWriter(registry, wallet, { confirmations: config.confirmations });
+    const writer = new EthersRegistryWriter(registry, wallet, {
+      confirmations: config.confirmations,
+      maxInFlight: config.batchesInFlight,
+    });
+    const batchMax = config.batchMax ?? batchSizeFor(await registry.blockGasLimit());
+    if (config.batchMax === undefined) log.info({ batchMax }, "batches sized to the chain's block gas limit");
     const guard = new ChainGuard(registry, { chainId: target.chainId, genesisHash }, log);
     const openStore = store;
     const metrics = createMetrics(() => openStore.countUnbatched());
     const anchorer = new BatchAnchorer(
       { ledger: store, writer, guard, log, metrics, durability: runtime.durability },
-      { intervalMs: config.batchIntervalMs, maxBatchSize: config.batchMax },
+      { intervalMs: config.batchIntervalMs, maxBatchSize: batchMax, inFlight: config.batchesInFlight },
     );
     const receipts = new ReceiptBook(registry);
     const anchorings = new DocumentAnchorings(store, store.index);

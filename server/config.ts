@@ -61,10 +61,12 @@ const EnvSchema = z
     BODY_IDLE_TIMEOUT_MS: positiveInt(30_000),
     BODY_TIMEOUT_MS: positiveInt(3_600_000),
     BATCH_INTERVAL_MS: positiveInt(1_000),
-    BATCH_MAX: positiveInt(1_000).refine(
+    // Unset (0 here): sized to the chain when the service starts.
+    BATCH_MAX: positiveInt(0).refine(
       (size) => size <= MAX_BATCH_SIZE,
       `must be at most ${MAX_BATCH_SIZE} (the registry's limit)`,
     ),
+    BATCHES_IN_FLIGHT: positiveInt(4),
     CONFIRMATIONS: positiveInt(1),
     INDEX_FROM_BLOCK: nonNegativeInt(0),
     INDEX_INTERVAL_MS: positiveInt(1_000),
@@ -100,8 +102,13 @@ export interface ServiceConfig extends HttpConfig {
   dataDir?: string;
   /** How often queued documents are anchored. */
   batchIntervalMs: number;
-  /** Documents per batch; a full queue is anchored at once. */
-  batchMax: number;
+  /**
+   * Documents per batch at most; a full queue is anchored at once. Undefined: as many as the
+   * registry takes (12,000) and the chain's block gas limit holds.
+   */
+  batchMax?: number;
+  /** Batch transactions that may wait for their confirmations at once, when the queue is deep. */
+  batchesInFlight: number;
   /** Blocks a transaction, and a block the index reads, need on top of them (themselves included). */
   confirmations: number;
   /** The first block the index of the whole registry reads (the registry's deployment block, or 0). */
@@ -133,7 +140,8 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     rateLimits: { windowMs: e.RATE_LIMIT_WINDOW_MS, writes: e.RATE_LIMIT_WRITES, reads: e.RATE_LIMIT_READS },
     bodyTimeouts: { idleMs: e.BODY_IDLE_TIMEOUT_MS, totalMs: e.BODY_TIMEOUT_MS },
     batchIntervalMs: e.BATCH_INTERVAL_MS,
-    batchMax: e.BATCH_MAX,
+    batchMax: e.BATCH_MAX === 0 ? undefined : e.BATCH_MAX,
+    batchesInFlight: e.BATCHES_IN_FLIGHT,
     confirmations: e.CONFIRMATIONS,
     indexFromBlock: e.INDEX_FROM_BLOCK,
     indexIntervalMs: e.INDEX_INTERVAL_MS,

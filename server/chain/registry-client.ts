@@ -191,6 +191,15 @@ export class RegistryClient implements RegistryView, RegistryEvents {
       }));
   }
 
+  /** The latest block's gas limit: what one transaction, and so one batch, can use at most. */
+  async blockGasLimit(): Promise<bigint> {
+    return onChain("read the latest block", async () => {
+      const block = await this.provider.getBlock("latest");
+      if (block === null) throw new DocproofError("chain-unavailable", "The chain has no latest block.");
+      return block.gasLimit;
+    });
+  }
+
   async headNumber(): Promise<number> {
     return onChain("read the latest block number", () => this.provider.getBlockNumber());
   }

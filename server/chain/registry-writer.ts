@@ -1,4 +1,10 @@
-import type { JsonRpcApiProvider, TransactionReceipt, Wallet } from "ethers";
+import {
+  Transaction,
+  type ContractTransaction,
+  type JsonRpcApiProvider,
+  type TransactionReceipt,
+  type Wallet,
+} from "ethers";
 import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
 import { DocproofError } from "../errors";
 import type { Hex32 } from "../proof/digest";
@@ -6,7 +12,7 @@ import type { MerkleBatch } from "../proof/merkle";
 import { onChain } from "./provider";
 import type { AnchorBatchOptions, AnchoredBatch, RegistryWriter } from "./registry";
 import type { RegistryClient } from "./registry-client";
-import { TxSender, walletAccount, type TxSenderOptions } from "./tx-sender";
+import { TxSender, walletAccount, type BuiltTransaction, type TxSenderOptions } from "./tx-sender";
 
 /** What became of a transaction sent earlier. */
 type TransactionState = "pending" | "mined" | "unknown";
@@ -22,7 +28,7 @@ export class EthersRegistryWriter implements RegistryWriter {
 
   constructor(
     private readonly reader: RegistryClient,
-    wallet: Wallet,
+    private readonly wallet: Wallet,
     options: TxSenderOptions,
   ) {
     if (wallet.provider === null) throw new Error("The registrar's wallet has no provider.");
@@ -49,7 +55,8 @@ export class EthersRegistryWriter implements RegistryWriter {
           `Root ${batch.root} is anchored but its transaction was not found.`,
         );
       }
-      return { ...existing, txHash, blockHash: await this.blockHashOf(existing.blockNumber) };
+      // Found on chain (after a restart, say): it counts once it has its confirmations, like any other.
+      return this.recorded(batch.root, await this.sender.waitFor(txHash));
     }
     if (options.sentTxHash !== undefined && (await this.transactionState(options.sentTxHash)) === "pending") {
       return this.recorded(batch.root, await this.sender.waitFor(options.sentTxHash));
@@ -57,10 +64,11 @@ export class EthersRegistryWriter implements RegistryWriter {
     // Never sent, dropped, or mined and reverted without anchoring: send it (again).
     await options.beforeSend?.();
     const receipt = await this.sender.send(
-      (nonce) =>
+      this.signed(() =>
         batch.digests.length === 1
-          ? this.contract.anchor(batch.digests[0], { nonce })
-          : this.contract.anchorBatch(batch.root, [...batch.digests], { nonce }),
+          ? this.contract.anchor.populateTransaction(batch.digests[0])
+          : this.contract.anchorBatch.populateTransaction(batch.root, [...batch.digests]),
+      ),
       options.onSent,
     );
     return this.recorded(batch.root, receipt);
@@ -72,11 +80,34 @@ export class EthersRegistryWriter implements RegistryWriter {
     proof: readonly Hex32[],
     reason: number,
   ): Promise<{ txHash: Hex32; blockNumber: number }> {
-    const receipt = await this.sender.send((nonce) =>
-      this.contract.revoke(root, digest, [...proof], reason, { nonce }),
+    const receipt = await this.sender.send(
+      this.signed(() => this.contract.revoke.populateTransaction(root, digest, [...proof], reason)),
     );
     if (receipt.status !== 1) throw new Error(`Revocation transaction ${receipt.hash} failed.`);
     return { txHash: receipt.hash as Hex32, blockNumber: receipt.blockNumber };
+  }
+
+  /**
+   * A transaction for the registry, signed for a nonce but not yet sent: its hash is known (and
+   * recorded by the caller) before it leaves. Sending it again is harmless: the node knows it.
+   */
+  private signed(call: () => Promise<ContractTransaction>): (nonce: number) => Promise<BuiltTransaction> {
+    return async (nonce) => {
+      const populated = await this.wallet.populateTransaction({ ...(await call()), nonce });
+      const raw = await this.wallet.signTransaction(populated);
+      const hash = Transaction.from(raw).hash!;
+      return {
+        hash,
+        broadcast: async () => {
+          try {
+            await this.provider.broadcastTransaction(raw);
+          } catch (error) {
+            // An earlier attempt that got through before its answer was lost: the node has it.
+            if ((await this.provider.getTransaction(hash).catch(() => null)) === null) throw error;
+          }
+        },
+      };
+    };
   }
 
   /** The anchoring a mined transaction made, as the chain now records it; throws if it made none of `root`. */

@@ -91,6 +91,8 @@ export function walletAccount(wallet: Wallet): SendingAccount {
 
 export interface TxSenderOptions {
   confirmations: number;
+  /** How many transactions may wait for their confirmations at once (1: one at a time). */
+  maxInFlight?: number;
   retry?: RetryPolicy;
   confirmationTimeoutMs?: number;
 }
@@ -100,11 +102,24 @@ export interface TxSenderOptions {
  * before each transaction and nothing else sends from this key, so there are no gaps: automining
  * nodes reject gaps, and a gap would stall every later transaction on other chains.
  */
+/**
+ * A transaction built for a nonce: its hash, and how to send it. A transaction signed but not yet
+ * sent has `broadcast`, so its hash is recorded before it leaves; one without was sent already.
+ */
+export interface BuiltTransaction {
+  hash: string;
+  broadcast?: () => Promise<unknown>;
+}
+
 export class TxSender {
+  /** Signing and sending, one transaction at a time in nonce order; waiting runs beside it. */
   private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+  private readonly slotWaiters: (() => void)[] = [];
   private readonly confirmations: number;
   private readonly retry: RetryPolicy;
   private readonly confirmationTimeoutMs: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly account: SendingAccount,
@@ -113,6 +128,7 @@ export class TxSender {
     this.confirmations = options.confirmations;
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.confirmationTimeoutMs = options.confirmationTimeoutMs ?? 120_000;
+    this.maxInFlight = options.maxInFlight ?? 1;
   }
 
   get address(): string {
@@ -120,34 +136,57 @@ export class TxSender {
   }
 
   /**
-   * Sends one transaction built by `build(nonce)`, calls `onSent` (to persist the hash) before
-   * waiting, and resolves with the receipt once `confirmations` blocks have it.
+   * Sends one transaction built by `build(nonce)`: `onSent` records its hash before it is sent (a
+   * crash can then never leave a transaction out that nobody knows of), and the result is its
+   * receipt once `confirmations` blocks have it. Up to `maxInFlight` transactions wait for their
+   * confirmations at once, with consecutive nonces.
    */
   send(
-    build: (nonce: number) => Promise<{ hash: string }>,
+    build: (nonce: number) => Promise<BuiltTransaction>,
     onSent: (txHash: Hex32) => void = () => {},
   ): Promise<TransactionReceipt> {
-    const run = async () => {
-      const response = await withRetry(this.retry, async () => build(await this.account.pendingNonce())).catch(
-        (error: unknown) => {
-          // The node failing is an outage; the transaction refused (a revert, a bad nonce) is not,
-          // and its own error says why.
-          throw isDocproofError(error) || !isTransient(error) ? error : wrap("send the transaction", error);
-        },
-      );
+    const run = async (): Promise<string> => {
+      await this.takeSlot();
       try {
-        onSent(response.hash as Hex32);
+        const built = await withRetry(this.retry, async () => build(await this.account.pendingNonce())).catch(
+          (error: unknown) => {
+            // The node failing is an outage; the transaction refused (a revert, a bad nonce) is not,
+            // and its own error says why.
+            throw isDocproofError(error) || !isTransient(error) ? error : wrap("send the transaction", error);
+          },
+        );
+        try {
+          onSent(built.hash as Hex32);
+        } catch (error) {
+          // Not sent if it can still be held back; if it is out already (its hash not kept: a full
+          // disk, say), let it settle before anything else is sent from this key.
+          if (built.broadcast === undefined) await this.waitFor(built.hash).catch(() => undefined);
+          throw error;
+        }
+        if (built.broadcast !== undefined) {
+          await withRetry(this.retry, built.broadcast).catch((error: unknown) => {
+            throw isDocproofError(error) || !isTransient(error) ? error : wrap("send the transaction", error);
+          });
+        }
+        return built.hash;
       } catch (error) {
-        // The transaction is out even though its hash was not kept (a full disk, say): let it settle
-        // before anything else is sent from this key, then report the failure.
-        await this.waitFor(response.hash).catch(() => undefined);
+        this.releaseSlot();
         throw error;
       }
-      return this.waitFor(response.hash);
     };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    const sent = this.queue.then(run, run);
+    this.queue = sent.catch(() => undefined);
+    return sent.then((hash) => this.waitFor(hash).finally(() => this.releaseSlot()));
+  }
+
+  private async takeSlot(): Promise<void> {
+    while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    this.inFlight++;
+  }
+
+  private releaseSlot(): void {
+    this.inFlight--;
+    this.slotWaiters.shift()?.();
   }
 
   /** Waits for a sent transaction's receipt with the configured confirmations. */

@@ -14,6 +14,8 @@ const REPEAT_FAILURE_LOG_MS = 60_000;
 export interface BatchAnchorerOptions {
   intervalMs: number;
   maxBatchSize: number;
+  /** Batch transactions that may wait for their confirmations at once (1 by default). */
+  inFlight?: number;
 }
 
 export interface BatchAnchorerPorts {
@@ -141,15 +143,29 @@ export class BatchAnchorer {
   private async work(): Promise<void> {
     await this.guard.checkNow();
     for (const batch of this.ledger.unfinishedBatches()) await this.complete(batch);
-    for (;;) {
+    // A queue deeper than one batch keeps several batch transactions in flight (consecutive nonces
+    // from the one key), while the next batch's tree is built.
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    while (!this.stopRequested && failure === undefined) {
+      if (inFlight.size >= (this.options.inFlight ?? 1)) {
+        await Promise.race(inFlight);
+        continue;
+      }
       const digests = this.ledger.unbatched(this.options.maxBatchSize);
-      if (digests.length === 0) return;
+      if (digests.length === 0) break;
       // Building a large tree takes the event loop for a while: do it once per batch.
       const tree = buildBatch(digests.map(toBytes32));
       const record = this.ledger.prepareBatch(tree.root, digests, this.now());
-      await this.complete(record, tree);
-      if (this.stopRequested) return;
+      const completing: Promise<void> = this.complete(record, tree)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => inFlight.delete(completing));
+      inFlight.add(completing);
     }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure.error;
   }
 
   /** Brings a prepared or sent batch to anchored, whatever happened before; `tree` if just built. */

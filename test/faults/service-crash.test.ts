@@ -22,12 +22,12 @@ describe("the service killed with SIGKILL (real processes)", function () {
   let registryAddress: string;
   let dataDir: string;
 
-  async function setUp(batchIntervalMs: number) {
+  async function setUp(batchIntervalMs: number, batchMax?: number) {
     node = await AnvilNode.create(700_000 + randomInt(100_000));
     await node.start();
     registryAddress = await node.deployRegistry();
     dataDir = mkdtempSync(path.join(tmpdir(), "docproof-crash-"));
-    service = await ServiceProcess.create({ rpcUrl: node.rpcUrl, registryAddress, dataDir, batchIntervalMs });
+    service = await ServiceProcess.create({ rpcUrl: node.rpcUrl, registryAddress, dataDir, batchIntervalMs, batchMax });
     await service.start();
   }
 
@@ -110,6 +110,55 @@ describe("the service killed with SIGKILL (real processes)", function () {
       });
       for (const digest of first) expect(receipts.get(digest)!.txHash, digest).to.equal(inFlight);
       for (const digest of second) expect(receipts.get(digest)!.txHash, digest).to.not.equal(inFlight);
+      await expectAnchoredOnce(node, service, registryAddress, receipts);
+    });
+  });
+
+  describe("while three batch transactions are in flight", function () {
+    before(async () => {
+      await setUp(600_000, 4); // batches of 4, anchored only when the test says
+      await rpc(node.rpcUrl, "evm_setAutomine", [false]); // transactions wait in the pool until mined by hand
+    });
+    after(tearDown);
+
+    it("completes all three after the restart without sending any again, each document anchored once", async function () {
+      // Twelve documents in one request: the queue holds three full batches at once, and the anchorer
+      // sends all three before any is mined.
+      const digests = Array.from({ length: 12 }, randomSha);
+      const accepted = await service.fetch("/api/v1/documents", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ sha256: digests }),
+      });
+      expect(accepted.status).to.equal(202);
+      const pending = await poll("three batch transactions in the pool", async () => {
+        const pool = await rpc<{ pending: Record<string, Record<string, { hash: string }>> }>(
+          node.rpcUrl,
+          "txpool_content",
+        );
+        const own = Object.entries(pool.pending).find(
+          ([from]) => from.toLowerCase() === REGISTRAR.address.toLowerCase(),
+        );
+        const hashes = own === undefined ? [] : Object.values(own[1]).map((tx) => tx.hash);
+        return hashes.length === 3 ? hashes : undefined;
+      }).catch((error: Error) => {
+        throw new Error(
+          `${error.message}\n${service.log
+            .split("\n")
+            .filter((l) => !l.includes("request completed"))
+            .join("\n")}`,
+        );
+      });
+
+      await service.kill();
+      expect(await node.registrarNonce(), "none of them is mined").to.equal(1);
+
+      await service.start({ batchIntervalMs: 200 });
+      const receipts: Map<string, ReceiptV1> = await service.anchored(digests, 90_000, async () => {
+        await rpc(node.rpcUrl, "evm_mine");
+      });
+      expect(new Set([...receipts.values()].map((r) => r.txHash))).to.deep.equal(new Set(pending));
+      expect(await node.registrarNonce(), "no transaction sent twice").to.equal(4);
       await expectAnchoredOnce(node, service, registryAddress, receipts);
     });
   });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { batchSizeFor } from "../../server/compose";
 import { loadConfig } from "../../server/config";
 
 const KEY = `0x${"11".repeat(32)}`;
@@ -11,11 +12,12 @@ describe("loadConfig", function () {
         host: "127.0.0.1",
         port: 3000,
         batchIntervalMs: 1000,
-        batchMax: 1000,
+        batchesInFlight: 4,
         confirmations: 1,
         rpcTimeoutMs: 30_000,
       });
       expect(config.rpcUrl).to.equal(undefined);
+      expect(config.batchMax, "sized to the chain at start").to.equal(undefined);
       expect(config.apiKeys).to.deep.equal([]);
       expect(config.apiKeysFile).to.equal(undefined);
       expect(config.rateLimits).to.deep.equal({ windowMs: 60_000, writes: 600, reads: 3_000 });
@@ -98,5 +100,24 @@ describe("loadConfig", function () {
       })();
       expect(error?.message).to.not.include(secretish);
     });
+  });
+});
+
+describe("batchSizeFor", function () {
+  it("keeps a batch transaction under the 128 KiB a Geth pool accepts, on a chain with large blocks", function () {
+    const size = batchSizeFor(30_000_000n);
+    expect(size * 32 + 200, "calldata bytes").to.be.below(128 * 1024);
+    expect(size).to.be.at.least(3_800);
+  });
+
+  it("keeps a batch within one transaction's gas on a chain with small blocks", function () {
+    const size = batchSizeFor(4_000_000n);
+    expect(size).to.be.within(2_500, 3_100);
+    // What the registry measured: 1,299 gas per document at 1,000, plus the transaction.
+    expect(size * 1_299 + 60_000).to.be.below(4_000_000);
+  });
+
+  it("anchors one document at a time on a chain whose blocks hold no batch", function () {
+    expect(batchSizeFor(50_000n)).to.equal(1);
   });
 });

@@ -107,6 +107,7 @@ export interface ServiceEnv {
   dataDir: string;
   batchIntervalMs: number;
   rpcTimeoutMs?: number;
+  batchMax?: number;
 }
 
 /** `ts-node server/main.ts`, as an operator runs it, in a process of its own. */
@@ -139,10 +140,12 @@ export class ServiceProcess {
       PORT: String(this.port),
       BATCH_INTERVAL_MS: String(settings.batchIntervalMs),
       ...(settings.rpcTimeoutMs === undefined ? {} : { RPC_TIMEOUT_MS: String(settings.rpcTimeoutMs) }),
+      ...(settings.batchMax === undefined ? {} : { BATCH_MAX: String(settings.batchMax) }),
       // The type check is npm run lint's; this only runs the code.
       TS_NODE_TRANSPILE_ONLY: "true",
     };
-    for (const name of ["API_KEYS", "HOST", "BATCH_MAX", "CONFIRMATIONS", "MAX_UPLOAD_BYTES"]) delete env[name];
+    for (const name of ["API_KEYS", "HOST", "CONFIRMATIONS", "MAX_UPLOAD_BYTES", "BATCHES_IN_FLIGHT"]) delete env[name];
+    if (settings.batchMax === undefined) delete env.BATCH_MAX;
     if (settings.rpcTimeoutMs === undefined) delete env.RPC_TIMEOUT_MS;
     const child = new ManagedProcess(path.join(BIN, "ts-node"), [path.join("server", "main.ts")], { env });
     this.process = child;

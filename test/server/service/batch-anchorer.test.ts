@@ -21,10 +21,10 @@ function anchorerFixture() {
   const logged = capturedLogger();
   let nowMs = T0;
   const now = () => nowMs;
-  const anchorerOn = (store: DocumentStore, log: Logger = logged.log) =>
+  const anchorerOn = (store: DocumentStore, log: Logger = logged.log, inFlight = 1) =>
     new BatchAnchorer(
       { ledger: store, writer: registry, guard, log, metrics: createMetrics(() => store.countUnbatched()), now },
-      { intervalMs: 60_000, maxBatchSize: MAX },
+      { intervalMs: 60_000, maxBatchSize: MAX, inFlight },
     );
   return {
     ...temp,
@@ -301,6 +301,24 @@ describe("BatchAnchorer", function () {
         expect(f.anchorsSent()).to.have.length(1);
         expect(f.store.countUnbatched()).to.equal(0);
       });
+    });
+  });
+
+  describe("when the queue is deeper than one batch and several may be in flight", function () {
+    it("sends the next batches before the first is confirmed, never more than allowed, each once", async function () {
+      const digests = f.queue(45);
+      f.registry.holdTransactions();
+      const anchorer = f.anchorerOn(f.store, undefined, 3);
+      const run = anchorer.runOnce();
+      await settle();
+      expect(f.anchorsSent(), "three in flight at once").to.have.length(3);
+      expect(f.store.stats()).to.include({ anchoredBatches: 0 });
+      f.registry.releaseTransactions();
+      await run;
+      expect(f.anchorsSent()).to.have.length(5);
+      expect(f.store.stats()).to.include({ batches: 5, anchoredBatches: 5, unbatched: 0 });
+      for (const sha256 of digests) expect(f.store.document(sha256)?.batch?.state).to.equal("anchored");
+      await anchorer.stop();
     });
   });
 
