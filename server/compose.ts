@@ -174,7 +174,14 @@ export async function composeServer(
       onAccepted: () => anchorer.notifyAccepted(),
       durability: runtime.durability,
     });
-    const verifier = new Verifier({ anchorings, superseded: store.index, receipts, registry, guard });
+    const verifier = new Verifier({
+      anchorings,
+      superseded: store.index,
+      index: store.index,
+      receipts,
+      registry,
+      guard,
+    });
     const info: ServiceInfo = {
       version: SERVICE_VERSION,
       chainId: target.chainId,

@@ -82,6 +82,10 @@ export const VerdictSchema = z.object({
   revokedBy: address.optional(),
   revocationReason: uint.optional(),
   reason: z.string().optional().describe("Why the verdict is not anchored, in words."),
+  checkedAt: z
+    .object({ blockNumber: uint, blockHash: hex32 })
+    .optional()
+    .describe("The block whose chain state the verdict states, when the service answered from its index."),
   supersededBy: z
     .object({ txHash: hex32, blockNumber: uint, anchoredAt: uint })
     .optional()

@@ -46,6 +46,8 @@ export interface Verdict {
   revocationReason?: number;
   /** Why the verdict is not "anchored", in words. */
   reason?: string;
+  /** The block whose chain state the verdict was read from, when it was read from the service's index. */
+  checkedAt?: { blockNumber: number; blockHash: string };
   /** For a superseded receipt: the anchoring that stands for the document now, if there is one yet. */
   supersededBy?: { txHash: Hex32; blockNumber: number; anchoredAt: number };
 }

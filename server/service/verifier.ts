@@ -6,7 +6,7 @@ import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import type { ReceiptV1 } from "../proof/receipt";
 import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import { BoundedCache } from "./bounded-cache";
-import type { SupersededAnchoring } from "../store/registry-index";
+import type { DocumentAnchoring as IndexedDocumentAnchoring, SupersededAnchoring } from "../store/registry-index";
 import type { DocumentAnchorings } from "./document-anchorings";
 import type { DocumentAnchoring, ReceiptBook } from "./receipt-book";
 
@@ -19,8 +19,13 @@ export interface VerifierPorts {
   anchorings: Pick<DocumentAnchorings, "standing">;
   /** Anchorings a rollback of the chain removed (RegistryIndexStore). */
   superseded: { superseded(root: Hex32, txHash: Hex32): SupersededAnchoring | undefined };
+  /** The index of the whole registry (RegistryIndexStore): verdicts without a call to the node. */
+  index: {
+    cursor(): { number: number; hash: string } | undefined;
+    anchoringsOf(sha256: Sha256Hex): IndexedDocumentAnchoring[];
+  };
   receipts: ReceiptBook;
-  registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash">;
+  registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash" | "chainId" | "address">;
   guard: ChainCheck;
 }
 
@@ -49,6 +54,8 @@ export class Verifier {
     const { record, anchoring } = anchorings.standing(sha256);
     if (anchoring !== undefined) {
       await guard.checkRecent();
+      const fromIndex = this.fromIndex(sha256, anchoring);
+      if (fromIndex !== undefined) return fromIndex;
       // What the chain says of an anchoring changes only with a new block (or a reorganisation):
       // a verdict stands while the head is the one known before the chain was asked for it.
       const cached = this.verdicts.get(sha256);
@@ -72,6 +79,51 @@ export class Verifier {
         record === undefined
           ? "No anchoring of this document is known: it was never notarized, or it was modified."
           : "The document is queued and not anchored yet.",
+    };
+  }
+
+  /**
+   * The verdict the index of the whole registry gives, with no call to the node: the index holds
+   * every anchoring and revocation up to its cursor, a final block, and the verdict names that block.
+   * Undefined when the index does not hold this anchoring (yet).
+   */
+  private fromIndex(sha256: Sha256Hex, anchoring: DocumentAnchoring): Verdict | undefined {
+    const { index, registry } = this.ports;
+    const cursor = index.cursor();
+    if (cursor === undefined || cursor.number < anchoring.blockNumber) return undefined;
+    const indexed = index
+      .anchoringsOf(sha256)
+      .find(
+        (a) => a.root === anchoring.root && a.txHash === anchoring.txHash && a.blockNumber === anchoring.blockNumber,
+      );
+    // A revocation this service made and the index has not reached yet: the node knows better.
+    if (indexed === undefined || (anchoring.revocation !== undefined && indexed.revocation === undefined)) {
+      return undefined;
+    }
+    const claim = this.ports.receipts.receiptOf(sha256, anchoring);
+    const base: Verdict = {
+      valid: true,
+      status: "anchored",
+      sha256,
+      merkleRoot: anchoring.root,
+      chainId: registry.chainId,
+      registry: registry.address,
+      anchoredAt: indexed.timestamp,
+      blockNumber: indexed.blockNumber,
+      txHash: indexed.txHash,
+      registrar: claim.registrar,
+      checkedAt: { blockNumber: cursor.number, blockHash: cursor.hash },
+    };
+    const revocation = indexed.revocation;
+    if (revocation === undefined) return base;
+    return {
+      ...base,
+      valid: false,
+      status: "revoked",
+      revokedAt: revocation.revokedAt,
+      revokedBy: revocation.revokedBy,
+      revocationReason: revocation.reason,
+      reason: "The registrar or an admin revoked this document.",
     };
   }
 

@@ -20,7 +20,7 @@ function verifierFixture() {
   const metrics = createMetrics(() => store.countUnbatched());
   const receipts = new ReceiptBook(registry);
   const anchorings = new DocumentAnchorings(store, store.index);
-  const verifier = new Verifier({ anchorings, superseded: store.index, receipts, registry, guard });
+  const verifier = new Verifier({ anchorings, superseded: store.index, index: store.index, receipts, registry, guard });
   const anchorer = new BatchAnchorer(
     { ledger: store, writer: registry, guard, log: silentLogger, metrics },
     { intervalMs: 60_000, maxBatchSize: 100 },
@@ -107,6 +107,80 @@ describe("Verifier", function () {
         const verdict = await f.verifier.verify(sha256);
         expect(verdict).to.include({ valid: false, status: "revoked", revocationReason: 4 });
         expect(verdict.revokedBy).to.equal(f.registry.registrar);
+      });
+    });
+
+    describe("when the index of the whole registry holds the anchoring", function () {
+      /** What the follower would write for the batch of `sha256`, the index then complete up to `cursor`. */
+      function index(sha256: Sha256Hex, cursor: number, revoked?: { reason: number }) {
+        const receipt = f.receiptOf(sha256);
+        const members = f.store.members(f.store.document(sha256)!.batch!.id);
+        f.store.index.apply({
+          anchorings: [
+            {
+              root: receipt.merkleRoot,
+              registrar: receipt.registrar,
+              txHash: receipt.txHash,
+              blockNumber: receipt.blockNumber,
+              timestamp: receipt.timestamp,
+              leafCount: receipt.leafCount,
+              members,
+            },
+          ],
+          revocations:
+            revoked === undefined
+              ? []
+              : [
+                  {
+                    root: receipt.merkleRoot,
+                    sha256,
+                    revokedBy: receipt.registrar,
+                    reason: revoked.reason,
+                    txHash: receipt.txHash,
+                    blockNumber: cursor,
+                    revokedAt: receipt.timestamp + 5,
+                  },
+                ],
+          organisations: [],
+          roles: [],
+          blocks: [],
+          cursor: { number: cursor, hash: `0x${cursor.toString(16).padStart(64, "0")}` },
+        });
+        return receipt;
+      }
+
+      it("answers from the index without asking the node, naming the block it states", async function () {
+        const [sha256] = randomShas(1);
+        await f.anchored([sha256, randomSha()]);
+        const receipt = index(sha256, 100);
+        const calls = f.registry.verifyCalls;
+        const verdict = await f.verifier.verify(sha256);
+        expect(f.registry.verifyCalls, "no call to the node's verify").to.equal(calls);
+        expect(verdict).to.deep.include({
+          valid: true,
+          status: "anchored",
+          txHash: receipt.txHash,
+          blockNumber: receipt.blockNumber,
+          checkedAt: { blockNumber: 100, blockHash: `0x${(100).toString(16).padStart(64, "0")}` },
+        });
+      });
+
+      it("answers revoked when the index holds the revocation", async function () {
+        const [sha256] = randomShas(1);
+        await f.anchored([sha256]);
+        index(sha256, 100, { reason: 4 });
+        expect(await f.verifier.verify(sha256)).to.include({ valid: false, status: "revoked", revocationReason: 4 });
+      });
+
+      it("asks the node when the index has not reached the anchoring's block", async function () {
+        const [sha256] = randomShas(1);
+        await f.anchored([sha256]);
+        const receipt = f.receiptOf(sha256);
+        index(sha256, receipt.blockNumber);
+        f.store.index.rollBackTo({ number: receipt.blockNumber - 1, hash: "" }, 0);
+        const calls = f.registry.verifyCalls;
+        expect((await f.verifier.verify(sha256)).status).to.equal("anchored");
+        expect(f.registry.verifyCalls).to.equal(calls + 1);
       });
     });
 
