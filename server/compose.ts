@@ -144,6 +144,7 @@ export async function composeServer(
     const indexer = new RegistryIndexer(
       {
         events: registry,
+        guard,
         index: store.index,
         log,
         onRollback: (block) => {

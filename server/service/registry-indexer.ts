@@ -1,3 +1,4 @@
+import type { ChainCheck } from "../chain/chain-guard";
 import type { BlockRef, RegistryEventBatch, RegistryEvents } from "../chain/registry";
 import { fromBytes32 } from "../proof/digest";
 import type { Logger } from "../logger";
@@ -26,6 +27,8 @@ export interface RegistryIndexerOptions {
 
 export interface RegistryIndexerPorts {
   events: RegistryEvents;
+  /** The node must be the chain the service was set up for: a replaced chain is not a rollback. */
+  guard: Pick<ChainCheck, "checkNow">;
   index: IndexLedger;
   log: Logger;
   /**
@@ -103,7 +106,8 @@ export class RegistryIndexer {
   }
 
   private async catchUp(): Promise<void> {
-    const { events, index } = this.ports;
+    const { events, index, guard } = this.ports;
+    await guard.checkNow();
     const head = await events.headNumber();
     await this.checkHistory(head);
     const final = head - (this.options.confirmations - 1);
