@@ -9,6 +9,7 @@ import {
   ServiceInfoSchema,
   VerdictSchema,
 } from "../api/wire";
+import { documentListOperation, documentPageSchema } from "./openapi-document-list";
 import { PROBLEMS } from "./problems";
 
 const sha256Param = {
@@ -60,6 +61,7 @@ export function openApiDocument(version: string) {
         Verdict: jsonSchemaOf(VerdictSchema),
         ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
         Registrars: jsonSchemaOf(RegistrarsSchema),
+        DocumentPage: documentPageSchema(),
         Health: jsonSchemaOf(HealthSchema),
         Problem: jsonSchemaOf(ProblemSchema),
       },
@@ -72,6 +74,7 @@ export function openApiDocument(version: string) {
     },
     paths: {
       "/api/v1/documents": {
+        get: documentListOperation(),
         post: {
           summary: "Notarize a document (upload it, or send its SHA-256)",
           security: [{ apiKey: [] }, {}],

@@ -83,6 +83,11 @@ const MIGRATIONS = [
      detected_at_ms INTEGER NOT NULL,
      PRIMARY KEY (root, tx_hash)
    ) STRICT;`,
+  // The list of documents, newest first: the index in anchoring-time order (by registrar, too),
+  // and this service's batches not yet in the index (unfinished, or anchored above its cursor).
+  `CREATE INDEX anchorings_by_time ON anchorings (timestamp, block_number, root);
+   CREATE INDEX anchorings_by_registrar_time ON anchorings (registrar, timestamp, block_number, root);
+   CREATE INDEX batches_by_state ON batches (state, block_number);`,
 ];
 
 /** Brings the database up to the newest schema, one transaction per step. */
