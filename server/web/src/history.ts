@@ -176,7 +176,11 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
       const { registrars: members } = await registrars();
       for (const member of members) {
         registrar.append(
-          el("option", { value: member.address }, organisationText({ ...member, address: shortHex(member.address, 4) })!),
+          el(
+            "option",
+            { value: member.address },
+            organisationText({ ...member, address: shortHex(member.address, 4) })!,
+          ),
         );
       }
     } catch {

@@ -1,13 +1,6 @@
 /** The Notarize view: files in, one result card each, followed from pending to anchored. */
 import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
-import {
-  ApiError,
-  documentStatus,
-  submitDigest,
-  uploadDocument,
-  type DocumentView,
-  type ServiceInfo,
-} from "./api";
+import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView, type ServiceInfo } from "./api";
 import type { ApiKeyField } from "./api-key";
 import { byId, el, facts, onFilesDropped } from "./dom";
 import {
