@@ -14,11 +14,17 @@ export class ApiKeyField {
   private required = false;
   private revealed = false;
   private readonly listeners: (() => void)[] = [];
+  private current: string;
 
   constructor() {
     this.input.value = sessionStorage.getItem(STORAGE) ?? "";
+    this.current = this.input.value.trim();
     this.input.addEventListener("change", () => {
-      sessionStorage.setItem(STORAGE, this.input.value.trim());
+      const key = this.input.value.trim();
+      // Browsers fire "change" again on leaving the field: only a new key is news.
+      if (key === this.current) return;
+      this.current = key;
+      sessionStorage.setItem(STORAGE, key);
       this.note.textContent = "";
       for (const listener of this.listeners) listener();
     });

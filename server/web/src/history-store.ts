@@ -62,7 +62,7 @@ function database(): Promise<IDBDatabase> {
 
 /** `entry` with what `change` says, at `now`. */
 function merged(entry: HistoryEntry | undefined, sha256: string, change: HistoryChange, now: number): HistoryEntry {
-  const next: HistoryEntry = entry ?? { sha256, fileNames: [], lastAt: now, status: "pending" };
+  const next: HistoryEntry = entry ?? { sha256, fileNames: [], lastAt: now, status: "unknown" };
   if (change.fileName !== undefined) {
     next.fileNames = [change.fileName, ...next.fileNames.filter((name) => name !== change.fileName)].slice(
       0,
@@ -84,7 +84,7 @@ function merged(entry: HistoryEntry | undefined, sha256: string, change: History
   }
   const verdict = change.verdict;
   // A document this browser notarized is still pending while the verdict says unknown: keep following it.
-  if (verdict !== undefined && !(verdict.status === "unknown" && next.status === "pending")) {
+  if (verdict !== undefined && !(verdict.status === "unknown" && entry?.status === "pending")) {
     next.status = verdict.status;
     next.anchoredAt = verdict.anchoredAt;
     next.blockNumber = verdict.blockNumber;

@@ -121,6 +121,8 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
   let next: string | undefined;
   let filters: ListFilters = {};
   let directoryLoaded = false;
+  /** The latest load: an answer to an earlier one arrives too late to be shown. */
+  let loading = 0;
 
   const row = (document: ListedDocument): HTMLLIElement => {
     const name = knownNames().get(document.sha256);
@@ -204,10 +206,12 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
       };
       next = undefined;
     }
+    const ticket = ++loading;
     more.disabled = true;
     message.textContent = "Loading…";
     try {
       const page = await listDocuments({ ...filters, cursor: fresh ? undefined : next }, context.apiKey.value());
+      if (ticket !== loading) return;
       if (fresh) rows.replaceChildren();
       rows.append(...page.documents.map(row));
       next = page.next;
@@ -218,12 +222,13 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
           ? "No document matches these filters."
           : `${shown} document${shown === 1 ? "" : "s"} shown${next === undefined ? "" : "; more follow"}.`;
     } catch (error) {
+      if (ticket !== loading) return;
       if (error instanceof ApiError && error.code === "unauthorized") {
         context.apiKey.reveal("The service refused the key: enter a valid one.");
       }
       message.textContent = error instanceof Error ? error.message : String(error);
     } finally {
-      more.disabled = false;
+      if (ticket === loading) more.disabled = false;
     }
   };
 
