@@ -90,6 +90,18 @@ interface IndexRow {
   own_revocation_tx: string | null;
 }
 
+/** Every document of every anchoring. */
+const ALL_MEMBERS = "anchorings a JOIN anchoring_members m ON m.root = a.root";
+/**
+ * The revoked ones only, found from the revocations (few) rather than by reading every member:
+ * those the index read, and those this service sent that it has not read yet.
+ */
+const REVOKED_MEMBERS = `(SELECT root, sha256 FROM chain_revocations
+     UNION SELECT b.root, d.sha256 FROM documents d JOIN batches b ON b.id = d.batch_id
+           WHERE d.revoked_at IS NOT NULL) x
+   JOIN anchorings a ON a.root = x.root
+   JOIN anchoring_members m ON m.root = x.root AND m.sha256 = x.sha256`;
+
 /** Anchoring times are whole seconds: the first second at or after `ms`. */
 const secondsFrom = (ms: number) => Math.ceil(ms / 1000);
 
@@ -245,8 +257,7 @@ export class DocumentListStore {
                 r.revoked_at, r.reason, r.revoked_by, r.tx_hash AS revocation_tx,
                 d.revoked_at AS own_revoked_at, d.revocation_reason AS own_reason,
                 d.revoked_by AS own_revoked_by, d.revocation_tx AS own_revocation_tx
-         FROM anchorings a
-           JOIN anchoring_members m ON m.root = a.root
+         FROM ${filter.status === "revoked" ? REVOKED_MEMBERS : ALL_MEMBERS}
            LEFT JOIN chain_revocations r ON r.root = a.root AND r.sha256 = m.sha256
            LEFT JOIN documents d ON d.sha256 = m.sha256 AND d.revoked_at IS NOT NULL
              AND d.batch_id = (SELECT id FROM batches WHERE root = a.root)

@@ -149,6 +149,8 @@ describe("DocumentListStore", function () {
       store.markRevoked(x, { revokedAt: T + 7, reason: 1, revokedBy: A, txHash: hashOf("revocation") });
       const [entry] = page(ALL, 10);
       expect(entry).to.deep.include({ status: "revoked", sha256: x });
+      expect(page({ ...ALL, status: "revoked" }, 10)).to.deep.equal([entry]);
+      expect(page({ ...ALL, status: "anchored" }, 10)).to.deep.equal([]);
       expect(entry.revocation).to.deep.equal({
         revokedAt: T + 7,
         reason: 1,
