@@ -26,6 +26,12 @@ function chromiumExecutable(): string {
 interface BrowserElement {
   id: string;
   tagName: string;
+  type?: string;
+  textContent: string | null;
+  outerHTML: string;
+  labels?: ArrayLike<unknown> | null;
+  getAttribute(name: string): string | null;
+  closest(selector: string): BrowserElement | null;
   className: string;
   scrollWidth: number;
   clientWidth: number;
@@ -426,6 +432,45 @@ describe("the web page's history, revocation and small screens, in Chromium", fu
         false,
       );
       await keyed.harness.service.anchorer.runOnce();
+    });
+  });
+
+  describe("Verify", function () {
+    it("says a receipt goes with the document, and refuses a receipt alone without sending anything", async function () {
+      await page.goto(`${open.base}/#verify`);
+      expect(await page.locator("#view-verify").textContent()).to.include(
+        "a receipt goes with the document, not instead",
+      );
+      await page
+        .locator("#verify-receipt")
+        .setInputFiles({ name: "lonely.receipt.json", mimeType: "application/json", buffer: Buffer.from("{}") });
+      expect(await page.locator("#verify-receipt-name").textContent()).to.equal("Receipt: lonely.receipt.json");
+      await page.getByRole("button", { name: "Verify" }).click();
+      const verdict = page.locator('#verdict[data-verdict="error"]');
+      await verdict.waitFor();
+      expect(await verdict.textContent()).to.include("not instead of it: choose the document, or paste its SHA-256");
+      expect(requests.filter(({ url }) => url.includes("/api/v1/verify"))).to.deep.equal([]);
+    });
+  });
+
+  describe("accessibility", function () {
+    it("labels every control of the History view, its revocation form and the service's list", async function () {
+      await notarize(open.base, [file("labelled.pdf")]);
+      await openHistory(open.base);
+      await historyCard("labelled.pdf").getByRole("button", { name: "Revoke…" }).click();
+      await page.locator("#service-documents summary").click();
+      await page.locator("#service-results .listing-row").first().waitFor();
+      const unlabelled = await page.evaluate(() =>
+        Array.from(document.querySelectorAll("#view-history input, #view-history select, #view-history button"))
+          .filter(
+            (control) =>
+              (control.labels?.length ?? 0) === 0 &&
+              !control.getAttribute("aria-label") &&
+              (control.tagName !== "BUTTON" || control.textContent!.trim() === ""),
+          )
+          .map((control) => control.id || control.outerHTML),
+      );
+      expect(unlabelled).to.deep.equal([]);
     });
   });
 
