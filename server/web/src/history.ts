@@ -124,8 +124,8 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
   /** The latest load: an answer to an earlier one arrives too late to be shown. */
   let loading = 0;
 
-  const row = (document: ListedDocument): HTMLLIElement => {
-    const name = knownNames().get(document.sha256);
+  const row = (document: ListedDocument, names: Map<string, string>): HTMLLIElement => {
+    const name = names.get(document.sha256);
     const when =
       document.anchoredAt === undefined
         ? el("span", {}, "Accepted ", isoTime(document.acceptedAt) ?? "")
@@ -138,13 +138,7 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
               document.anchoredBy && { ...document.anchoredBy, address: shortHex(document.anchoredBy.address, 4) },
             )}, block ${document.blockNumber}`,
           );
-    const revoke =
-      revocableHere(document.status, document.anchoredBy?.address, context.info()) &&
-      revokeControl({ sha256: document.sha256, label: name ?? shortHex(document.sha256) }, context.apiKey, (view) => {
-        rememberQuietly(view.sha256, { document: view });
-        void load(false);
-      });
-    return el(
+    const item = el(
       "li",
       { class: "listing-row", "data-status": document.status, "data-sha256": document.sha256 },
       el(
@@ -167,8 +161,17 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
         document.anchoredAt !== undefined &&
           el("a", { class: "button", href: `#certificate=${document.sha256}` }, "Certificate"),
       ),
-      revoke || "",
     );
+    if (revocableHere(document.status, document.anchoredBy?.address, context.info())) {
+      const label = name ?? shortHex(document.sha256);
+      item.append(
+        revokeControl({ sha256: document.sha256, label }, context.apiKey, (view) => {
+          rememberQuietly(view.sha256, { document: view });
+          item.replaceWith(row({ ...document, status: view.status, revocation: view.revocation }, names));
+        }),
+      );
+    }
+    return item;
   };
 
   const loadDirectory = async () => {
@@ -213,7 +216,8 @@ function setUpServiceList(context: HistoryContext, knownNames: () => Map<string,
       const page = await listDocuments({ ...filters, cursor: fresh ? undefined : next }, context.apiKey.value());
       if (ticket !== loading) return;
       if (fresh) rows.replaceChildren();
-      rows.append(...page.documents.map(row));
+      const names = knownNames();
+      rows.append(...page.documents.map((document) => row(document, names)));
       next = page.next;
       more.hidden = next === undefined;
       const shown = rows.children.length;
@@ -286,10 +290,11 @@ export function setUpHistory(context: HistoryContext) {
     for (const entry of entries.filter((e) => e.status === "pending")) {
       try {
         await remember(entry.sha256, { document: await documentStatus(entry.sha256) });
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
+      } catch {
+        // The service or this browser's storage did not answer: asked again on the next round.
       }
     }
+    clearTimeout(poller);
     if (open) poller = setTimeout(() => void poll(), POLL_MS);
   };
 
