@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { DocumentListQuerySchema, DocumentPageSchema } from "../api/wire";
+import {
+  DOCUMENT_LIST_DEFAULT_LIMIT,
+  DOCUMENT_LIST_MAX_LIMIT,
+  DocumentListQuerySchema,
+  DocumentPageSchema,
+} from "../api/wire";
 
 /** A wire schema as OpenAPI embeds it, with a schema the wire names (an address, say) written out in place. */
 function inlineSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
@@ -25,7 +30,14 @@ export function documentListOperation() {
     security: [{ apiKey: [] }, {}],
     parameters: Object.entries(DocumentListQuerySchema.shape).map(([name, schema]) => {
       const { description, ...parameterSchema } = inlineSchemaOf(schema as z.ZodType, "input");
-      return { name, in: "query", required: false, description, schema: parameterSchema };
+      // The wire reads every parameter as the string it arrives as; clients see the number it stands for.
+      const limit = {
+        type: "integer",
+        minimum: 1,
+        maximum: DOCUMENT_LIST_MAX_LIMIT,
+        default: DOCUMENT_LIST_DEFAULT_LIMIT,
+      };
+      return { name, in: "query", required: false, description, schema: name === "limit" ? limit : parameterSchema };
     }),
     responses: {
       "200": {
