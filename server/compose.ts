@@ -21,6 +21,7 @@ import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
 import { RegistrarDirectory } from "./service/directory";
 import { DocumentAnchorings } from "./service/document-anchorings";
+import { DocumentList } from "./service/document-list";
 import { ReceiptBook } from "./service/receipt-book";
 import { RegistryIndexer } from "./service/registry-indexer";
 import { ServiceStatus } from "./service/status";
@@ -192,7 +193,12 @@ export async function composeServer(
       maxUploadBytes: config.maxUploadBytes,
     };
     const status = new ServiceStatus({ guard, store, info });
-    const app = createApp({ notary, verifier, status, directory, metrics }, config, runtime);
+    const documentList = new DocumentList({
+      listing: store.listing,
+      directory,
+      ownRegistrar: writer.registrar,
+    });
+    const app = createApp({ notary, verifier, status, directory, metrics, documentList }, config, runtime);
     return {
       app,
       notary,

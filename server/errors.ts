@@ -5,6 +5,7 @@
 export type DocproofErrorCode =
   | "invalid-digest"
   | "invalid-request"
+  | "invalid-cursor"
   | "receipt-malformed"
   | "receipt-tampered"
   | "receipt-wrong-chain"

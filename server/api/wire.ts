@@ -3,7 +3,7 @@
  * page read them, and the OpenAPI document is generated from them (server/http/openapi.ts).
  */
 import { z } from "zod";
-import { ReceiptV1Schema } from "../proof/receipt";
+import { addressSchema, ReceiptV1Schema } from "../proof/receipt";
 import { revocationReasonName } from "../proof/revocation-reasons";
 import type { Verdict as ProofVerdict } from "../proof/verification";
 
@@ -198,3 +198,102 @@ export const RevocationReasonSchema = z
   .describe('A code (docs/revocation-reasons.md) or its name: {"reason": 1} and {"reason": "superseded"} agree.');
 
 export const RevokeRequestSchema = z.strictObject({ reason: RevocationReasonSchema });
+
+/** Largest page of `GET /api/v1/documents`, and the page size when none is asked for. */
+export const DOCUMENT_LIST_MAX_LIMIT = 100;
+export const DOCUMENT_LIST_DEFAULT_LIMIT = 20;
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A time given in a query: Unix seconds, or ISO 8601 as a date (midnight UTC) or a date-time with
+ * its zone (`Z` or an offset; a time without a zone would mean whatever the server's zone is).
+ * Answers milliseconds since the epoch, or undefined when `value` is none of these.
+ */
+export function parseQueryTime(value: string): number | undefined {
+  if (/^\d{1,11}$/.test(value)) return Number(value) * 1000;
+  const dateTime = ISO_DATE_TIME.exec(value);
+  const date = dateTime?.[1] ?? (ISO_DATE.test(value) ? value : undefined);
+  if (date === undefined || !z.iso.date().safeParse(date).success) return undefined;
+  const ms = Date.parse(dateTime === null ? `${date}T00:00:00Z` : value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+const queryTime = (what: string) =>
+  z
+    .string()
+    .transform((value, ctx) => {
+      const ms = parseQueryTime(value);
+      if (ms !== undefined) return ms;
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "must be Unix seconds or ISO 8601 with its zone (2026-05-01, 2026-05-01T09:30:00Z, 2026-05-01T11:30:00+02:00)",
+      });
+      return z.NEVER;
+    })
+    .describe(`${what}: Unix seconds, or ISO 8601 (a date is midnight UTC; a date-time needs Z or an offset).`);
+
+/** The query of `GET /api/v1/documents`, as its parameters arrive (strings); unknown ones are refused. */
+export const DocumentListQuerySchema = z
+  .strictObject({
+    registrar: addressSchema.optional().describe("Only this registrar's anchorings (an address; any case)."),
+    status: z
+      .enum(["anchored", "revoked", "pending"])
+      .optional()
+      .describe("Only documents in this state; `pending` lists this service's own queue."),
+    from: queryTime("Entries at or after this time").optional(),
+    to: queryTime("Entries before this time (exclusive)").optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,6}$/, "must be a whole number")
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(DOCUMENT_LIST_MAX_LIMIT))
+      .optional()
+      .describe(`Entries per page, 1–${DOCUMENT_LIST_MAX_LIMIT} (default ${DOCUMENT_LIST_DEFAULT_LIMIT}).`),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,512}$/, "must be the `next` of an earlier page, unchanged")
+      .optional()
+      .describe("The `next` of the previous page, with the same filters."),
+  })
+  .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
+    message: "`from` must be before `to` (`to` is exclusive)",
+    path: ["to"],
+  });
+export type DocumentListQuery = z.infer<typeof DocumentListQuerySchema>;
+
+/** One entry of the list: a document in an anchoring by any member, or one of this service's queue. */
+export const ListedDocumentSchema = z.object({
+  sha256,
+  status: DocumentStatusSchema,
+  acceptedAt: z.iso
+    .datetime()
+    .optional()
+    .describe("When this service accepted it (ISO 8601, UTC): documents of its own queue not yet indexed."),
+  anchoredBy: RegistrarRefSchema.optional().describe("The registrar of the anchoring, with its organisation."),
+  anchoredAt: uint.optional().describe("Unix seconds of the anchoring block."),
+  anchoredAtIso: isoTime("The anchoring block's time").optional(),
+  blockNumber: uint.optional(),
+  txHash: hex32.optional(),
+  merkleRoot: hex32.optional(),
+  leafCount: uint.optional().describe("Documents in the anchoring."),
+  revocation: RevocationViewSchema.optional(),
+});
+export type ListedDocument = z.infer<typeof ListedDocumentSchema>;
+
+export const DocumentPageSchema = z.object({
+  documents: z.array(ListedDocumentSchema).describe("Newest first."),
+  next: z
+    .string()
+    .optional()
+    .describe("Pass as `cursor`, with the same filters, for the next page; absent on the last page."),
+  indexedTo: uint
+    .optional()
+    .describe(
+      "The block the list is as of: the index's cursor when its first page was read. Later pages keep it; " +
+        "documents accepted or indexed since come on the next first page.",
+    ),
+});
+export type DocumentPage = z.infer<typeof DocumentPageSchema>;

@@ -4,12 +4,14 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import { PACKAGE_ROOT } from "../version";
 import type { RegistrarDirectory } from "../service/directory";
+import type { DocumentList } from "../service/document-list";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Notary } from "../service/notary";
 import type { ServiceStatus } from "../service/status";
 import type { Verifier } from "../service/verifier";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
+import { documentListRoutes } from "./document-list-routes";
 import type { BodyTimeouts } from "./body-deadline";
 import { refuseUnmetExpectations } from "./expectations";
 import { openApiDocument, SERVED_SCHEMAS } from "./openapi";
@@ -47,6 +49,7 @@ export interface AppServices {
   status: ServiceStatus;
   directory: RegistrarDirectory;
   metrics: ServiceMetrics;
+  documentList: DocumentList;
 }
 
 export interface AppRuntime {
@@ -96,15 +99,18 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   }
 
   const windowMs = config.rateLimits.windowMs;
+  const limitReads = rateLimiter("reads", config.rateLimits.reads, windowMs, keys);
+  const requireKey = requireApiKey(keys);
+  app.use("/api/v1", documentListRoutes(services, { requireKey, limitReads }));
   app.use(
     "/api/v1",
     apiRoutes(
       { notary, verifier, directory },
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
       {
-        requireKey: requireApiKey(keys),
+        requireKey,
         limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
-        limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
+        limitReads,
         bodyTimeouts: config.bodyTimeouts,
       },
     ),

@@ -10,6 +10,7 @@ import {
   ServiceInfoSchema,
   VerdictSchema,
 } from "../api/wire";
+import { documentListOperation, documentPageSchema } from "./openapi-document-list";
 import { PROBLEMS } from "./problems";
 
 const sha256Param = {
@@ -75,6 +76,7 @@ export function openApiDocument(version: string) {
         },
         ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
         Registrars: jsonSchemaOf(RegistrarsSchema),
+        DocumentPage: documentPageSchema(),
         Health: jsonSchemaOf(HealthSchema),
         Problem: jsonSchemaOf(ProblemSchema),
       },
@@ -87,6 +89,7 @@ export function openApiDocument(version: string) {
     },
     paths: {
       "/api/v1/documents": {
+        get: documentListOperation(),
         post: {
           summary:
             "Notarize a document (upload it, or send its SHA-256), or many at once (a list of up to 10,000 SHA-256)",

@@ -16,6 +16,7 @@ export type HttpProblemCode =
   | "malformed-multipart"
   | "empty-file"
   | "malformed-url"
+  | "invalid-query"
   | "request-timeout"
   | "rate-limited"
   | "malformed-http"
@@ -41,6 +42,8 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "malformed-multipart": { status: 400, title: "The multipart body is malformed or incomplete" },
   "empty-file": { status: 400, title: "The document is empty" },
   "malformed-url": { status: 400, title: "The URL is not validly encoded" },
+  "invalid-query": { status: 400, title: "The query parameters are not valid" },
+  "invalid-cursor": { status: 400, title: "The cursor is not one this list gave for these filters" },
   "request-timeout": { status: 408, title: "The request body did not arrive in time" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "malformed-http": { status: 400, title: "The request is not valid HTTP" },

@@ -2,6 +2,7 @@ import Database from "better-sqlite3";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DocproofError } from "../errors";
+import { DocumentListStore } from "./document-list";
 import { migrate } from "./migrations";
 import { RegistryIndexStore } from "./registry-index";
 import { SqliteConnection } from "./sqlite";
@@ -93,10 +94,13 @@ export class DocumentStore {
   private readonly sql: SqliteConnection;
   /** The index of every anchoring and revocation on the registry, by every registrar. */
   readonly index: RegistryIndexStore;
+  /** The list of documents, newest first: the index and this service's documents not in it yet. */
+  readonly listing: DocumentListStore;
 
   private constructor(db: Database.Database) {
     this.sql = new SqliteConnection(db);
     this.index = new RegistryIndexStore(this.sql);
+    this.listing = new DocumentListStore(this.sql);
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */

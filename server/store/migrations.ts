@@ -83,6 +83,13 @@ const MIGRATIONS = [
      detected_at_ms INTEGER NOT NULL,
      PRIMARY KEY (root, tx_hash)
    ) STRICT;`,
+  // The list of documents, newest first: the index in anchoring-time order (by registrar, too),
+  // this service's batches not yet in the index (unfinished, or anchored above its cursor), and
+  // the few documents it revoked.
+  `CREATE INDEX anchorings_by_time ON anchorings (timestamp, block_number, root);
+   CREATE INDEX anchorings_by_registrar_time ON anchorings (registrar, timestamp, block_number, root);
+   CREATE INDEX batches_by_state ON batches (state, block_number);
+   CREATE INDEX documents_revoked ON documents (sha256) WHERE revoked_at IS NOT NULL;`,
 ];
 
 /** Brings the database up to the newest schema, one transaction per step. */

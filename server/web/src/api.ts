@@ -1,8 +1,8 @@
 /** The service's HTTP API as the page uses it. Every failure becomes an ApiError with the problem's code. */
 import { problemCode } from "../../api/problem-type";
-import type { DocumentView, ServiceInfo, Verdict } from "../../api/wire";
+import type { DocumentPage, DocumentView, ListedDocument, Registrars, ServiceInfo, Verdict } from "../../api/wire";
 
-export type { DocumentView, ServiceInfo, Verdict };
+export type { DocumentPage, DocumentView, ListedDocument, Registrars, ServiceInfo, Verdict };
 
 /** An RFC 9457 problem answered by the service, or a network failure (code "network"). */
 export class ApiError extends Error {
@@ -42,12 +42,40 @@ function jsonRequest(body: unknown, apiKey?: string): RequestInit {
   return { method: "POST", headers, body: JSON.stringify(body) };
 }
 
+function keyed(apiKey?: string): RequestInit {
+  return apiKey ? { headers: { authorization: `Bearer ${apiKey}` } } : {};
+}
+
 export const serviceInfo = () => call<ServiceInfo>("/api/v1/info");
 
 export const documentStatus = (sha256: string) => call<DocumentView>(`/api/v1/documents/${sha256}`);
 
 export const submitDigest = (sha256: string, apiKey?: string) =>
   call<DocumentView>("/api/v1/documents", jsonRequest({ sha256 }, apiKey));
+
+/** Revokes, as the service's registrar, with a reason named in docs/revocation-reasons.md. */
+export const revokeDocument = (sha256: string, reason: string, apiKey?: string) =>
+  call<DocumentView>(`/api/v1/documents/${sha256}/revoke`, jsonRequest({ reason }, apiKey));
+
+/** Filters of the service's list; times are ISO 8601 or Unix seconds. */
+export interface ListFilters {
+  status?: "anchored" | "revoked" | "pending";
+  registrar?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export function listDocuments(filters: ListFilters, apiKey?: string): Promise<DocumentPage> {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filters)) {
+    if (value !== undefined && value !== "") query.set(name, String(value));
+  }
+  return call<DocumentPage>(`/api/v1/documents?${query.toString()}`, keyed(apiKey));
+}
+
+export const registrars = () => call<Registrars>("/api/v1/registrars");
 
 export const verifyDigest = (sha256: string, receipt?: unknown) =>
   call<Verdict>("/api/v1/verify", jsonRequest(receipt === undefined ? { sha256 } : { sha256, receipt }));
@@ -78,8 +106,9 @@ export function uploadDocument(
       if (response.ok) resolve(response.json() as Promise<DocumentView>);
       else problemOf(response).then(reject, reject);
     };
+    // The service never uses the file's name, so it is not sent: names stay in this browser.
     const form = new FormData();
-    form.append("file", file, file.name);
+    form.append("file", file, "document");
     request.send(form);
   });
 }

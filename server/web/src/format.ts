@@ -103,3 +103,66 @@ export function organisationText(anchoredBy: { address: string; name?: string } 
   if (who === undefined) return undefined;
   return anchoredBy?.name === undefined ? who : `${anchoredBy.name} (${who})`;
 }
+
+/** A time in milliseconds (this browser's clock), shown as chainTime shows chain times. */
+export function browserTime(ms: number | undefined): HTMLElement | undefined {
+  return ms === undefined ? undefined : timeElement(new Date(ms));
+}
+
+/** "3f2a9c0d…71e4b8": the start and end of a long hex value, for lists where the whole would crowd. */
+export function shortHex(value: string, keep = 8): string {
+  const body = value.startsWith("0x") ? value.slice(2) : value;
+  const prefix = value.startsWith("0x") ? "0x" : "";
+  return body.length <= 2 * keep + 1 ? value : `${prefix}${body.slice(0, keep)}…${body.slice(-keep)}`;
+}
+
+/**
+ * Copies `value`: through the Clipboard API where the page may use it (HTTPS or localhost), else
+ * through a selected, hidden text area, as browsers allowed before it. Answers whether it was copied.
+ */
+async function copyText(value: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(value);
+    return true;
+  } catch {
+    const area = el("textarea", { readonly: "", class: "visually-hidden", "aria-hidden": "true" });
+    area.value = value;
+    document.body.append(area);
+    area.select();
+    try {
+      return document.execCommand("copy");
+    } catch {
+      return false;
+    } finally {
+      area.remove();
+    }
+  }
+}
+
+/** A button that copies `value`, saying so for a moment once it did; `what` names it for screen readers. */
+export function copyButton(value: string, what: string): HTMLButtonElement {
+  const button = el("button", { type: "button", class: "copy", "aria-label": `Copy the ${what}` }, "Copy");
+  button.addEventListener("click", () => {
+    void copyText(value).then((copied) => {
+      button.textContent = copied ? "Copied" : "Not copied";
+      button.setAttribute("aria-label", `${copied ? "Copied" : "Could not copy"} the ${what}`);
+      setTimeout(() => {
+        button.textContent = "Copy";
+        button.setAttribute("aria-label", `Copy the ${what}`);
+      }, 2_000);
+    });
+  });
+  return button;
+}
+
+/** A long hex value in full (it wraps on a narrow screen), with a button that copies it. */
+export function copyableCode(value: string | undefined, what: string): HTMLElement | undefined {
+  if (value === undefined) return undefined;
+  return el("span", { class: "copyable" }, el("code", {}, value), " ", copyButton(value, what));
+}
+
+/** A long hex value shortened (the whole in its tooltip), with a button that copies the whole. */
+export function shortCode(value: string, what: string): HTMLElement {
+  const code = el("code", { title: value, "data-value": value }, shortHex(value));
+  return el("span", { class: "copyable" }, code, " ", copyButton(value, what));
+}

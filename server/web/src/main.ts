@@ -1,11 +1,13 @@
-/** The page's entry: routes between Notarize, Verify and Certificate by the URL's fragment. */
+/** The page's entry: routes between Notarize, Verify, History and Certificate by the URL's fragment. */
 import { serviceInfo, type ServiceInfo } from "./api";
+import { ApiKeyField } from "./api-key";
 import { renderCertificate } from "./certificate";
 import { byId } from "./dom";
+import { setUpHistory } from "./history";
 import { setUpNotarize } from "./notarize";
 import { setUpVerify } from "./verify";
 
-const VIEWS = ["notarize", "verify", "certificate"] as const;
+const VIEWS = ["notarize", "verify", "history", "certificate"] as const;
 type View = (typeof VIEWS)[number];
 
 /** `#verify=<sha256>` and `#certificate=<sha256>` carry a digest; `#notarize`, `#verify` do not. */
@@ -17,21 +19,24 @@ function route(): { view: View; sha256?: string } {
 
 async function start() {
   let info: ServiceInfo | undefined;
+  const apiKey = new ApiKeyField();
   const chainInfo = byId("chain-info");
   const loaded = serviceInfo().then(
     (answer) => {
       info = answer;
       chainInfo.textContent = `Chain ${answer.chainId} · registry ${answer.registry.slice(0, 10)}…`;
       chainInfo.title = `Registry ${answer.registry} on chain ${answer.chainId}; registrar ${answer.registrar}`;
-      if (answer.apiKeyRequired) byId("api-key-row").hidden = false;
+      apiKey.setRequired(answer.apiKeyRequired);
     },
     () => {
       chainInfo.textContent = "The service is not answering.";
     },
   );
 
-  setUpNotarize(() => info?.apiKeyRequired ?? false);
+  const context = { info: () => info, apiKey };
+  setUpNotarize(context);
   const verify = setUpVerify();
+  const history = setUpHistory(context);
 
   const show = async () => {
     const { view, sha256 } = route();
@@ -41,7 +46,15 @@ async function start() {
       else link.removeAttribute("aria-current");
     }
     document.title = `Docproof · ${view[0].toUpperCase()}${view.slice(1)}`;
+    apiKey.placeIn(byId(`view-${view}`));
     if (view === "verify" && sha256) verify.verifyDigest(sha256);
+    if (view === "history") {
+      // The cards offer revocation only once the service's registrar is known.
+      await loaded;
+      if (route().view === "history") history.show();
+    } else {
+      history.hide();
+    }
     if (view === "certificate") {
       await loaded;
       await renderCertificate(byId("certificate"), sha256 ?? "", info);

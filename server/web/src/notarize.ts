@@ -1,15 +1,32 @@
 /** The Notarize view: files in, one result card each, followed from pending to anchored. */
 import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
-import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView } from "./api";
+import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView, type ServiceInfo } from "./api";
+import type { ApiKeyField } from "./api-key";
 import { byId, el, facts, onFilesDropped } from "./dom";
-import { bytes, chainTime, isoTime, mono, organisationText, receiptLink, revocationReason } from "./format";
+import {
+  bytes,
+  chainTime,
+  copyableCode,
+  isoTime,
+  mono,
+  organisationText,
+  receiptLink,
+  revocationReason,
+} from "./format";
 import { sha256OfFile } from "./hashing";
+import { rememberQuietly } from "./history-store";
+import { revocableHere, revokeControl } from "./revocation";
 
 type Mode = "hash" | "upload";
 
 const POLL_FIRST_MS = 500;
 const POLL_MAX_MS = 5_000;
-const API_KEY_STORAGE = "docproof.apiKey";
+
+/** What the cards need from the page: the service's facts (its registrar) and the API key. */
+export interface NotarizeContext {
+  info: () => ServiceInfo | undefined;
+  apiKey: ApiKeyField;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,7 +38,10 @@ class ResultCard {
   private readonly progressLabel: HTMLParagraphElement;
   private readonly body: HTMLDivElement;
 
-  constructor(readonly file: File) {
+  constructor(
+    readonly file: File,
+    private readonly context: NotarizeContext,
+  ) {
     this.badge = el("span", { class: "badge" });
     this.progress = el("progress", { max: "1", value: "0", "aria-label": `Progress for ${file.name}` });
     this.progressLabel = el("p", { class: "progress-label" });
@@ -50,17 +70,18 @@ class ResultCard {
   }
 
   show(view: DocumentView) {
+    rememberQuietly(view.sha256, { document: view });
     this.progress.hidden = true;
     this.progressLabel.textContent = "";
     const labels = { pending: "Pending: waiting for the chain", anchored: "Anchored", revoked: "Revoked" };
     this.phase(view.status, labels[view.status]);
     const receipt = view.receipt;
     const details = facts([
-      ["SHA-256", mono(view.sha256)],
+      ["SHA-256", copyableCode(view.sha256, "SHA-256")],
       ["Accepted", isoTime(view.acceptedAt)],
       ["Anchored", chainTime(receipt?.timestamp)],
       ["Block", mono(receipt?.blockNumber)],
-      ["Transaction", mono(receipt?.txHash)],
+      ["Transaction", copyableCode(receipt?.txHash, "transaction hash")],
       ["Anchored by", organisationText(view.anchoredBy, receipt?.registrar)],
       [
         "Batch",
@@ -82,7 +103,13 @@ class ResultCard {
         ),
         el("a", { class: "button", href: `#verify=${view.sha256}` }, "Verify"),
       );
-    this.body.replaceChildren(details, actions || "");
+    const registrar = view.anchoredBy?.address ?? receipt?.registrar;
+    const revoke =
+      revocableHere(view.status, registrar, this.context.info()) &&
+      revokeControl({ sha256: view.sha256, label: this.file.name }, this.context.apiKey, (revoked) =>
+        this.show(revoked),
+      );
+    this.body.replaceChildren(details, actions || "", revoke || "");
   }
 
   fail(message: string) {
@@ -109,6 +136,8 @@ async function followUntilSettled(card: ResultCard, view: DocumentView): Promise
 }
 
 async function notarize(card: ResultCard, mode: Mode, apiKey: string | undefined, onUnauthorized: () => void) {
+  const accepted = (view: DocumentView) =>
+    rememberQuietly(view.sha256, { fileName: card.file.name, notarized: true, document: view });
   try {
     // The service refuses empty documents on every path; saying so here spares the round trip.
     if (card.file.size === 0) return card.fail(EMPTY_CONTENT_REFUSAL);
@@ -122,6 +151,7 @@ async function notarize(card: ResultCard, mode: Mode, apiKey: string | undefined
       card.phase("uploading", "Uploading");
       view = await uploadDocument(card.file, apiKey, (sent, total) => card.showProgress("Uploaded", sent, total));
     }
+    accepted(view);
     card.show(view);
     await followUntilSettled(card, view);
   } catch (error) {
@@ -130,26 +160,17 @@ async function notarize(card: ResultCard, mode: Mode, apiKey: string | undefined
   }
 }
 
-export function setUpNotarize(apiKeyRequired: () => boolean) {
+export function setUpNotarize(context: NotarizeContext) {
   const drop = byId("notarize-drop");
   const input = byId<HTMLInputElement>("notarize-files");
   const results = byId<HTMLOListElement>("notarize-results");
-  const keyRow = byId("api-key-row");
-  const keyInput = byId<HTMLInputElement>("api-key");
-  keyInput.value = sessionStorage.getItem(API_KEY_STORAGE) ?? "";
-  keyInput.addEventListener("change", () => sessionStorage.setItem(API_KEY_STORAGE, keyInput.value.trim()));
-
-  const revealKey = () => {
-    keyRow.hidden = false;
-    keyInput.focus();
-  };
-  if (apiKeyRequired()) keyRow.hidden = false;
+  const revealKey = () => context.apiKey.reveal();
 
   const start = (files: readonly File[]) => {
     const mode = (document.querySelector<HTMLInputElement>('input[name="mode"]:checked')?.value ?? "hash") as Mode;
-    const apiKey = keyInput.value.trim() || undefined;
+    const apiKey = context.apiKey.value();
     for (const file of files) {
-      const card = new ResultCard(file);
+      const card = new ResultCard(file, context);
       results.prepend(card.element);
       void notarize(card, mode, apiKey, revealKey);
     }

@@ -3,8 +3,9 @@ import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
 import { parseSha256 } from "../../proof/digest";
 import { ApiError, verifyDigest, type Verdict } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
-import { bytes, chainTime, localTimeText, mono, organisationText, revocationReason } from "./format";
+import { bytes, chainTime, copyableCode, localTimeText, mono, organisationText, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
+import { rememberQuietly } from "./history-store";
 
 /** What the verdict panel shows: the service's verdict, or a failure to reach one. */
 type Outcome = { kind: "verdict"; verdict: Verdict } | { kind: "receipt-invalid" | "error"; message: string };
@@ -23,11 +24,11 @@ function renderOutcome(panel: HTMLElement, outcome: Outcome) {
   const verdict = outcome.verdict;
   panel.dataset.verdict = verdict.status;
   const anchoring = facts([
-    ["SHA-256", mono(verdict.sha256)],
+    ["SHA-256", copyableCode(verdict.sha256, "SHA-256")],
     ["Anchored", chainTime(verdict.anchoredAt)],
     ["Anchored by", organisationText(verdict.anchoredBy, verdict.registrar)],
     ["Block", mono(verdict.blockNumber)],
-    ["Transaction", mono(verdict.txHash)],
+    ["Transaction", copyableCode(verdict.txHash, "transaction hash")],
     ["Merkle root", mono(verdict.merkleRoot)],
     ["Revoked", chainTime(verdict.revokedAt)],
     ["Revoked by", mono(verdict.revokedBy)],
@@ -82,7 +83,7 @@ function renderOutcome(panel: HTMLElement, outcome: Outcome) {
       panel.replaceChildren(
         el("h2", {}, el("span", { "aria-hidden": "true" }, "? "), "Unknown: not notarized, or modified"),
         el("p", {}, verdict.reason ?? "No anchoring of this document is known."),
-        facts([["SHA-256", mono(verdict.sha256)]]),
+        facts([["SHA-256", copyableCode(verdict.sha256, "SHA-256")]]),
       );
   }
 }
@@ -102,6 +103,7 @@ export function setUpVerify() {
   const fileInput = byId<HTMLInputElement>("verify-file");
   const fileName = byId("verify-file-name");
   const receiptInput = byId<HTMLInputElement>("verify-receipt");
+  const receiptName = byId("verify-receipt-name");
   const digestInput = byId<HTMLInputElement>("verify-digest");
   const progress = byId<HTMLProgressElement>("verify-progress");
   const submit = byId<HTMLButtonElement>("verify-submit");
@@ -115,8 +117,15 @@ export function setUpVerify() {
     if (file) digestInput.value = "";
   };
 
+  const showReceipt = (file: File | undefined) => {
+    receiptName.textContent = file ? `Receipt: ${file.name}` : "No receipt chosen.";
+  };
+
   fileInput.addEventListener("change", () => chooseDocument(fileInput.files?.[0]));
-  receiptInput.addEventListener("change", () => (droppedReceipt = undefined));
+  receiptInput.addEventListener("change", () => {
+    droppedReceipt = undefined;
+    showReceipt(receiptInput.files?.[0]);
+  });
   digestInput.addEventListener("input", () => {
     if (digestInput.value.trim() !== "") chooseDocument(undefined);
   });
@@ -125,11 +134,15 @@ export function setUpVerify() {
       if (file.name.endsWith(".receipt.json")) droppedReceipt = file;
       else chooseDocument(file);
     }
-    if (droppedReceipt) fileName.textContent += ` · receipt: ${droppedReceipt.name}`;
+    if (droppedReceipt) {
+      fileName.textContent += ` · receipt: ${droppedReceipt.name}`;
+      showReceipt(droppedReceipt);
+    }
   });
   form.addEventListener("reset", () => {
     chooseDocument(undefined);
     droppedReceipt = undefined;
+    showReceipt(undefined);
     panel.hidden = true;
     progress.hidden = true;
   });
@@ -144,11 +157,19 @@ export function setUpVerify() {
       } else if (digestInput.value.trim() !== "") {
         sha256 = parseSha256(digestInput.value);
       } else {
-        return { kind: "error", message: "Choose a document or paste its SHA-256 first." };
+        const receiptOnly = droppedReceipt ?? receiptInput.files?.[0];
+        return {
+          kind: "error",
+          message: receiptOnly
+            ? "A receipt is checked with the document it is for, not instead of it: choose the document, or paste its SHA-256, as well."
+            : "Choose a document or paste its SHA-256 first.",
+        };
       }
       const receiptFile = droppedReceipt ?? receiptInput.files?.[0];
       const receipt = receiptFile ? await readReceipt(receiptFile) : undefined;
-      return { kind: "verdict", verdict: await verifyDigest(sha256, receipt) };
+      const verdict = await verifyDigest(sha256, receipt);
+      rememberQuietly(sha256, { fileName: document?.name, verified: true, verdict });
+      return { kind: "verdict", verdict };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof ApiError && error.code.startsWith("receipt-")) return { kind: "receipt-invalid", message };

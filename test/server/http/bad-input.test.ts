@@ -199,6 +199,7 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
   const VERIFY = "POST /api/v1/verify";
   const REVOKE = "POST /api/v1/documents/{sha256}/revoke";
   const STATUS = "GET /api/v1/documents/{sha256}";
+  const LIST = "GET /api/v1/documents";
   const cutMultipart = () =>
     multipart([{ name: "file", filename: "a.pdf", content: randomBytes(5000) }]).subarray(0, 3000);
   const trickleMultipart = () => {
@@ -919,6 +920,99 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       type: "expectation-failed",
       check: (reply) => expect(reply.body.detail).to.include('"200-ok"'),
       send: () => raw([rawHead("GET", "/healthz", { Expect: "200-ok", Connection: "close" })]),
+    },
+    // The list of documents
+    {
+      endpoint: LIST,
+      input: "`limit` over 100 (`101`)",
+      status: 400,
+      type: "invalid-query",
+      send: () => get("/api/v1/documents?limit=101"),
+    },
+    {
+      endpoint: LIST,
+      input: "`limit=0`",
+      status: 400,
+      type: "invalid-query",
+      send: () => get("/api/v1/documents?limit=0"),
+    },
+    {
+      endpoint: LIST,
+      input: "`limit` given twice",
+      status: 400,
+      type: "invalid-query",
+      check: (reply) => expect(reply.body.detail).to.include("limit"),
+      send: () => get("/api/v1/documents?limit=1&limit=2"),
+    },
+    {
+      endpoint: LIST,
+      input: "an unknown `status` (`lost`)",
+      status: 400,
+      type: "invalid-query",
+      send: () => get("/api/v1/documents?status=lost"),
+    },
+    {
+      endpoint: LIST,
+      input: "a `registrar` that is not an address (`0x1234`)",
+      status: 400,
+      type: "invalid-query",
+      send: () => get("/api/v1/documents?registrar=0x1234"),
+    },
+    {
+      endpoint: LIST,
+      input: "a time without its zone (`2026-05-01T10:00:00`)",
+      status: 400,
+      type: "invalid-query",
+      check: (reply) => expect(reply.body.detail).to.include("ISO 8601"),
+      send: () => get("/api/v1/documents?from=2026-05-01T10:00:00"),
+    },
+    {
+      endpoint: LIST,
+      input: "`from` after `to`",
+      status: 400,
+      type: "invalid-query",
+      send: () => get("/api/v1/documents?from=2026-05-02&to=2026-05-01"),
+    },
+    {
+      endpoint: LIST,
+      input: "an unknown parameter (`sort=oldest`)",
+      status: 400,
+      type: "invalid-query",
+      check: (reply) => expect(reply.body.detail).to.include("sort"),
+      send: () => get("/api/v1/documents?sort=oldest"),
+    },
+    {
+      endpoint: LIST,
+      input: "a `cursor` the list never gave",
+      status: 400,
+      type: "invalid-cursor",
+      send: () => get(`/api/v1/documents?cursor=${Buffer.from('{"v":1}').toString("base64url")}`),
+    },
+    {
+      endpoint: LIST,
+      input: "a `cursor` given for other filters",
+      status: 400,
+      type: "invalid-cursor",
+      send: async () => {
+        const first = await get("/api/v1/documents?limit=1");
+        expect(first.body.next).to.be.a("string");
+        return get(`/api/v1/documents?limit=1&status=anchored&cursor=${String(first.body.next)}`);
+      },
+    },
+    {
+      endpoint: LIST,
+      input: "a `registrar` in lower case, `from` as Unix seconds",
+      status: 200,
+      type: "accepted",
+      send: () =>
+        get(
+          `/api/v1/documents?registrar=${anchored.receipt.registrar.toLowerCase()}&from=${anchored.receipt.timestamp}`,
+        ),
+      check: (reply) => {
+        const documents = reply.body.documents as { sha256: string; anchoredBy?: { address: string } }[];
+        const entry = documents.find((d) => d.sha256 === anchored.digest);
+        expect(entry?.anchoredBy?.address).to.equal(anchored.receipt.registrar);
+      },
     },
   ];
 
