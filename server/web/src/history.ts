@@ -65,7 +65,11 @@ function matches(entry: HistoryEntry, query: string): boolean {
 }
 
 function badge(status: string): HTMLElement {
-  return el("span", { class: "badge", "data-status": status }, STATUS_LABELS[status] ?? status);
+  return el(
+    "span",
+    { class: "badge", "data-status": status },
+    (STATUS_LABELS as Record<string, string>)[status] ?? status,
+  );
 }
 
 /** The card of one document of this browser's history. */
