@@ -2,7 +2,9 @@ import type { ChainCheck } from "../chain/chain-guard";
 import { ChainHead } from "../chain/chain-head";
 import type { RegistryView } from "../chain/registry";
 import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
+import { nodeAnchor, verifyReceiptOffline, type BlockHashLookup } from "../proof/offline-verification";
 import type { ReceiptV1 } from "../proof/receipt";
+import { receiptV1Of, type AnyReceipt, type ReceiptV2 } from "../proof/receipt-v2";
 import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import { BoundedCache } from "./bounded-cache";
 import type { DocumentAnchorings } from "./document-anchorings";
@@ -18,6 +20,8 @@ export interface VerifierPorts {
   receipts: ReceiptBook;
   registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash">;
   guard: ChainCheck;
+  /** The hash the service's node holds for a block: the trust anchor of a version 2 receipt's evidence. */
+  blockHashAt?: BlockHashLookup;
 }
 
 /** Verification against the chain: with the caller's receipt, or with what this service recorded. */
@@ -31,8 +35,9 @@ export class Verifier {
     this.head = new ChainHead(() => ports.registry.latestBlockHash());
   }
 
-  async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
+  async verify(sha256: Sha256Hex, receipt?: AnyReceipt): Promise<Verdict> {
     const { guard, anchorings } = this.ports;
+    if (receipt?.version === 2) return this.verifyWithEvidence(sha256, receipt);
     if (receipt !== undefined) return verifyReceipt(sha256, receipt, guard.checkedReader());
     const { record, anchoring } = anchorings.standing(sha256);
     if (anchoring !== undefined) {
@@ -60,6 +65,31 @@ export class Verifier {
         record === undefined
           ? "No anchoring of this document is known: it was never notarized, or it was modified."
           : "The document is queued and not anchored yet.",
+    };
+  }
+
+  /**
+   * A version 2 receipt: its version 1 fields against the registry (revocation included), as any
+   * receipt, then its evidence, with this service's node vouching for the block hash. Evidence that
+   * does not hold makes the receipt invalid, whatever the registry says.
+   */
+  private async verifyWithEvidence(sha256: Sha256Hex, receipt: ReceiptV2): Promise<Verdict> {
+    const verdict = await verifyReceipt(sha256, receiptV1Of(receipt), this.ports.guard.checkedReader());
+    const blockHashAt = this.ports.blockHashAt;
+    if (verdict.status === "unknown" || verdict.status === "invalid-receipt" || blockHashAt === undefined) {
+      return verdict;
+    }
+    const { checks } = await verifyReceiptOffline(sha256, receipt, nodeAnchor("of this service", blockHashAt));
+    const failed = checks.filter((check) => !check.passed);
+    if (failed.length === 0) return verdict;
+    return {
+      valid: false,
+      status: "invalid-receipt",
+      sha256,
+      merkleRoot: receipt.merkleRoot,
+      chainId: verdict.chainId,
+      registry: verdict.registry,
+      reason: `The receipt's evidence does not hold: ${failed.map((check) => `${check.name}: ${check.message}`).join(" ")}`,
     };
   }
 
