@@ -3,7 +3,6 @@ import { ChainHead } from "../chain/chain-head";
 import type { RegistryView } from "../chain/registry";
 import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import { nodeAnchor, verifyReceiptOffline, type BlockHashLookup } from "../proof/offline-verification";
-import type { ReceiptV1 } from "../proof/receipt";
 import { receiptV1Of, type AnyReceipt, type ReceiptV2 } from "../proof/receipt-v2";
 import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import { BoundedCache } from "./bounded-cache";
