@@ -98,10 +98,19 @@ async function onChain(
       digests.map((digest) => digest.sha256),
     );
     const outcomes = new Map<Sha256Hex, Outcome>();
+    // Every member of a batch shares its block, transaction and receipt: read them once per batch.
+    const evidence = new Map<string, ReceiptV2["evidence"]>();
     for (const [sha256, receipt] of receipts) {
-      // The evidence is read from the same node; it verifies against any node, or a checkpoint linked later.
-      const evidenced = options.receiptVersion === 2 ? await buildReceiptV2(connection.provider, receipt) : receipt;
-      outcomes.set(sha256, { status: "anchored", receipt: evidenced });
+      if (options.receiptVersion !== 2) {
+        outcomes.set(sha256, { status: "anchored", receipt });
+        continue;
+      }
+      let shared = evidence.get(receipt.txHash);
+      if (shared === undefined) {
+        shared = (await buildReceiptV2(connection.provider, receipt)).evidence;
+        evidence.set(receipt.txHash, shared);
+      }
+      outcomes.set(sha256, { status: "anchored", receipt: { ...receipt, version: 2, evidence: shared } });
     }
     return outcomes;
   } finally {
