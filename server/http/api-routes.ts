@@ -64,8 +64,14 @@ export function apiRoutes(
   const { requireKey, limitWrites, limitReads, bodyTimeouts } = guards;
   const router = Router();
   const upload = multer({
-    storage: new HashingStorage(limits.maxReceiptBytes),
-    limits: { fileSize: limits.maxFileBytes, files: 2, fields: 0, parts: 3, headerPairs: 50 },
+    storage: new HashingStorage(limits.maxReceiptBytes, limits.maxFileBytes),
+    limits: {
+      fileSize: Math.max(limits.maxFileBytes, limits.maxReceiptBytes),
+      files: 2,
+      fields: 0,
+      parts: 3,
+      headerPairs: 50,
+    },
   });
   const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
   // A version 2 receipt carries its anchoring's calldata: the largest batch's is about 1.6 MB.
