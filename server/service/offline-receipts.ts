@@ -83,7 +83,7 @@ export class OfflineReceipts {
   async receiptV2(sha256: Sha256Hex): Promise<ReceiptV2> {
     const receipt = this.ports.receipts.receipt(sha256);
     const evidence = await this.blockEvidence(receipt);
-    const link = await this.ports.history?.linkFor(receipt.blockNumber, evidence.block.hash);
+    const link = await this.linkOf(receipt.blockNumber, evidence.block.hash);
     const witnesses = await this.witnessesOf(receipt.blockNumber, evidence.block.hash);
     return {
       ...receipt,
@@ -144,6 +144,22 @@ export class OfflineReceipts {
         })
         .finally(() => this.schedule(this.options.intervalMs));
     }, delayMs);
+  }
+
+  /** A link to the published checkpoint; a block the history has not reached yet waits for one catch-up. */
+  private async linkOf(blockNumber: number, blockHash: Hex32): Promise<ReceiptLink | undefined> {
+    const history = this.ports.history;
+    if (history === undefined) return undefined;
+    const reached = history.checkpoint()?.blockNumber ?? -1;
+    if (reached < blockNumber) {
+      try {
+        await this.catchUp();
+      } catch (error) {
+        this.ports.log.warn({ error, blockNumber }, "the receipt goes without a link: the history could not be extended");
+        return undefined;
+      }
+    }
+    return history.linkFor(blockNumber, blockHash);
   }
 
   private blockEvidence(receipt: ReceiptV1): Promise<BlockEvidence> {
