@@ -188,6 +188,7 @@ export async function composeServer(
       registrar: writer.registrar,
       apiKeyRequired: runtime.keys.enforced,
       maxUploadBytes: config.maxUploadBytes,
+      ...(config.publicRpcUrl === undefined ? {} : { publicRpcUrl: config.publicRpcUrl }),
     };
     const status = new ServiceStatus({ guard, store, info });
     const app = createApp(

@@ -108,6 +108,10 @@ export const ServiceInfoSchema = z.object({
   registrar: address,
   apiKeyRequired: z.boolean(),
   maxUploadBytes: uint,
+  publicRpcUrl: z
+    .string()
+    .optional()
+    .describe("A JSON-RPC URL of the chain the page may call to check receipts itself (PUBLIC_RPC_URL)."),
 });
 export type ServiceInfo = z.infer<typeof ServiceInfoSchema>;
 

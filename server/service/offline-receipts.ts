@@ -155,7 +155,10 @@ export class OfflineReceipts {
       try {
         await this.catchUp();
       } catch (error) {
-        this.ports.log.warn({ error, blockNumber }, "the receipt goes without a link: the history could not be extended");
+        this.ports.log.warn(
+          { error, blockNumber },
+          "the receipt goes without a link: the history could not be extended",
+        );
         return undefined;
       }
     }

@@ -32,6 +32,7 @@ async function start() {
 
   setUpNotarize(() => info?.apiKeyRequired ?? false);
   const verify = setUpVerify();
+  void loaded.then(() => verify.offerRpcUrl(info?.publicRpcUrl));
 
   const show = async () => {
     const { view, sha256 } = route();
