@@ -54,7 +54,7 @@ export class BlockHistoryKeeper {
   private history: BlockHashHistory | undefined;
   private loaded = false;
   private readonly epochs = new Recent<number, Promise<Hex32[]>>(EPOCH_CACHE_SIZE);
-  private readonly links = new Recent<string, ReceiptLink>(LINK_CACHE_SIZE);
+  private readonly links = new Recent<string, { blockHash: Hex32; link: ReceiptLink }>(LINK_CACHE_SIZE);
 
   constructor(
     private readonly port: JsonRpcPort,
@@ -115,7 +115,7 @@ export class BlockHistoryKeeper {
     if (history === undefined || blockNumber > history.head.blockNumber) return undefined;
     const key = `${blockNumber}:${history.head.blockNumber}:${history.head.blockHash}`;
     const cached = this.links.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached.blockHash === blockHash ? cached.link : undefined;
     const { epoch } = epochOf(blockNumber, history.epochSize);
     const epochHashes = epoch < history.epochRoots.length ? await this.epochHashes(epoch, history) : undefined;
     let built;
@@ -125,9 +125,8 @@ export class BlockHistoryKeeper {
       if (isEvidenceError(error, "link-unavailable")) return undefined;
       throw error;
     }
-    if (built.blockHash !== blockHash) return undefined;
-    this.links.set(key, built.link);
-    return built.link;
+    this.links.set(key, { blockHash: built.blockHash, link: built.link });
+    return built.blockHash === blockHash ? built.link : undefined;
   }
 
   private epochHashes(epoch: number, history: BlockHashHistory): Promise<Hex32[]> {
