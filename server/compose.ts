@@ -176,6 +176,7 @@ export async function composeServer(
           confirmations: config.confirmations,
         }),
         cosigners: new ConsortiumWitnesses(blockWitness, config.witnessPeers ?? []),
+        guard,
         log,
       },
       { intervalMs: config.indexIntervalMs },

@@ -1,3 +1,4 @@
+import type { ChainCheck } from "../chain/chain-guard";
 import type { Logger } from "../logger";
 import type { Hex32, Sha256Hex } from "../proof/digest";
 import type { Checkpoint, ReceiptLink } from "../proof/history-accumulator";
@@ -41,6 +42,8 @@ export interface OfflineReceiptsPorts {
   evidence: EvidenceSource;
   history?: BlockHistory;
   cosigners?: BlockCosigners;
+  /** Nothing is read from a node that is another chain than the service's (a reset, a replaced node). */
+  guard?: Pick<ChainCheck, "checkRecent">;
   log: Logger;
   now?: Clock;
 }
@@ -82,6 +85,7 @@ export class OfflineReceipts {
   /** The version 2 receipt of an anchored document; `not-anchored` or `not-found` as the version 1 one. */
   async receiptV2(sha256: Sha256Hex): Promise<ReceiptV2> {
     const receipt = this.ports.receipts.receipt(sha256);
+    await this.ports.guard?.checkRecent();
     const evidence = await this.blockEvidence(receipt);
     const link = await this.linkOf(receipt.blockNumber, evidence.block.hash);
     const witnesses = await this.witnessesOf(receipt.blockNumber, evidence.block.hash);
@@ -127,7 +131,12 @@ export class OfflineReceipts {
   catchUp(): Promise<unknown> {
     const history = this.ports.history;
     if (history === undefined) return Promise.resolve();
-    this.running ??= history.catchUp().finally(() => {
+    const guard = this.ports.guard;
+    const run = async () => {
+      await guard?.checkRecent();
+      return history.catchUp();
+    };
+    this.running ??= run().finally(() => {
       this.running = undefined;
     });
     return this.running;
