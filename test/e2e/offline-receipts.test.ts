@@ -56,6 +56,7 @@ class NodeProcess implements ServiceTestChain {
       const registry = await new DocumentRegistry__factory(admin).deploy(0, admin.address, [admin.address]);
       await registry.waitForDeployment();
       await (await registry.grantRole(await registry.REGISTRAR_ROLE(), devAccount(1).address)).wait();
+      await (await registry.setOrganisation(admin.address, "Notaries of Lyon", "")).wait();
       return await registry.getAddress();
     } finally {
       provider.destroy();
@@ -118,25 +119,37 @@ for (const kind of ["Hardhat's node", "Anvil"] as const) {
       expect(checkpoint).to.deep.equal(published);
 
       // Trust files from the registrar directory: both members (a majority is 2), or either one.
+      // Names from the registry's own directory, else from a file of the verifier's.
+      writeFileSync(at("names.json"), JSON.stringify({ [devAccount(1).address]: "Land Registry" }));
       const registry = harness.registryAddress;
       for (const [file, extra] of [
         ["trust.json", []],
         ["trust-1.json", ["--threshold", "1"]],
       ] as const) {
-        const exported = await docproof(["trust", "export", "--rpc", chain.rpcUrl, "--registry", registry, ...extra]);
+        const exported = await docproof([
+          "trust",
+          "export",
+          "--rpc",
+          chain.rpcUrl,
+          "--registry",
+          registry,
+          "--names",
+          at("names.json"),
+          ...extra,
+        ]);
         expect(exported.code, exported.stderr).to.equal(0);
         writeFileSync(at(file), exported.stdout);
       }
       const both = parseTrustFile(readFileSync(at("trust.json"), "utf8"));
-      expect(both.witnesses.map((witness) => witness.address)).to.deep.equal([
-        devAccount(0).address,
-        devAccount(1).address,
+      expect(both.witnesses).to.deep.equal([
+        { address: devAccount(0).address, name: "Notaries of Lyon" },
+        { address: devAccount(1).address, name: "Land Registry" },
       ]);
       expect(both.threshold).to.equal(2);
       // A trust file that trusts only the member who did not cosign.
       writeFileSync(
         at("trust-other.json"),
-        serializeTrustFile({ ...both, threshold: 1, witnesses: [{ address: devAccount(1).address }] }),
+        serializeTrustFile({ ...both, threshold: 1, witnesses: [both.witnesses[1]] }),
       );
 
       // Then the service and the chain go away entirely.
@@ -196,6 +209,7 @@ for (const kind of ["Hardhat's node", "Anvil"] as const) {
       const { code, stdout } = await docproof(["verify", documents[1], "--offline", "--trust", at("trust-1.json")]);
       expect(code, stdout).to.equal(0);
       expect(stdout).to.include("✔ witness-threshold: 1 of 2 trusted witnesses cosigned, 1 needed");
+      expect(stdout).to.include(`registrar    Notaries of Lyon (${devAccount(0).address})`);
       expect(stdout).to.include(OFFLINE_ANCHORED);
     });
 
