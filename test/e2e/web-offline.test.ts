@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { Sha256Hex } from "../../server/proof/digest";
 import { OFFLINE_ANCHORED } from "../../server/proof/offline-verification";
-import type { ReceiptV2 } from "../../server/proof/receipt-v2";
+import { checkpointAnchor, verifyReceiptOffline } from "../../server/proof/offline-verification";
+import { parseReceiptV2, type ReceiptV2 } from "../../server/proof/receipt-v2";
 import { TAMPERINGS } from "../server/proof/evidence-fixture";
 import { openTestService, TestChain, type ServiceHarness } from "../server/service-fixture";
 import { ROOT } from "../support/processes";
@@ -43,7 +44,8 @@ describe("the page checks receipts itself, in Chromium", function () {
     if (!existsSync(path.join(WEB_DIR, "app.js"))) throw new Error("The page is not built: run `npm run build:web`.");
     mkdirSync(files, { recursive: true });
     await chain.start();
-    harness = await openTestService(chain, { webDir: WEB_DIR, publicRpcUrl: chain.rpcUrl });
+    harness = await openTestService(chain, { webDir: WEB_DIR, publicRpcUrl: chain.rpcUrl, batchIntervalMs: 200 });
+    harness.service.start();
     server = harness.service.app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,7 +72,7 @@ describe("the page checks receipts itself, in Chromium", function () {
   beforeEach(async function () {
     consoleErrors = [];
     requested = [];
-    context = await browser.newContext({ viewport: { width: 1100, height: 1400 } });
+    context = await browser.newContext({ viewport: { width: 1100, height: 1400 }, acceptDownloads: true });
     page = await context.newPage();
     page.on("request", (request) => requested.push(request.url()));
     page.on("console", (message) => {
@@ -140,5 +142,30 @@ describe("the page checks receipts itself, in Chromium", function () {
       requested.some((url) => url.startsWith(chain.rpcUrl)),
       "the chain was asked",
     ).to.equal(true);
+  });
+
+  it("offers the receipt for offline checks on each notarized document", async function () {
+    await page.goto(`${base}/#notarize`);
+    const other = randomBytes(2048);
+    await page
+      .locator("#notarize-files")
+      .setInputFiles({ name: "annex.pdf", mimeType: "application/pdf", buffer: other });
+    const card = page.locator(".result", { hasText: "annex.pdf" });
+    await card.locator('.badge[data-status="anchored"]').waitFor({ timeout: 30_000 });
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      card.getByRole("link", { name: "Receipt for offline checks" }).click(),
+    ]);
+    const annexSha256 = createHash("sha256").update(other).digest("hex") as Sha256Hex;
+    expect(download.suggestedFilename()).to.equal(`${annexSha256}.receipt.json`);
+    const saved = path.join(files, "annex.pdf.receipt.json");
+    await download.saveAs(saved);
+    const downloaded = parseReceiptV2(readFileSync(saved, "utf8"));
+    const { verdict } = await verifyReceiptOffline(
+      annexSha256,
+      downloaded,
+      checkpointAnchor(harness.service.offlineReceipts.checkpoint()),
+    );
+    expect(verdict.valid, verdict.reason).to.equal(true);
   });
 });
