@@ -87,12 +87,11 @@ export class BlockHistoryKeeper {
       try {
         extended = await extendHistoryFromNode(this.port, this.history, to);
       } catch (error) {
-        if (
-          !isEvidenceError(error, "history-broken") &&
-          !(error instanceof DocproofError && error.code === "chain-mismatch")
-        ) {
-          throw error;
-        }
+        const unlinked =
+          isEvidenceError(error, "history-broken") ||
+          (error instanceof DocproofError && error.code === "chain-mismatch");
+        // A chain that does not link even from its genesis (blocks made by hardhat_mine) has no history.
+        if (!unlinked || this.history === undefined) throw error;
         // The chain no longer holds the history's blocks: start again from the genesis.
         this.history = undefined;
         this.links.clear();

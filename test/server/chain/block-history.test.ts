@@ -6,6 +6,7 @@ import { BlockHistoryKeeper } from "../../../server/chain/block-history";
 import { checkpointFromNode } from "../../../server/chain/history-accumulator";
 import { httpJsonRpc, type JsonRpcPort } from "../../../server/chain/json-rpc";
 import type { Hex32 } from "../../../server/proof/digest";
+import { isEvidenceError } from "../../../server/proof/evidence-error";
 import { BlockHashHistorySchema, checkReceiptLink } from "../../../server/proof/history-accumulator";
 import { TestChain } from "../service-fixture";
 
@@ -89,5 +90,31 @@ describe("BlockHistoryKeeper", function () {
     const after = keeper.checkpoint()!;
     expect(after.blockNumber).to.be.greaterThan(before.blockNumber);
     expect(after).to.deep.equal((await checkpointFromNode(port)).checkpoint);
+  });
+
+  it("gives up, without reading again and again, on a chain that does not link from its genesis", async function () {
+    // As Hardhat's node reports blocks made by hardhat_mine: a parent hash of zero.
+    let reads = 0;
+    const unlinked: JsonRpcPort = {
+      async send(method, params) {
+        if (method === "eth_chainId") return "0x7a69";
+        if (method === "eth_blockNumber") return "0x5";
+        reads++;
+        const n = Number(params[0] as string);
+        return {
+          number: `0x${n.toString(16)}`,
+          hash: `0x${(n + 1).toString(16).padStart(64, "0")}`,
+          parentHash: `0x${"00".repeat(32)}`,
+        };
+      },
+    };
+    const keeper = new BlockHistoryKeeper(unlinked, { file: file(), confirmations: 1 });
+    const error = await keeper.catchUp().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isEvidenceError(error, "history-broken"), String(error)).to.equal(true);
+    expect(reads).to.be.lessThan(20);
+    expect(keeper.checkpoint()).to.equal(undefined);
   });
 });
