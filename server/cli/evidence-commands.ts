@@ -7,6 +7,7 @@ export interface CheckpointOptions {
   out?: string;
   block?: number;
   history?: string;
+  link?: string[];
 }
 
 export interface TrustExportOptions {
@@ -31,6 +32,7 @@ export function registerEvidenceCommands(program: Command, context: CliContext):
       blockNumber,
     )
     .option("--history <file>", "keep the block-hash history here, so the next checkpoint reads only new blocks")
+    .option("--link <receipt...>", "also link these version 2 receipts to the checkpoint (each file is rewritten)")
     .addHelpText(
       "after",
       `
@@ -40,7 +42,8 @@ link their block to it, so they can be checked with it and no node (docproof ver
 
 Examples:
   docproof checkpoint --rpc http://10.0.0.5:8545 --out checkpoint.json
-  docproof checkpoint --rpc http://10.0.0.5:8545 --block 123456 --history history.json`,
+  docproof checkpoint --rpc http://10.0.0.5:8545 --block 123456 --history history.json
+  docproof checkpoint --rpc http://10.0.0.5:8545 --out checkpoint.json --link contract.pdf.receipt.json`,
     )
     .action(async (options: CheckpointOptions) => {
       const { runCheckpoint } = await import("./evidence-run");

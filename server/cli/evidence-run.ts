@@ -1,12 +1,14 @@
 import { SingleBar } from "cli-progress";
 import { getAddress, isAddress } from "ethers";
 import { readFile, writeFile } from "node:fs/promises";
-import { checkpointFromNode } from "../chain/history-accumulator";
+import { checkpointFromNode, historyLinker } from "../chain/history-accumulator";
 import { callNode, httpJsonRpc } from "../chain/json-rpc";
 import { readRegistrarDirectory } from "../chain/registrar-directory";
 import { isDocproofError } from "../errors";
 import { isEvidenceError } from "../proof/evidence-error";
 import { BlockHashHistorySchema, type BlockHashHistory } from "../proof/history-accumulator";
+import { serializeReceipt } from "../proof/receipt";
+import { parseReceiptV2, withLink } from "../proof/receipt-v2";
 import { isTrustAnchorError } from "../proof/trust-errors";
 import { buildTrustFile, serializeTrustFile } from "../proof/trust-file";
 import { connectRegistry } from "./chain-connection";
@@ -123,6 +125,25 @@ export async function runCheckpoint(context: CliContext, options: CheckpointOpti
   }
   if (options.history !== undefined) {
     await writeFile(resolvePath(context, options.history), `${JSON.stringify(result.history)}\n`);
+  }
+  const linker = historyLinker(port, result.history);
+  for (const file of options.link ?? []) {
+    let receipt;
+    try {
+      receipt = parseReceiptV2(await readFile(resolvePath(context, file), "utf8"));
+    } catch (error) {
+      if (isDocproofError(error, "receipt-malformed")) throw new CliError("usage", `${file}: ${error.message}`);
+      throw new CliError("usage", `Cannot read the receipt ${file}: ${(error as NodeJS.ErrnoException).code}.`);
+    }
+    let linked;
+    try {
+      linked = withLink(receipt, await linker.linkFor(receipt.blockNumber, receipt.evidence.block.hash));
+    } catch (error) {
+      if (isEvidenceError(error, "link-unavailable")) throw new CliError("usage", `${file}: ${error.message}`);
+      nodeFailure(options.rpc, error);
+    }
+    await writeFile(resolvePath(context, file), serializeReceipt(linked));
+    context.stderr.write(`${file} linked to the checkpoint at block ${result.checkpoint.blockNumber}\n`);
   }
   const { checkpoint } = result;
   await writeOutput(

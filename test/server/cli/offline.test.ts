@@ -103,6 +103,39 @@ describe("docproof with version 2 receipts", function () {
       expect(json.checks).to.have.length(13);
     });
 
+    it("links the receipts to a checkpoint made from the node, which then verify offline", async function () {
+      const rpc = deployment.chain.rpcUrl;
+      const linked = await docproof([
+        "checkpoint",
+        "--rpc",
+        rpc,
+        "--out",
+        at("linked-checkpoint.json"),
+        "--link",
+        `${documents[0]}.receipt.json`,
+      ]);
+      expect(linked.code, linked.stderr).to.equal(0);
+      expect(linked.stderr).to.include("linked to the checkpoint at block");
+      const offline = await docproof([
+        "verify",
+        documents[0],
+        "--offline",
+        "--checkpoint",
+        at("linked-checkpoint.json"),
+      ]);
+      expect(offline.code, offline.stdout).to.equal(0);
+      expect(offline.stdout).to.include("✔ trust-anchor: Block");
+      const unlinked = await docproof([
+        "verify",
+        documents[2],
+        "--offline",
+        "--checkpoint",
+        at("linked-checkpoint.json"),
+      ]);
+      expect(unlinked.code).to.equal(1);
+      expect(unlinked.stdout).to.include("✘ trust-anchor: The receipt carries no link to a checkpoint.");
+    });
+
     it("finds the revocation, which offline verification cannot", async function () {
       const receipt = parseReceiptV2(readFileSync(`${documents[1]}.receipt.json`, "utf8"));
       const provider = deployment.chain.provider();
