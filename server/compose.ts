@@ -4,9 +4,15 @@
  */
 import { Wallet, type JsonRpcApiProvider } from "ethers";
 import type { Express } from "express";
+import path from "node:path";
 import type { ServiceInfo } from "./api/wire";
 import type { ChainDurability } from "./chain/chain-durability";
+import { BlockHistoryKeeper } from "./chain/block-history";
+import { BlockWitness } from "./chain/block-witness";
 import { ChainGuard } from "./chain/chain-guard";
+import { buildReceiptV2 } from "./chain/evidence-builder";
+import { nodeBlockHashLookup } from "./chain/history-accumulator";
+import { ConsortiumWitnesses } from "./chain/witness-peers";
 import { createProvider } from "./chain/provider";
 import { RegistryClient } from "./chain/registry-client";
 import { EthersRegistryWriter } from "./chain/registry-writer";
@@ -19,6 +25,8 @@ import type { Logger } from "./logger";
 import { BatchAnchorer } from "./service/batch-anchorer";
 import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
+import { OfflineReceipts } from "./service/offline-receipts";
+import { WitnessCosigning } from "./service/witness-cosigning";
 import { RegistrarDirectory } from "./service/directory";
 import { DocumentAnchorings } from "./service/document-anchorings";
 import { DocumentList } from "./service/document-list";
@@ -88,6 +96,7 @@ export interface DocproofServer {
   store: DocumentStore;
   registry: RegistryClient;
   metrics: ServiceMetrics;
+  offlineReceipts: OfflineReceipts;
   registrar: string;
   /** Starts anchoring on a timer (serving is the caller's `listen`). */
   start(): void;
@@ -183,7 +192,29 @@ export async function composeServer(
       receipts,
       registry,
       guard,
+      blockHashAt: nodeBlockHashLookup(provider),
     });
+    // Receipts that need no trusted node: evidence from the chain, a checkpoint, the members' cosignatures.
+    const blockWitness = new BlockWitness(provider, wallet, {
+      chainId: target.chainId,
+      registry: registry.address,
+      confirmations: config.confirmations,
+    });
+    const offlineReceipts = new OfflineReceipts(
+      {
+        receipts: notary,
+        evidence: { receiptV2Of: (receipt) => buildReceiptV2(provider, receipt) },
+        history: new BlockHistoryKeeper(provider, {
+          file: path.join(target.dataDir, "block-history.json"),
+          confirmations: config.confirmations,
+        }),
+        cosigners: new ConsortiumWitnesses(blockWitness, config.witnessPeers ?? []),
+        guard,
+        log,
+      },
+      { intervalMs: config.indexIntervalMs },
+    );
+    const witnessCosigning = new WitnessCosigning(blockWitness);
     const info: ServiceInfo = {
       version: SERVICE_VERSION,
       chainId: target.chainId,
@@ -191,6 +222,7 @@ export async function composeServer(
       registrar: writer.registrar,
       apiKeyRequired: runtime.keys.enforced,
       maxUploadBytes: config.maxUploadBytes,
+      ...(config.publicRpcUrl === undefined ? {} : { publicRpcUrl: config.publicRpcUrl }),
     };
     const status = new ServiceStatus({ guard, store, info });
     const documentList = new DocumentList({
@@ -198,7 +230,11 @@ export async function composeServer(
       directory,
       ownRegistrar: writer.registrar,
     });
-    const app = createApp({ notary, verifier, status, directory, metrics, documentList }, config, runtime);
+    const app = createApp(
+      { notary, verifier, status, directory, metrics, documentList, offlineReceipts, witnessCosigning },
+      config,
+      runtime,
+    );
     return {
       app,
       notary,
@@ -209,12 +245,15 @@ export async function composeServer(
       store,
       registry,
       metrics,
+      offlineReceipts,
       registrar: writer.registrar,
       start: () => {
         anchorer.start();
         indexer.start();
+        offlineReceipts.start();
       },
       close: async () => {
+        await offlineReceipts.stop();
         await indexer.stop();
         await anchorer.stop();
         openStore.close();

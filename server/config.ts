@@ -72,6 +72,20 @@ const EnvSchema = z
     INDEX_INTERVAL_MS: positiveInt(1_000),
     RPC_TIMEOUT_MS: positiveInt(30_000),
     MAX_UPLOAD_BYTES: positiveInt(8 * 1024 ** 3),
+    WITNESS_PEERS: z
+      .string()
+      .optional()
+      .transform((value) =>
+        (value ?? "")
+          .split(",")
+          .map((url) => url.trim())
+          .filter((url) => url !== ""),
+      )
+      .refine(
+        (urls) => urls.every((url) => /^https?:\/\/[^\s]+$/.test(url) && URL.canParse(url)),
+        "must be comma-separated http(s) base URLs of the other members' services",
+      ),
+    PUBLIC_RPC_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.RPC_URL !== undefined && env.PRIVATE_KEY === undefined) {
@@ -116,6 +130,8 @@ export interface ServiceConfig extends HttpConfig {
   /** How often the index asks the chain for new blocks. */
   indexIntervalMs: number;
   rpcTimeoutMs: number;
+  /** Base URLs of the other members' services, asked to cosign the blocks of this one's anchorings. */
+  witnessPeers?: readonly string[];
 }
 
 /** Reads and validates the configuration; throws one message naming every bad variable. */
@@ -147,5 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     indexIntervalMs: e.INDEX_INTERVAL_MS,
     rpcTimeoutMs: e.RPC_TIMEOUT_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    witnessPeers: e.WITNESS_PEERS,
+    publicRpcUrl: e.PUBLIC_RPC_URL,
   };
 }

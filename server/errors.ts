@@ -17,7 +17,11 @@ export type DocproofErrorCode =
   | "chain-mismatch"
   | "chain-rolled-back"
   | "revocation-forbidden"
-  | "store-unavailable";
+  | "store-unavailable"
+  | "checkpoint-unavailable"
+  | "witness-not-final"
+  | "witness-unknown-block"
+  | "witness-wrong-chain";
 
 /** An error with a string-literal `code` and an optional `cause`: the shape of every typed failure here. */
 export class CodedError<Code extends string> extends Error {

@@ -123,6 +123,10 @@ export const ServiceInfoSchema = z.object({
   registrar: address,
   apiKeyRequired: z.boolean(),
   maxUploadBytes: uint,
+  publicRpcUrl: z
+    .string()
+    .optional()
+    .describe("A JSON-RPC URL of the chain the page may call to check receipts itself (PUBLIC_RPC_URL)."),
 });
 export type ServiceInfo = z.infer<typeof ServiceInfoSchema>;
 
@@ -297,3 +301,29 @@ export const DocumentPageSchema = z.object({
     ),
 });
 export type DocumentPage = z.infer<typeof DocumentPageSchema>;
+
+/** A member's request to cosign a block it anchored in (`POST /api/v1/witness/cosign`). */
+export const CosignRequestSchema = z.strictObject({
+  blockNumber: uint.max(Number.MAX_SAFE_INTEGER).describe("The block to cosign."),
+  blockHash: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hexadecimal characters")
+    .describe("Its hash, as the asking member's node holds it."),
+  chainId: uint.optional().describe("The chain the block is claimed for; refused if not this member's."),
+  registry: address.optional().describe("The registry the cosignature speaks for; refused if not this member's."),
+});
+export type CosignRequest = z.infer<typeof CosignRequestSchema>;
+
+/** This member's EIP-712 cosignature of a block (docs/witnesses.md), as `evidence.witnesses` carries it. */
+export const CosignatureAnswerSchema = z.object({
+  chainId: uint,
+  registry: address,
+  blockNumber: uint,
+  blockHash: hex32,
+  signer: address.describe("This member's registrar address."),
+  signature: z
+    .string()
+    .regex(/^0x[0-9a-f]{130}$/)
+    .describe("65 bytes r ‖ s ‖ v over BlockCheckpoint(chainId, blockNumber, blockHash)."),
+});
+export type CosignatureAnswer = z.infer<typeof CosignatureAnswerSchema>;

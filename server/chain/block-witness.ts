@@ -18,6 +18,19 @@ export interface BlockWitnessOptions {
   readonly confirmations: number;
 }
 
+/** Why a member refused to cosign: callers (the HTTP API) answer each differently. */
+export type WitnessRefusalReason = "not-final" | "unknown-block" | "other-chain";
+
+/** A `witness-refused` error that says which refusal it is. */
+export class WitnessRefusal extends TrustAnchorError {
+  constructor(
+    readonly reason: WitnessRefusalReason,
+    message: string,
+  ) {
+    super("witness-refused", message);
+  }
+}
+
 /** A block this member vouches for, with its own cosignature. */
 export interface WitnessedCheckpoint extends BlockCheckpoint {
   readonly cosignature: Cosignature;
@@ -58,8 +71,8 @@ export class BlockWitness {
   async cosign(claim: { blockNumber: number; blockHash: Hex32 }): Promise<WitnessedCheckpoint> {
     const blockHash = await this.finalBlockHash(claim.blockNumber);
     if (blockHash !== claim.blockHash.toLowerCase()) {
-      throw new TrustAnchorError(
-        "witness-refused",
+      throw new WitnessRefusal(
+        "unknown-block",
         `Block ${claim.blockNumber} is ${blockHash} on this member's node, not ${claim.blockHash}.`,
       );
     }
@@ -85,8 +98,8 @@ export class BlockWitness {
       if (!this.chainChecked) {
         const { chainId } = await this.provider.getNetwork();
         if (chainId !== BigInt(this.domain.chainId)) {
-          throw new TrustAnchorError(
-            "witness-refused",
+          throw new WitnessRefusal(
+            "other-chain",
             `This member's node is on chain ${chainId}, not chain ${this.domain.chainId}.`,
           );
         }
@@ -94,12 +107,12 @@ export class BlockWitness {
       }
       const [head, block] = await Promise.all([this.provider.getBlockNumber(), this.provider.getBlock(blockNumber)]);
       if (block?.hash == null) {
-        throw new TrustAnchorError("witness-refused", `This member's node has no block ${blockNumber}.`);
+        throw new WitnessRefusal("not-final", `This member's node has no block ${blockNumber} yet.`);
       }
       const confirmations = head - blockNumber + 1;
       if (confirmations < this.confirmations) {
-        throw new TrustAnchorError(
-          "witness-refused",
+        throw new WitnessRefusal(
+          "not-final",
           `Block ${blockNumber} has ${confirmations} of the ${this.confirmations} confirmations this member waits for.`,
         );
       }

@@ -13,6 +13,8 @@ const IGNITION_DIR = path.join(PACKAGE_ROOT, "ignition");
 
 export interface RegistryConnection {
   readonly registry: RegistryClient;
+  /** The connection's provider, for the chain reads that are not the registry's (evidence, history). */
+  readonly provider: JsonRpcProvider;
   /** The registry written with `key` (from --key or DOCPROOF_PRIVATE_KEY); the key is never printed. */
   writer(key: string | undefined, confirmations: number): RegistryWriter;
   close(): void;
@@ -70,6 +72,7 @@ export async function connectRegistry(
   }
   return {
     registry,
+    provider,
     writer: (key, confirmations) => new EthersRegistryWriter(registry, walletOf(key, provider), { confirmations }),
     close: () => provider.destroy(),
   };

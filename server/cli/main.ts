@@ -8,6 +8,7 @@ import { SERVICE_VERSION } from "../version";
 import type { CliContext } from "./cli-context";
 import { CliError, EXIT_ERROR, EXIT_OK, networkCause } from "./cli-error";
 import { registerDeploy } from "./deploy";
+import { registerEvidenceCommands } from "./evidence-commands";
 import { registerHash } from "./hash";
 import { registerNotarize } from "./notarize";
 import { registerRegistrar } from "./registrar";
@@ -34,6 +35,7 @@ modified document; notarize: not anchored in time); 2 usage or connection error.
   registerHash(program, context);
   registerNotarize(program, context);
   registerVerify(program, context);
+  registerEvidenceCommands(program, context);
   registerDeploy(program, context);
   registerRegistrar(program, context);
   registerServiceCommands(program, context);

@@ -1,6 +1,8 @@
 import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
 import type { Sha256Hex } from "../proof/digest";
+import { buildReceiptV2 } from "../chain/evidence-builder";
 import { checkReceiptConsistency, parseReceipt, type ReceiptV1 } from "../proof/receipt";
+import type { ReceiptV2 } from "../proof/receipt-v2";
 import { connectRegistry } from "./chain-connection";
 import { anchorDigests } from "./chain-anchoring";
 import { printJson, resolvePath, type CliContext } from "./cli-context";
@@ -13,7 +15,7 @@ import { ServiceClient } from "./service-client";
 
 interface Outcome {
   status: DocumentView["status"];
-  receipt?: ReceiptV1;
+  receipt?: ReceiptV1 | ReceiptV2;
 }
 
 const POLL_MS = 500;
@@ -66,12 +68,32 @@ async function throughService(
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     for (const sha256 of pending) views.set(sha256, await client.document(sha256));
   }
-  return new Map(
-    [...views].map(([sha256, view]) => [
-      sha256,
-      { status: view.status, receipt: view.status === "pending" ? undefined : receiptFromService(sha256, view) },
-    ]),
-  );
+  const outcomes = new Map<Sha256Hex, Outcome>();
+  for (const [sha256, view] of views) {
+    if (view.status === "pending") {
+      outcomes.set(sha256, { status: view.status });
+      continue;
+    }
+    const receipt = receiptFromService(sha256, view);
+    outcomes.set(sha256, {
+      status: view.status,
+      receipt: options.receiptVersion === 2 ? await receiptV2FromService(client, receipt) : receipt,
+    });
+  }
+  return outcomes;
+}
+
+/** The service's version 2 receipt of `receipt`: the same anchoring, with its evidence. */
+async function receiptV2FromService(client: ServiceClient, receipt: ReceiptV1): Promise<ReceiptV2> {
+  const receiptV2 = await client.receiptV2(receipt.sha256);
+  if (receiptV2.txHash !== receipt.txHash || receiptV2.merkleRoot !== receipt.merkleRoot) {
+    throw new CliError(
+      "service-error",
+      `The service's version 2 receipt of ${receipt.sha256} is of another anchoring.`,
+    );
+  }
+  checkReceiptConsistency(receiptV2);
+  return receiptV2;
 }
 
 /** Anchors the documents directly with a registrar key: one Merkle batch for several files. */
@@ -87,7 +109,22 @@ async function onChain(
       connection.writer(key, options.confirmations),
       digests.map((digest) => digest.sha256),
     );
-    return new Map([...receipts].map(([sha256, receipt]) => [sha256, { status: "anchored", receipt }]));
+    const outcomes = new Map<Sha256Hex, Outcome>();
+    // Every member of a batch shares its block, transaction and receipt: read them once per batch.
+    const evidence = new Map<string, ReceiptV2["evidence"]>();
+    for (const [sha256, receipt] of receipts) {
+      if (options.receiptVersion !== 2) {
+        outcomes.set(sha256, { status: "anchored", receipt });
+        continue;
+      }
+      let shared = evidence.get(receipt.txHash);
+      if (shared === undefined) {
+        shared = (await buildReceiptV2(connection.provider, receipt)).evidence;
+        evidence.set(receipt.txHash, shared);
+      }
+      outcomes.set(sha256, { status: "anchored", receipt: { ...receipt, version: 2, evidence: shared } });
+    }
+    return outcomes;
   } finally {
     connection.close();
   }

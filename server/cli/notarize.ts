@@ -1,6 +1,12 @@
 import type { Command } from "commander";
 import type { CliContext } from "./cli-context";
+import { InvalidArgumentError } from "commander";
 import { positiveInteger, positiveNumber } from "./option-parsers";
+
+function receiptVersion(value: string): 1 | 2 {
+  if (value !== "1" && value !== "2") throw new InvalidArgumentError("must be 1 or 2.");
+  return Number(value) as 1 | 2;
+}
 
 export interface NotarizeOptions {
   api?: string;
@@ -14,6 +20,7 @@ export interface NotarizeOptions {
   confirmations: number;
   force?: boolean;
   json?: boolean;
+  receiptVersion: 1 | 2;
 }
 
 /** `docproof notarize <file...>`: through the service (`--api`) or directly on chain (`--rpc`). */
@@ -34,6 +41,12 @@ export function registerNotarize(program: Command, context: CliContext): void {
     )
     .option("--registry <address>", "with --rpc: the registry (default: the deployment recorded for the chain id)")
     .option("--confirmations <blocks>", "with --rpc: blocks to wait for", positiveInteger, 1)
+    .option(
+      "--receipt-version <1|2>",
+      "2: receipts with the evidence to check them offline (docproof verify --offline); about 100 times larger",
+      receiptVersion,
+      1,
+    )
     .option("--force", "replace receipts that already exist")
     .option("--json", "print [{file, sha256, status, receiptFile, receipt}] as JSON")
     .addHelpText(

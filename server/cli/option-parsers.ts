@@ -12,3 +12,11 @@ export function positiveInteger(value: string): number {
   if (!Number.isSafeInteger(number)) throw new InvalidArgumentError("must be a positive integer.");
   return number;
 }
+
+export function blockNumber(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) {
+    throw new InvalidArgumentError("must be a block number (a non-negative integer).");
+  }
+  return number;
+}

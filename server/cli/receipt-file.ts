@@ -2,6 +2,7 @@ import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Sha256Hex } from "../proof/digest";
 import { serializeReceipt, type ReceiptV1 } from "../proof/receipt";
+import type { ReceiptV2 } from "../proof/receipt-v2";
 import { resolvePath, type CliContext } from "./cli-context";
 import { CliError } from "./cli-error";
 
@@ -38,7 +39,7 @@ export async function assertReceiptsWritable(
 export async function writeReceiptFile(
   context: CliContext,
   file: string,
-  receipt: ReceiptV1,
+  receipt: ReceiptV1 | ReceiptV2,
   force: boolean,
 ): Promise<string> {
   const receiptFile = receiptPathFor(file);

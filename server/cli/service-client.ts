@@ -13,6 +13,7 @@ import {
   type Verdict,
 } from "../api/wire";
 import type { Sha256Hex } from "../proof/digest";
+import { ReceiptV2Schema, type ReceiptV2 } from "../proof/receipt-v2";
 import { CliError, networkCause } from "./cli-error";
 
 /** How much of an answer that is not the API's is quoted back. */
@@ -86,6 +87,11 @@ export class ServiceClient {
 
   document(sha256: Sha256Hex): Promise<DocumentView> {
     return this.request("GET", `/api/v1/documents/${sha256}`, DocumentViewSchema, {});
+  }
+
+  /** The version 2 receipt: with the evidence to check it offline (the service builds it from the chain). */
+  receiptV2(sha256: Sha256Hex): Promise<ReceiptV2> {
+    return this.request("GET", `/api/v1/documents/${sha256}/receipt?version=2`, ReceiptV2Schema, {});
   }
 
   verify(sha256: Sha256Hex, receipt?: unknown): Promise<Verdict> {

@@ -2,12 +2,16 @@ import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
 import { verdictView, type Verdict as VerdictView } from "../api/wire";
 import { isDocproofError } from "../errors";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
-import { parseReceipt, type ReceiptV1 } from "../proof/receipt";
+import { nodeBlockHashLookup } from "../chain/history-accumulator";
+import { nodeAnchor, verifyReceiptOffline, type EvidenceCheck } from "../proof/offline-verification";
+import type { ReceiptV1 } from "../proof/receipt";
+import { parseAnyReceipt, receiptV1Of, type ReceiptV2 } from "../proof/receipt-v2";
 import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
 import type { RegistryClient } from "../chain/registry-client";
 import { connectRegistry } from "./chain-connection";
 import { printJson, type CliContext } from "./cli-context";
 import { CliError, EXIT_NOT_VALID, EXIT_OK } from "./cli-error";
+import { printChecks } from "./evidence-checks";
 import { digestFile } from "./file-digest";
 import type { VerifyOptions } from "./verify";
 import { readReceiptFor } from "./receipt-file";
@@ -25,23 +29,43 @@ function invalidReceipt(sha256: Sha256Hex, reason: string): Verdict {
  * Verifies against the chain alone: the receipt's leaf, Merkle path, root, registry record and
  * revocation; without a receipt, the document as a single anchoring (`documentAnchorOf`).
  */
-async function verifyOnChain(sha256: Sha256Hex, receiptText: string | undefined, options: VerifyOptions) {
+async function verifyOnChain(
+  sha256: Sha256Hex,
+  receiptText: string | undefined,
+  options: VerifyOptions,
+): Promise<{ verdict: VerdictView; checks?: EvidenceCheck[] }> {
   let receipt: ReceiptV1 | undefined;
+  let receiptV2: ReceiptV2 | undefined;
   if (receiptText !== undefined) {
     try {
-      receipt = parseReceipt(receiptText);
+      const parsed = parseAnyReceipt(receiptText);
+      receiptV2 = parsed.version === 2 ? parsed : undefined;
+      receipt = parsed.version === 2 ? receiptV1Of(parsed) : parsed;
     } catch (error) {
-      if (isDocproofError(error, "receipt-malformed")) return invalidReceipt(sha256, error.message);
+      if (isDocproofError(error, "receipt-malformed")) return { verdict: invalidReceipt(sha256, error.message) };
       throw error;
     }
   }
   const connection = await connectRegistry(options.rpc!, options.registry, receipt?.registry);
   const { registry } = connection;
   try {
-    const verdict = await verdictOnChain(sha256, receipt, registry);
+    let verdict = await verdictOnChain(sha256, receipt, registry);
+    let checks: EvidenceCheck[] | undefined;
+    // A version 2 receipt's evidence must hold too, the node at --rpc vouching for the block hash.
+    if (receiptV2 !== undefined && verdict.status !== "invalid-receipt" && verdict.status !== "unknown") {
+      const anchor = nodeAnchor(`at ${options.rpc}`, nodeBlockHashLookup(connection.provider));
+      ({ checks } = await verifyReceiptOffline(sha256, receiptV2, anchor));
+      const failed = checks.filter((check) => !check.passed);
+      if (failed.length > 0) {
+        verdict = invalidReceipt(
+          sha256,
+          `The receipt's evidence does not hold: ${failed.map((check) => `${check.name}: ${check.message}`).join(" ")}`,
+        );
+      }
+    }
     // The registry's own directory names the organisation behind the registrar.
     const organisation = verdict.registrar === undefined ? undefined : await registry.organisationOf(verdict.registrar);
-    return verdictView(verdict, () => organisation);
+    return { verdict: verdictView(verdict, () => organisation), checks };
   } finally {
     connection.close();
   }
@@ -102,6 +126,22 @@ async function verifyWithService(
 
 /** Verifies `file` as `options` say, prints the verdict and sets the exit status. */
 export async function runVerify(context: CliContext, file: string, options: VerifyOptions): Promise<void> {
+  if (options.offline) {
+    if (options.api !== undefined || options.rpc !== undefined) {
+      throw new CliError("usage", "--offline asks no node and no service: leave out --rpc and --api.");
+    }
+    if ((options.checkpoint === undefined) === (options.trust === undefined)) {
+      throw new CliError(
+        "usage",
+        "--offline needs what vouches for the block: --checkpoint <file> or --trust <file> (one of them).",
+      );
+    }
+    const { runOfflineVerify } = await import("./offline-verify-run");
+    return runOfflineVerify(context, file, options);
+  }
+  if (options.checkpoint !== undefined || options.trust !== undefined) {
+    throw new CliError("usage", "--checkpoint and --trust go with --offline.");
+  }
   if (options.api !== undefined && options.rpc !== undefined) {
     throw new CliError("usage", "Give --api <url> or --rpc <url>, not both.");
   }
@@ -114,13 +154,19 @@ export async function runVerify(context: CliContext, file: string, options: Veri
   const { sha256, bytes } = await digestFile(context, file);
   if (bytes === 0) throw new CliError("usage", `${file}: ${EMPTY_CONTENT_REFUSAL}`);
   const receipt = await readReceiptFor(context, file, sha256, options.receipt);
-  const verdict =
+  const { verdict, checks } =
     options.rpc !== undefined
       ? await verifyOnChain(sha256, receipt?.text, options)
-      : await verifyWithService(sha256, receipt?.text, options.api!);
+      : { verdict: await verifyWithService(sha256, receipt?.text, options.api!), checks: undefined };
   if (options.json) {
-    printJson(context, { file, receiptFile: receipt?.path ?? null, ...verdict });
+    printJson(context, {
+      file,
+      receiptFile: receipt?.path ?? null,
+      ...verdict,
+      ...(checks === undefined ? {} : { checks }),
+    });
   } else {
+    if (checks !== undefined) printChecks(context, checks);
     const checkedWith = options.rpc !== undefined ? `the chain at ${options.rpc}` : `the service at ${options.api}`;
     context.stdout.write(
       verdictText(file, verdict, receipt === undefined ? checkedWith : `${checkedWith}, receipt ${receipt.path}`),

@@ -5,9 +5,11 @@ import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-conten
 import { RevokeRequestSchema, verdictView } from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
-import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
+import { serializeReceipt } from "../proof/receipt";
+import { parseAnyReceipt, type AnyReceipt } from "../proof/receipt-v2";
 import type { RegistrarDirectory } from "../service/directory";
 import type { Notary } from "../service/notary";
+import type { OfflineReceipts } from "../service/offline-receipts";
 import type { Verifier } from "../service/verifier";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
@@ -17,7 +19,7 @@ import { explainUploadError, type UploadFields } from "./upload-errors";
 export interface UploadLimits {
   /** Largest file accepted, in bytes. */
   maxFileBytes: number;
-  /** Largest receipt accepted, in bytes. */
+  /** Largest receipt accepted, in bytes (also the largest JSON body of a verification). */
   maxReceiptBytes: number;
 }
 
@@ -42,7 +44,7 @@ type UploadedFiles = Record<string, (Express.Multer.File & HashedUpload)[]>;
 /** The digest and optional receipt of a request, whichever body form it used. */
 interface DocumentInput {
   sha256: Sha256Hex;
-  receipt?: ReceiptV1;
+  receipt?: AnyReceipt;
 }
 
 /** The guards the routes run before their own work. */
@@ -54,22 +56,35 @@ export interface RouteGuards {
 }
 
 export function apiRoutes(
-  { notary, verifier, directory }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory },
+  {
+    notary,
+    verifier,
+    directory,
+    offlineReceipts,
+  }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory; offlineReceipts?: OfflineReceipts },
   limits: UploadLimits,
   guards: RouteGuards,
 ): Router {
   const { requireKey, limitWrites, limitReads, bodyTimeouts } = guards;
   const router = Router();
   const upload = multer({
-    storage: new HashingStorage(limits.maxReceiptBytes),
-    limits: { fileSize: limits.maxFileBytes, files: 2, fields: 0, parts: 3, headerPairs: 50 },
+    storage: new HashingStorage(limits.maxReceiptBytes, limits.maxFileBytes),
+    limits: {
+      fileSize: Math.max(limits.maxFileBytes, limits.maxReceiptBytes),
+      files: 2,
+      fields: 0,
+      parts: 3,
+      headerPairs: 50,
+    },
   });
   const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
   // A list of 10,000 digests is about 660 KiB of JSON.
   const parseDigestList = withBodyDeadline(json({ limit: "768kb", strict: true }), bodyTimeouts);
+  // A version 2 receipt carries its anchoring's calldata: the largest batch's is about 1.6 MB.
+  const parseVerifyJson = withBodyDeadline(json({ limit: limits.maxReceiptBytes, strict: true }), bodyTimeouts);
 
   /** Multipart (with `fields`, one part each) or JSON, chosen by Content-Type; anything else is 415. */
-  const body = (fields: UploadFields, jsonShape: string, jsonParser = parseJson): RequestHandler => {
+  const body = (fields: UploadFields, jsonShape: string, parseJsonBody = parseJson): RequestHandler => {
     const multipart = upload.fields(Object.keys(fields).map((name) => ({ name, maxCount: 1 })));
     const parseMultipart = withBodyDeadline(multipart, bodyTimeouts);
     const accepted = Object.keys(fields)
@@ -79,7 +94,7 @@ export function apiRoutes(
       if (req.is("multipart/form-data")) {
         return parseMultipart(req, res, (error?: unknown) => next(explainUploadError(error, fields)));
       }
-      if (req.is("application/json")) return jsonParser(req, res, next);
+      if (req.is("application/json")) return parseJsonBody(req, res, next);
       next(
         new HttpProblem(
           "unsupported-media-type",
@@ -96,6 +111,7 @@ export function apiRoutes(
   const verifyRequestBody = body(
     { file: "the document", receipt: "its receipt, if any," },
     '{"sha256": "<64 hex>", "receipt"?: {…}}',
+    parseVerifyJson,
   );
 
   /** The digest of a document, refused when it is the digest of empty content (see api/empty-content.ts). */
@@ -113,7 +129,7 @@ export function apiRoutes(
       const receiptPart = files.receipt?.[0];
       return {
         sha256: documentDigest(file.sha256),
-        receipt: allowReceipt && receiptPart ? parseReceipt(receiptPart.content ?? Buffer.alloc(0)) : undefined,
+        receipt: allowReceipt && receiptPart ? parseAnyReceipt(receiptPart.content ?? Buffer.alloc(0)) : undefined,
       };
     }
     if (!allowReceipt) {
@@ -123,7 +139,7 @@ export function apiRoutes(
     const parsed = validate(verifyBody, req.body);
     return {
       sha256: documentDigest(parsed.sha256),
-      receipt: parsed.receipt === undefined ? undefined : parseReceipt(parsed.receipt),
+      receipt: parsed.receipt === undefined ? undefined : parseAnyReceipt(parsed.receipt),
     };
   };
 
@@ -157,9 +173,16 @@ export function apiRoutes(
     res.json(notary.document(parseSha256(req.params.sha256)));
   });
 
-  router.get("/documents/:sha256/receipt", limitReads, (req, res) => {
+  router.get("/documents/:sha256/receipt", limitReads, async (req, res) => {
     const sha256 = parseSha256(req.params.sha256);
-    const receipt = notary.receipt(sha256);
+    const version = req.query.version ?? "1";
+    if (version !== "1" && version !== "2") {
+      throw new DocproofError("invalid-request", "The receipt version must be 1 or 2 (?version=2: with evidence).");
+    }
+    if (version === "2" && offlineReceipts === undefined) {
+      throw new DocproofError("invalid-request", "This service does not serve version 2 receipts.");
+    }
+    const receipt = version === "2" ? await offlineReceipts!.receiptV2(sha256) : notary.receipt(sha256);
     res.attachment(`${sha256}.receipt.json`).type("application/json").send(serializeReceipt(receipt));
   });
 

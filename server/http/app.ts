@@ -7,6 +7,8 @@ import type { RegistrarDirectory } from "../service/directory";
 import type { DocumentList } from "../service/document-list";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Notary } from "../service/notary";
+import type { OfflineReceipts } from "../service/offline-receipts";
+import type { WitnessCosigning } from "../service/witness-cosigning";
 import type { ServiceStatus } from "../service/status";
 import type { Verifier } from "../service/verifier";
 import { apiRoutes } from "./api-routes";
@@ -19,6 +21,7 @@ import { HttpProblem, problemHandler } from "./problems";
 import { rateLimiter, type RateLimits } from "./rate-limits";
 import { requestLog } from "./request-log";
 import { securityHeaders } from "./security-headers";
+import { witnessRoutes } from "./witness-routes";
 
 /** The HTTP layer's part of the service's configuration (server/config.ts reads it). */
 export interface HttpConfig {
@@ -37,10 +40,19 @@ export interface HttpConfig {
    * unset sends no such header, since over plain HTTP it would only mislead (browsers ignore it).
    */
   hstsMaxAgeSeconds?: number;
+  /**
+   * A JSON-RPC URL of the chain that browsers may reach (PUBLIC_RPC_URL): the page offers it to
+   * check receipts against the chain itself, and the Content Security Policy lets the page call it.
+   */
+  publicRpcUrl?: string;
 }
 
-/** Largest receipt accepted beside a document: a receipt is about 1 KB, a deep batch's a few. */
-export const MAX_RECEIPT_BYTES = 64 * 1024;
+/**
+ * Largest receipt accepted beside a document, and largest JSON body of a verification. A version 1
+ * receipt is about 1 KB; a version 2 receipt carries its anchoring transaction twice (raw and in its
+ * trie proof): 134 KB for a 1,000-document batch, about 1.6 MB for the largest (12,000).
+ */
+export const MAX_RECEIPT_BYTES = 2 * 1024 * 1024;
 
 /** The use cases the routes call. */
 export interface AppServices {
@@ -50,6 +62,10 @@ export interface AppServices {
   directory: RegistrarDirectory;
   metrics: ServiceMetrics;
   documentList: DocumentList;
+  /** Version 2 receipts and the checkpoint (absent: only version 1 is served). */
+  offlineReceipts?: OfflineReceipts;
+  /** This member as a witness of other members' blocks. */
+  witnessCosigning?: WitnessCosigning;
 }
 
 export interface AppRuntime {
@@ -64,13 +80,18 @@ const DOCS_DIR = path.join(PACKAGE_ROOT, "docs");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
 export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
-  const { notary, verifier, status, directory, metrics } = services;
+  const { notary, verifier, status, directory, metrics, offlineReceipts, witnessCosigning } = services;
   const { log, keys } = runtime;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   app.use(requestLog(log));
-  app.use(securityHeaders({ hstsMaxAgeSeconds: config.hstsMaxAgeSeconds ?? 0 }));
+  app.use(
+    securityHeaders({
+      hstsMaxAgeSeconds: config.hstsMaxAgeSeconds ?? 0,
+      connectSources: config.publicRpcUrl === undefined ? [] : [new URL(config.publicRpcUrl).origin],
+    }),
+  );
   app.use(refuseUnmetExpectations());
 
   app.get("/healthz", async (_req, res) => {
@@ -104,8 +125,12 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.use("/api/v1", documentListRoutes(services, { requireKey, limitReads }));
   app.use(
     "/api/v1",
+    witnessRoutes({ offlineReceipts, witnessCosigning }, { limitReads, bodyTimeouts: config.bodyTimeouts }),
+  );
+  app.use(
+    "/api/v1",
     apiRoutes(
-      { notary, verifier, directory },
+      { notary, verifier, directory, offlineReceipts },
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
       {
         requireKey,

@@ -18,7 +18,14 @@ export interface HashedUpload {
  * kept in memory, up to `maxReceiptBytes`.
  */
 export class HashingStorage implements StorageEngine {
-  constructor(private readonly maxReceiptBytes: number) {}
+  constructor(
+    private readonly maxReceiptBytes: number,
+    /**
+     * Largest document. Multer's own limit covers every part, so it is set to the larger of the two
+     * and the document is held to its own limit here (a receipt may exceed a small upload limit).
+     */
+    private readonly maxFileBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   _handleFile(
     _req: Request,
@@ -50,7 +57,14 @@ export class HashingStorage implements StorageEngine {
     }
 
     const accumulator = new Sha256Accumulator();
-    file.stream.on("data", (chunk: Buffer) => accumulator.update(chunk));
+    file.stream.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      accumulator.update(chunk);
+      if (accumulator.bytes > this.maxFileBytes) {
+        file.stream.resume();
+        finish(new HttpProblem("file-too-large", `File too large (field '${file.fieldname}').`));
+      }
+    });
     file.stream.on("end", () => finish(undefined, { sha256: accumulator.digest(), size: accumulator.bytes }));
   }
 

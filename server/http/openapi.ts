@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { problemType } from "../api/problem-type";
 import {
+  CosignatureAnswerSchema,
+  CosignRequestSchema,
   DocumentListSchema,
   DocumentViewSchema,
   HealthSchema,
@@ -65,6 +67,9 @@ export function openApiDocument(version: string) {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "One of the service's API_KEYS." } },
       schemas: {
         Receipt: { $ref: "/api/v1/receipt-v1.schema.json" },
+        ReceiptV2: { $ref: "/api/v1/receipt-v2.schema.json" },
+        Checkpoint: { $ref: "/api/v1/checkpoint.schema.json" },
+        Cosignature: jsonSchemaOf(CosignatureAnswerSchema),
         Document: { ...jsonSchemaOf(DocumentViewSchema), properties: documentProperties() },
         Verdict: jsonSchemaOf(VerdictSchema),
         DocumentList: {
@@ -150,12 +155,30 @@ export function openApiDocument(version: string) {
       },
       "/api/v1/documents/{sha256}/receipt": {
         get: {
-          summary: "Download the receipt",
-          parameters: [sha256Param],
+          summary: "Download the receipt (version 2 with ?version=2: with the evidence to check it offline)",
+          parameters: [
+            sha256Param,
+            {
+              name: "version",
+              in: "query",
+              required: false,
+              description:
+                "1 (default): checked against a node of the chain. 2: with the anchoring block's header, the " +
+                "transaction and its receipt with their trie proofs, a link to the published checkpoint and the " +
+                "members' cosignatures (docs/receipt-v2.md).",
+              schema: { type: "string", enum: ["1", "2"] },
+            },
+          ],
           responses: {
             "200": {
               description: "The receipt, as an attachment.",
-              content: { "application/json": { schema: { $ref: "#/components/schemas/Receipt" } } },
+              content: {
+                "application/json": {
+                  schema: {
+                    oneOf: [{ $ref: "#/components/schemas/Receipt" }, { $ref: "#/components/schemas/ReceiptV2" }],
+                  },
+                },
+              },
             },
             "400": problem,
             "404": problem,
@@ -184,6 +207,41 @@ export function openApiDocument(version: string) {
             "408": problem,
             "409": problem,
             "415": problem,
+            "429": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/checkpoint": {
+        get: {
+          summary:
+            "The checkpoint this service publishes: a final block and the accumulator of every block hash up to it",
+          responses: {
+            "200": {
+              description: "The checkpoint (docs/checkpoint.schema.json); version 2 receipts link to it.",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Checkpoint" } } },
+            },
+            "429": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/witness/cosign": {
+        post: {
+          summary: "Ask this member to cosign a block its node holds final (EIP-712, with its registrar key)",
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: jsonSchemaOf(CosignRequestSchema, "input") } },
+          },
+          responses: {
+            "200": {
+              description: "This member's cosignature.",
+              content: { "application/json": { schema: { $ref: "#/components/schemas/Cosignature" } } },
+            },
+            "400": problem,
+            "409": problem,
+            "415": problem,
+            "422": problem,
             "429": problem,
             "503": problem,
           },
@@ -235,7 +293,12 @@ export function openApiDocument(version: string) {
                   type: "object",
                   required: ["sha256"],
                   additionalProperties: false,
-                  properties: { sha256: { type: "string" }, receipt: { $ref: "#/components/schemas/Receipt" } },
+                  properties: {
+                    sha256: { type: "string" },
+                    receipt: {
+                      oneOf: [{ $ref: "#/components/schemas/Receipt" }, { $ref: "#/components/schemas/ReceiptV2" }],
+                    },
+                  },
                 },
               },
             },

@@ -62,6 +62,10 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "chain-rolled-back": { status: 503, title: "The chain was rolled back; the document is being anchored again" },
   "revocation-forbidden": { status: 403, title: "Only the anchoring registrar or the admin can revoke this" },
   "store-unavailable": { status: 503, title: "The document store is unavailable" },
+  "checkpoint-unavailable": { status: 503, title: "No checkpoint of the chain's history is available yet" },
+  "witness-not-final": { status: 409, title: "The block is not final on this member's node yet" },
+  "witness-unknown-block": { status: 422, title: "This member's node holds another block at that height" },
+  "witness-wrong-chain": { status: 422, title: "The block is claimed for another chain or registry" },
   internal: { status: 500, title: "Internal error" },
 };
 
@@ -109,7 +113,7 @@ function classify(error: unknown): { code: ProblemCode; detail: string } {
     const field = error.field ? ` (field '${error.field}')` : "";
     return { code, detail: `${error.message}${field}.` };
   }
-  const httpError = error as { type?: string; status?: number; message?: string };
+  const httpError = error as { type?: string; status?: number; message?: string; limit?: number };
   if (error instanceof URIError && httpError.status === 400) {
     return { code: "malformed-url", detail: "A path segment is not valid percent-encoding." };
   }
@@ -118,7 +122,7 @@ function classify(error: unknown): { code: ProblemCode; detail: string } {
   if (httpError.type === "entity.too.large")
     return {
       code: "body-too-large",
-      detail: "The JSON body is larger than this endpoint takes (64 KiB; 768 KiB for a list of digests to notarize).",
+      detail: `The JSON body is larger than this endpoint's ${httpError.limit ?? 65_536} bytes.`,
     };
   if (httpError.type === "encoding.unsupported" || httpError.type === "charset.unsupported") {
     return { code: "unsupported-media-type", detail: httpError.message ?? "Unsupported encoding." };
@@ -149,7 +153,13 @@ export function problemHandler(onProblem: (code: ProblemCode) => void): ErrorReq
     onProblem(code);
     if (code === "internal") req.log.error({ error }, "request failed unexpectedly");
     if (code === "unauthorized") res.set("WWW-Authenticate", 'Bearer realm="docproof"');
-    if (code === "chain-unavailable" || code === "store-unavailable" || code === "chain-rolled-back") {
+    if (
+      code === "chain-unavailable" ||
+      code === "store-unavailable" ||
+      code === "chain-rolled-back" ||
+      code === "checkpoint-unavailable" ||
+      code === "witness-not-final"
+    ) {
       res.set("Retry-After", "5");
     }
     sendProblem(res, code, detail);

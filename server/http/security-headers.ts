@@ -29,9 +29,20 @@ export const CONTENT_SECURITY_POLICY = {
  * operator sets it once TLS is in front of the service (HSTS_MAX_AGE). It covers this host alone,
  * not its subdomains, which the service knows nothing about.
  */
-export function securityHeaders({ hstsMaxAgeSeconds }: { hstsMaxAgeSeconds: number }): RequestHandler {
+export function securityHeaders({
+  hstsMaxAgeSeconds,
+  connectSources = [],
+}: {
+  hstsMaxAgeSeconds: number;
+  /** Origins the page may call besides its own: the chain's public RPC URL (PUBLIC_RPC_URL), if any. */
+  connectSources?: readonly string[];
+}): RequestHandler {
+  const directives = {
+    ...CONTENT_SECURITY_POLICY,
+    "connect-src": [...CONTENT_SECURITY_POLICY["connect-src"], ...connectSources],
+  };
   return helmet({
-    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+    contentSecurityPolicy: { useDefaults: false, directives },
     strictTransportSecurity: hstsMaxAgeSeconds > 0 ? { maxAge: hstsMaxAgeSeconds, includeSubDomains: false } : false,
     frameguard: { action: "deny" },
     referrerPolicy: { policy: "no-referrer" },

@@ -9,6 +9,8 @@ import { checkReceiptLink, type Checkpoint } from "./history-accumulator";
 import { leafOf, verifyProof } from "./merkle";
 import { registryAnchoringInterface } from "./registry-abi";
 import type { ReceiptV2 } from "./receipt-v2";
+import type { TrustFile } from "./trust-file";
+import { verifyWitnesses, type WitnessCheckName } from "./witness";
 
 /** The hash of block `blockNumber` as some source the verifier trusts reports it; undefined if it has none. */
 export type BlockHashLookup = (blockNumber: number) => Promise<string | undefined>;
@@ -21,7 +23,9 @@ export type TrustAnchor =
   /** A checkpoint pinned beforehand; the receipt's link must place the block hash under it. */
   | { kind: "checkpoint"; checkpoint: Checkpoint }
   /** A node the verifier trusts, asked for one block hash (as `--rpc` does). */
-  | { kind: "node"; name: string; blockHashAt: BlockHashLookup };
+  | { kind: "node"; name: string; blockHashAt: BlockHashLookup }
+  /** Consortium members who cosigned the block hash (`evidence.witnesses`), as a trust file lists them. */
+  | { kind: "witnesses"; trust: TrustFile };
 
 export function checkpointAnchor(checkpoint: Checkpoint): TrustAnchor {
   return { kind: "checkpoint", checkpoint };
@@ -29,6 +33,10 @@ export function checkpointAnchor(checkpoint: Checkpoint): TrustAnchor {
 
 export function nodeAnchor(name: string, blockHashAt: BlockHashLookup): TrustAnchor {
   return { kind: "node", name, blockHashAt };
+}
+
+export function witnessAnchor(trust: TrustFile): TrustAnchor {
+  return { kind: "witnesses", trust };
 }
 
 export type EvidenceCheckName =
@@ -44,6 +52,8 @@ export type EvidenceCheckName =
   | "receipt-inclusion"
   | "receipt-status"
   | "receipt-log"
+  /** With a `witnesses` anchor only: each check of the cosignatures against the trust file. */
+  | WitnessCheckName
   | "trust-anchor";
 
 export interface EvidenceCheck {
@@ -268,12 +278,44 @@ function checkLogs(receipt: ReceiptV2, logs: readonly DecodedLog[]): EvidenceChe
   );
 }
 
+function checkWitnesses(
+  receipt: ReceiptV2,
+  trust: TrustFile,
+): { check: EvidenceCheck; description: string; witnessChecks: EvidenceCheck[] } {
+  const { blockNumber, chainId, registry } = receipt;
+  const blockHash = receipt.evidence.block.hash;
+  const description = `${trust.threshold} of ${trust.witnesses.length} witnesses of the trust file for chain ${trust.chainId}`;
+  const report = verifyWitnesses(
+    { chainId, registry, blockNumber, blockHash },
+    receipt.evidence.witnesses ?? [],
+    trust,
+  );
+  const witnessChecks = report.checks.map((step) => (step.ok ? pass : fail)(step.name, step.detail));
+  const failed = report.checks.filter((step) => !step.ok);
+  return {
+    description,
+    witnessChecks,
+    check: report.ok
+      ? pass(
+          "trust-anchor",
+          `Block ${blockNumber}'s hash is cosigned by ${report.counted.length} trusted witnesses, ${trust.threshold} needed.`,
+        )
+      : fail(
+          "trust-anchor",
+          (receipt.evidence.witnesses ?? []).length === 0
+            ? "The receipt carries no witness cosignatures."
+            : `The witnesses do not vouch for block ${blockNumber}: ${failed.map((step) => step.detail).join(" ")}`,
+        ),
+  };
+}
+
 async function checkTrustAnchor(
   receipt: ReceiptV2,
   anchor: TrustAnchor,
-): Promise<{ check: EvidenceCheck; description: string }> {
+): Promise<{ check: EvidenceCheck; description: string; witnessChecks?: EvidenceCheck[] }> {
   const { blockNumber } = receipt;
   const blockHash = receipt.evidence.block.hash;
+  if (anchor.kind === "witnesses") return checkWitnesses(receipt, anchor.trust);
   if (anchor.kind === "checkpoint") {
     const { checkpoint } = anchor;
     const description = `checkpoint at block ${checkpoint.blockNumber} (${checkpoint.blockHash}) of chain ${checkpoint.chainId}`;
@@ -500,6 +542,7 @@ export async function verifyReceiptOffline(
     ...headerChecks(receipt, headerBytes, header),
     ...(await transactionChecks(receipt, header)),
     ...(await receiptChecks(receipt, header)),
+    ...(trust.witnessChecks ?? []),
     trust.check,
   ];
 

@@ -3,7 +3,8 @@ import { ChainHead } from "../chain/chain-head";
 import type { RegistryView } from "../chain/registry";
 import { isDocproofError } from "../errors";
 import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
-import type { ReceiptV1 } from "../proof/receipt";
+import { nodeAnchor, verifyReceiptOffline, type BlockHashLookup } from "../proof/offline-verification";
+import { receiptV1Of, type AnyReceipt, type ReceiptV2 } from "../proof/receipt-v2";
 import { verifyClaim, verifyReceipt, type RegistryReader, type Verdict } from "../proof/verification";
 import { BoundedCache } from "./bounded-cache";
 import type { DocumentAnchoring as IndexedDocumentAnchoring, SupersededAnchoring } from "../store/registry-index";
@@ -27,6 +28,8 @@ export interface VerifierPorts {
   receipts: ReceiptBook;
   registry: Pick<RegistryView, "singleAnchoringOf" | "latestBlockHash" | "chainId" | "address">;
   guard: ChainCheck;
+  /** The hash the service's node holds for a block: the trust anchor of a version 2 receipt's evidence. */
+  blockHashAt?: BlockHashLookup;
 }
 
 /** Verification against the chain: with the caller's receipt, or with what this service recorded. */
@@ -40,10 +43,13 @@ export class Verifier {
     this.head = new ChainHead(() => ports.registry.latestBlockHash());
   }
 
-  async verify(sha256: Sha256Hex, receipt?: ReceiptV1): Promise<Verdict> {
+  async verify(sha256: Sha256Hex, receipt?: AnyReceipt): Promise<Verdict> {
     const { guard, anchorings } = this.ports;
     if (receipt !== undefined) {
-      const verdict = await verifyReceipt(sha256, receipt, guard.checkedReader());
+      const verdict =
+        receipt.version === 2
+          ? await this.verifyWithEvidence(sha256, receipt)
+          : await verifyReceipt(sha256, receipt, guard.checkedReader());
       // A receipt the chain contradicts may name an anchoring a rollback removed: say so, not "invalid".
       const removed =
         verdict.status === "invalid-receipt"
@@ -131,7 +137,7 @@ export class Verifier {
    * A receipt whose anchoring a rollback removed: said plainly, with the anchoring that stands now
    * (once the document is anchored again), never as a forgery.
    */
-  private supersededVerdict(sha256: Sha256Hex, receipt: ReceiptV1, removed: SupersededAnchoring): Verdict {
+  private supersededVerdict(sha256: Sha256Hex, receipt: AnyReceipt, removed: SupersededAnchoring): Verdict {
     let anchoring: DocumentAnchoring | undefined;
     try {
       anchoring = this.ports.anchorings.standing(sha256).anchoring;
@@ -161,6 +167,31 @@ export class Verifier {
       ...(now === undefined
         ? {}
         : { supersededBy: { txHash: now.txHash, blockNumber: now.blockNumber, anchoredAt: now.timestamp } }),
+    };
+  }
+
+  /**
+   * A version 2 receipt: its version 1 fields against the registry (revocation included), as any
+   * receipt, then its evidence, with this service's node vouching for the block hash. Evidence that
+   * does not hold makes the receipt invalid, whatever the registry says.
+   */
+  private async verifyWithEvidence(sha256: Sha256Hex, receipt: ReceiptV2): Promise<Verdict> {
+    const verdict = await verifyReceipt(sha256, receiptV1Of(receipt), this.ports.guard.checkedReader());
+    const blockHashAt = this.ports.blockHashAt;
+    if (verdict.status === "unknown" || verdict.status === "invalid-receipt" || blockHashAt === undefined) {
+      return verdict;
+    }
+    const { checks } = await verifyReceiptOffline(sha256, receipt, nodeAnchor("of this service", blockHashAt));
+    const failed = checks.filter((check) => !check.passed);
+    if (failed.length === 0) return verdict;
+    return {
+      valid: false,
+      status: "invalid-receipt",
+      sha256,
+      merkleRoot: receipt.merkleRoot,
+      chainId: verdict.chainId,
+      registry: verdict.registry,
+      reason: `The receipt's evidence does not hold: ${failed.map((check) => `${check.name}: ${check.message}`).join(" ")}`,
     };
   }
 

@@ -406,7 +406,7 @@ describe("the web page's history, revocation and small screens, in Chromium", fu
       await openHistory(keyed.base);
       await page.locator("#service-documents summary").click();
       await page.getByLabel("API key").waitFor();
-      expect(await page.locator("#service-message").textContent()).to.include("API key");
+      await page.locator("#service-message", { hasText: "API key" }).waitFor();
       expect(requests.filter(({ url }) => /\/api\/v1\/documents\?/.test(url))).to.deep.equal([]);
 
       await enterKey();

@@ -93,6 +93,10 @@ export interface TestServiceOptions {
   confirmations?: number;
   webDir?: string;
   log?: Logger;
+  /** Other members' services asked to cosign this one's blocks (WITNESS_PEERS). */
+  witnessPeers?: readonly string[];
+  /** A chain RPC URL browsers may call (PUBLIC_RPC_URL). */
+  publicRpcUrl?: string;
   /** Keys file, rate limits and body deadlines (none of them by default). */
   protection?: {
     apiKeysFile?: string;
@@ -148,6 +152,8 @@ export async function openTestService(
     batchMax: overrides.batchMax ?? 1_000,
     batchIntervalMs: overrides.batchIntervalMs ?? 60_000, // tests drive batches with anchorer.runOnce()
     confirmations: overrides.confirmations ?? 1,
+    witnessPeers: overrides.witnessPeers ?? [],
+    publicRpcUrl: overrides.publicRpcUrl,
   };
   // As in server/main.ts: the logger is told the secrets it must never write.
   const log =

@@ -37,6 +37,7 @@ async function start() {
   setUpNotarize(context);
   const verify = setUpVerify();
   const history = setUpHistory(context);
+  void loaded.then(() => verify.offerRpcUrl(info?.publicRpcUrl));
 
   const show = async () => {
     const { view, sha256 } = route();

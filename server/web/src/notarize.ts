@@ -98,6 +98,18 @@ class ResultCard {
         receiptLink(receipt, `${this.file.name}.receipt.json`),
         el(
           "a",
+          {
+            class: "button",
+            href: `/api/v1/documents/${view.sha256}/receipt?version=2`,
+            // Saved as <sha256>.receipt.json, the service's name for it, which `docproof verify` finds beside the file.
+            download: "",
+            title:
+              "The version 2 receipt: with the chain data to check it with no node (about 5 kB, more for large batches)",
+          },
+          "Receipt for offline checks",
+        ),
+        el(
+          "a",
           { class: "button", href: `#certificate=${view.sha256}`, target: "_blank", rel: "noopener" },
           "Certificate",
         ),

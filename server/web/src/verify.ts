@@ -1,17 +1,69 @@
 /** The Verify view: a file (hashed here), a digest, and optionally a receipt, in; a verdict out. */
 import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
+import { isDocproofError } from "../../errors";
 import { parseSha256 } from "../../proof/digest";
 import { ApiError, verifyDigest, type Verdict } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
 import { bytes, chainTime, copyableCode, localTimeText, mono, organisationText, revocationReason } from "./format";
 import { sha256OfFile } from "./hashing";
 import { rememberQuietly } from "./history-store";
+import type { BrowserVerification } from "./in-browser";
 
-/** What the verdict panel shows: the service's verdict, or a failure to reach one. */
-type Outcome = { kind: "verdict"; verdict: Verdict } | { kind: "receipt-invalid" | "error"; message: string };
+/** What the verdict panel shows: the service's verdict, one reached in this browser, or a failure to reach one. */
+type Outcome =
+  | { kind: "verdict"; verdict: Verdict }
+  | { kind: "browser"; result: BrowserVerification }
+  | { kind: "receipt-invalid" | "error"; message: string };
+
+const BROWSER_HEADINGS: Record<BrowserVerification["status"], [string, string]> = {
+  anchored: ["✓ ", "Anchored: authentic"],
+  revoked: ["⚠ ", "Revoked"],
+  unknown: ["? ", "Unknown: not notarized, or modified"],
+  "invalid-receipt": ["✗ ", "Receipt invalid"],
+};
+
+/** A verdict reached in this browser: the headline, what held or failed, and every check by name. */
+function renderBrowserOutcome(panel: HTMLElement, result: BrowserVerification) {
+  const { verdict } = result;
+  panel.dataset.verdict = result.status;
+  panel.dataset.checkedIn = "browser";
+  const [mark, title] = BROWSER_HEADINGS[result.status];
+  const checks = el("ol", { class: "checks", "aria-label": "Checks" });
+  for (const check of result.checks) {
+    checks.append(
+      el(
+        "li",
+        { "data-check": check.name, "data-passed": String(check.passed) },
+        el("span", { "aria-hidden": "true" }, check.passed ? "✔ " : "✘ "),
+        el("code", {}, check.name),
+        `: ${check.message}`,
+      ),
+    );
+  }
+  panel.replaceChildren(
+    el("h2", {}, el("span", { "aria-hidden": "true" }, mark), title, " (checked in this browser)"),
+    el("p", { class: "summary" }, result.summary),
+    facts([
+      ["SHA-256", mono(verdict.sha256)],
+      ["Anchored", result.status === "unknown" ? undefined : chainTime(verdict.anchoredAt)],
+      ["Registrar", mono(verdict.registrar)],
+      ["Block", mono(verdict.blockNumber)],
+      ["Block hash", mono(verdict.blockHash)],
+      ["Transaction", mono(verdict.txHash)],
+      ["Registry", `${verdict.registry} on chain ${verdict.chainId}`],
+      ["Trust anchor", verdict.trustAnchor.description],
+    ]),
+    checks,
+  );
+}
 
 function renderOutcome(panel: HTMLElement, outcome: Outcome) {
   panel.hidden = false;
+  delete panel.dataset.checkedIn;
+  if (outcome.kind === "browser") {
+    renderBrowserOutcome(panel, outcome.result);
+    return;
+  }
   if (outcome.kind !== "verdict") {
     const invalid = outcome.kind === "receipt-invalid";
     panel.dataset.verdict = invalid ? "invalid-receipt" : "error";
@@ -108,6 +160,20 @@ export function setUpVerify() {
   const progress = byId<HTMLProgressElement>("verify-progress");
   const submit = byId<HTMLButtonElement>("verify-submit");
   const panel = byId("verdict");
+  const checkpointRow = byId("verify-checkpoint-row");
+  const checkpointInput = byId<HTMLInputElement>("verify-checkpoint");
+  const rpcRow = byId("verify-rpc-row");
+  const rpcInput = byId<HTMLInputElement>("verify-rpc");
+  const mode = () =>
+    (form.querySelector<HTMLInputElement>('input[name="verify-mode"]:checked')?.value ?? "service") as
+      "service" | "checkpoint" | "rpc";
+  const showModeFields = () => {
+    checkpointRow.hidden = mode() !== "checkpoint";
+    rpcRow.hidden = mode() !== "rpc";
+  };
+  for (const radio of form.querySelectorAll<HTMLInputElement>('input[name="verify-mode"]')) {
+    radio.addEventListener("change", showModeFields);
+  }
   let document: File | undefined;
   let droppedReceipt: File | undefined;
 
@@ -145,8 +211,10 @@ export function setUpVerify() {
     showReceipt(undefined);
     panel.hidden = true;
     progress.hidden = true;
+    setTimeout(showModeFields);
   });
 
+  let inputProblem: (new (message: string) => Error) | undefined;
   const verify = async (): Promise<Outcome> => {
     try {
       let sha256: string;
@@ -167,11 +235,34 @@ export function setUpVerify() {
       }
       const receiptFile = droppedReceipt ?? receiptInput.files?.[0];
       const receipt = receiptFile ? await readReceipt(receiptFile) : undefined;
-      const verdict = await verifyDigest(sha256, receipt);
-      rememberQuietly(sha256, { fileName: document?.name, verified: true, verdict });
-      return { kind: "verdict", verdict };
+      const how = mode();
+      if (how === "service") {
+        const verdict = await verifyDigest(sha256, receipt);
+        rememberQuietly(sha256, { fileName: document?.name, verified: true, verdict });
+        return { kind: "verdict", verdict };
+      }
+      if (receipt === undefined) {
+        return { kind: "error", message: "Checking in this browser needs the document's version 2 receipt." };
+      }
+      // The verification core is large: it is fetched only now (and works offline once loaded).
+      const { InputProblem, receiptV2Of, verifyInBrowser } = await import("./in-browser");
+      inputProblem = InputProblem;
+      const receiptV2 = receiptV2Of(receipt);
+      if (how === "checkpoint") {
+        const checkpoint = checkpointInput.files?.[0];
+        if (checkpoint === undefined) return { kind: "error", message: "Choose the checkpoint file you trust first." };
+        return {
+          kind: "browser",
+          result: await verifyInBrowser(sha256, receiptV2, { kind: "checkpoint", checkpoint }),
+        };
+      }
+      const url = rpcInput.value.trim();
+      if (url === "") return { kind: "error", message: "Give the chain's RPC URL first." };
+      return { kind: "browser", result: await verifyInBrowser(sha256, receiptV2, { kind: "rpc", url }) };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (inputProblem !== undefined && error instanceof inputProblem) return { kind: "error", message };
+      if (isDocproofError(error, "receipt-malformed")) return { kind: "receipt-invalid", message };
       if (error instanceof ApiError && error.code.startsWith("receipt-")) return { kind: "receipt-invalid", message };
       return { kind: "error", message };
     }
@@ -182,7 +273,7 @@ export function setUpVerify() {
     submit.disabled = true;
     panel.hidden = false;
     panel.dataset.verdict = "working";
-    panel.replaceChildren(el("p", {}, "Checking the chain…"));
+    panel.replaceChildren(el("p", {}, mode() === "checkpoint" ? "Checking the evidence…" : "Checking the chain…"));
     void verify()
       .then((outcome) => renderOutcome(panel, outcome))
       .finally(() => {
@@ -192,6 +283,10 @@ export function setUpVerify() {
   });
 
   return {
+    /** The chain URL this service lets the page call, offered for checks in the browser. */
+    offerRpcUrl(url: string | undefined) {
+      if (url !== undefined && rpcInput.value === "") rpcInput.value = url;
+    },
     /** Opens the view with a digest filled in and checks it at once (links and QR codes land here). */
     verifyDigest(sha256: string) {
       chooseDocument(undefined);

@@ -725,15 +725,15 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
     },
     {
       endpoint: VERIFY,
-      input: "a proof of 5,000 nodes in a JSON body",
+      input: "a proof of 40,000 nodes in a JSON body",
       status: 413,
       type: "body-too-large",
       send: () =>
-        postJson("/api/v1/verify", { sha256: anchored.digest, receipt: receiptWith({ proof: fakeProof(5000) }) }),
+        postJson("/api/v1/verify", { sha256: anchored.digest, receipt: receiptWith({ proof: fakeProof(40_000) }) }),
     },
     {
       endpoint: VERIFY,
-      input: "a proof of 5,000 nodes in an uploaded receipt",
+      input: "a proof of 40,000 nodes in an uploaded receipt",
       status: 413,
       type: "receipt-too-large",
       send: () =>
@@ -742,7 +742,7 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
           MULTIPART,
           multipart([
             { name: "file", filename: "doc.bin", content: anchored.content },
-            { name: "receipt", filename: "r.json", content: JSON.stringify(receiptWith({ proof: fakeProof(5000) })) },
+            { name: "receipt", filename: "r.json", content: JSON.stringify(receiptWith({ proof: fakeProof(40_000) })) },
           ]),
         ),
     },
