@@ -2,7 +2,7 @@ import { Router, json, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
-import { RevokeRequestSchema, verdictView } from "../api/wire";
+import { RevokeRequestSchema, verdictView, type WitnessLookup } from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
@@ -50,7 +50,12 @@ export interface RouteGuards {
 }
 
 export function apiRoutes(
-  { notary, verifier, directory }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory },
+  {
+    notary,
+    verifier,
+    directory,
+    witnessOf,
+  }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory; witnessOf?: WitnessLookup },
   limits: UploadLimits,
   guards: RouteGuards,
 ): Router {
@@ -149,7 +154,7 @@ export function apiRoutes(
 
   router.post("/verify", limitReads, verifyRequestBody, async (req, res) => {
     const { sha256, receipt } = input(req, true);
-    res.json(verdictView(await verifier.verify(sha256, receipt), directory.organisationOf));
+    res.json(verdictView(await verifier.verify(sha256, receipt), directory.organisationOf, witnessOf));
   });
 
   router.get("/registrars", limitReads, (_req, res) => {

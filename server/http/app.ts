@@ -1,12 +1,15 @@
 import express, { type Express } from "express";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { WitnessLookup } from "../api/wire";
 import type { Logger } from "../logger";
 import { PACKAGE_ROOT } from "../version";
+import type { ChainWitness } from "../service/chain-witness";
 import type { RegistrarDirectory } from "../service/directory";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Notary } from "../service/notary";
 import type { ServiceStatus } from "../service/status";
+import type { TimeStamping } from "../service/time-stamping";
 import type { Verifier } from "../service/verifier";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
@@ -17,6 +20,7 @@ import { HttpProblem, problemHandler } from "./problems";
 import { rateLimiter, type RateLimits } from "./rate-limits";
 import { requestLog } from "./request-log";
 import { securityHeaders } from "./security-headers";
+import { mountTimeStampRoutes } from "./time-stamp-routes";
 
 /** The HTTP layer's part of the service's configuration (server/config.ts reads it). */
 export interface HttpConfig {
@@ -35,6 +39,8 @@ export interface HttpConfig {
    * unset sends no such header, since over plain HTTP it would only mislead (browsers ignore it).
    */
   hstsMaxAgeSeconds?: number;
+  /** The TSA at POST /tsa: open to RFC 3161 clients (rate-limited) unless it requires an API key. */
+  tsa?: { requiresKey: boolean };
 }
 
 /** Largest receipt accepted beside a document: a receipt is about 1 KB, a deep batch's a few. */
@@ -47,6 +53,11 @@ export interface AppServices {
   status: ServiceStatus;
   directory: RegistrarDirectory;
   metrics: ServiceMetrics;
+  timeStamping: TimeStamping;
+  /** The outside TSA's witness of the chain, when one is configured. */
+  witness?: ChainWitness;
+  /** The first outside TSA token over a block, for verdicts. */
+  witnessOf?: WitnessLookup;
 }
 
 export interface AppRuntime {
@@ -96,19 +107,22 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   }
 
   const windowMs = config.rateLimits.windowMs;
+  // One limiter of each kind: time-stamps count against the same writes as notarizations.
+  const guards = {
+    requireKey: requireApiKey(keys),
+    limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
+    limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
+    bodyTimeouts: config.bodyTimeouts,
+  };
   app.use(
     "/api/v1",
     apiRoutes(
-      { notary, verifier, directory },
+      { notary, verifier, directory, witnessOf: services.witnessOf },
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
-      {
-        requireKey: requireApiKey(keys),
-        limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
-        limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
-        bodyTimeouts: config.bodyTimeouts,
-      },
+      guards,
     ),
   );
+  mountTimeStampRoutes(app, services, { ...guards, tsaRequiresKey: config.tsa?.requiresKey ?? false });
 
   if (runtime.webDir !== undefined) {
     app.use(express.static(runtime.webDir, { index: "index.html", fallthrough: true }));

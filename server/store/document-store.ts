@@ -5,6 +5,7 @@ import { DocproofError } from "../errors";
 import { migrate } from "./migrations";
 import { RegistryIndexStore } from "./registry-index";
 import { SqliteConnection } from "./sqlite";
+import { ChainWitnessStore, TimeStampStore } from "./time-stamp-store";
 
 export { isStorageFailure } from "./sqlite";
 import type { Sha256Hex, Hex32 } from "../proof/digest";
@@ -93,10 +94,16 @@ export class DocumentStore {
   private readonly sql: SqliteConnection;
   /** The index of every anchoring and revocation on the registry, by every registrar. */
   readonly index: RegistryIndexStore;
+  /** The TSA's serial numbers and issued tokens. */
+  readonly timeStamps: TimeStampStore;
+  /** Outside TSA tokens over the chain's blocks. */
+  readonly witnesses: ChainWitnessStore;
 
   private constructor(db: Database.Database) {
     this.sql = new SqliteConnection(db);
     this.index = new RegistryIndexStore(this.sql);
+    this.timeStamps = new TimeStampStore(this.sql);
+    this.witnesses = new ChainWitnessStore(this.sql);
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */

@@ -101,6 +101,10 @@ export interface TestServiceOptions {
   confirmations?: number;
   webDir?: string;
   log?: Logger;
+  /** The TSA's settings (default: a local CA in the data directory, accuracy 1 s, open to clients). */
+  tsa?: Partial<ServiceConfig["tsa"]>;
+  /** An outside TSA witnessing the chain (default: none). */
+  witness?: ServiceConfig["witness"];
   /** Keys file, rate limits and body deadlines (none of them by default). */
   protection?: {
     apiKeysFile?: string;
@@ -143,6 +147,8 @@ export async function openTestService(
     batchMax: overrides.batchMax ?? 1_000,
     batchIntervalMs: overrides.batchIntervalMs ?? 60_000, // tests drive batches with anchorer.runOnce()
     confirmations: overrides.confirmations ?? 1,
+    tsa: { ...loadConfig({}).tsa, ...overrides.tsa },
+    witness: overrides.witness,
   };
   // As in server/main.ts: the logger is told the secrets it must never write.
   const log =

@@ -5,13 +5,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   ChainWitness,
-  witnessImprint,
-  type ChainWitnessRecord,
   type FinalBlock,
   type FinalBlockSource,
   type WitnessStore,
   type WitnessTimer,
-} from "../../../server/timestamp/chain-witness";
+} from "../../../server/service/chain-witness";
+import { witnessImprint, type ChainWitnessRecord } from "../../../server/timestamp/witness-imprint";
 import { isTimestampError } from "../../../server/timestamp/errors";
 import { certificatesFromFile } from "../../../server/timestamp/token-verification";
 import { HttpTimeStampClient } from "../../../server/tsa/http-time-stamp-client";
