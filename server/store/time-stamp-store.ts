@@ -27,7 +27,7 @@ interface TimeStampRow {
  * The TSA's serial numbers and the tokens it issued. Serials are reserved a block at a time and
  * never below the current time in microseconds: unique and increasing for the TSA's key even when
  * the store is deleted and made again (a new development chain) or restored from an older copy,
- * as long as the clock moves forward and fewer than a million tokens are issued a second.
+ * as long as the clock runs forward faster than serials are reserved (a thousand a millisecond).
  */
 export class TimeStampStore implements SerialSource {
   private nextSerial = 0;
