@@ -12,6 +12,7 @@ import { registerHash } from "./hash";
 import { registerNotarize } from "./notarize";
 import { registerRegistrar } from "./registrar";
 import { registerServiceCommands } from "./service-commands";
+import { registerTimestamp } from "./timestamp";
 import { registerVerify } from "./verify";
 
 export function createProgram(context: CliContext): Command {
@@ -34,6 +35,7 @@ modified document; notarize: not anchored in time); 2 usage or connection error.
   registerHash(program, context);
   registerNotarize(program, context);
   registerVerify(program, context);
+  registerTimestamp(program, context);
   registerDeploy(program, context);
   registerRegistrar(program, context);
   registerServiceCommands(program, context);

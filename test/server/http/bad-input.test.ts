@@ -228,7 +228,11 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
     };
   };
   /** A DER TimeStampReq for `digest` (32 random bytes unless given), with fields changed. */
-  const tsq = (fields: Partial<pkijs.TimeStampReq> = {}, digest: Uint8Array = randomBytes(32), hash = OID.sha256) =>
+  const tsq = (
+    fields: Partial<pkijs.TimeStampReq> = {},
+    digest: Uint8Array = randomBytes(32),
+    hash: string = OID.sha256,
+  ) =>
     Buffer.from(
       new pkijs.TimeStampReq({
         version: 1,
