@@ -1110,7 +1110,7 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       type === "accepted"
         ? "accepted"
         : type.startsWith("rejected:")
-          ? `rejected \`${type.slice("rejected:".length)}\``
+          ? `\`${type.slice("rejected:".length)}\``
           : `\`${type}\``;
     const expected = CASES.map((c, i) => [
       String(i + 1),
