@@ -194,6 +194,7 @@ async function main(command: string | undefined) {
       tsa: `${base}/tsa`,
       tsaCaFile: server.tsa.caFile,
       tsaCertFile: server.tsa.certFile,
+      witness: server.witness?.authority,
     },
     "docproof is serving",
   );

@@ -1,13 +1,20 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import request from "supertest";
 import { DOCPROOF_TSA_POLICY } from "../../../server/timestamp/oids";
 import { buildTimeStampQuery } from "../../../server/timestamp/time-stamp-query";
-import { decodeTimeStampReply, readTimeStampToken } from "../../../server/timestamp/token-verification";
+import { isTimestampError } from "../../../server/timestamp/errors";
+import {
+  certificatesFromFile,
+  decodeTimeStampReply,
+  readTimeStampToken,
+  verifyTimeStampToken,
+} from "../../../server/timestamp/token-verification";
+import { ensureLocalTsa } from "../../../server/tsa/tsa-credentials";
 import type { Sha256Hex } from "../../../server/proof/digest";
 import { poll, run } from "../../support/processes";
 import { tempDir } from "../../support/unit-fixtures";
@@ -318,6 +325,47 @@ describe("the Time-Stamp Authority over HTTP", function () {
       expect(refused.headers["www-authenticate"]).to.equal('Bearer realm="docproof"');
       const keyed = await postQuery().set("authorization", `Bearer ${API_KEY}`).expect(200);
       expect(decodeTimeStampReply(keyed.body).statusName).to.equal("granted");
+    });
+
+    it("signs with the operator's key and certificate (TSA_KEY_FILE, TSA_CERT_FILE), making no local CA", async function () {
+      const operator = tempDir("docproof-tsa-operator-");
+      try {
+        const files = await ensureLocalTsa(path.join(operator.dir, "issued"), { organisation: "Bank A" });
+        harness = await openTestService(chain, { tsa: { keyFile: files.keyFile, certFile: files.certFile } });
+        const granted = await postQuery().expect(200);
+        const verification = await verifyTimeStampToken(granted.body, {
+          trustAnchors: certificatesFromFile(readFileSync(files.caFile)),
+        });
+        expect(verification.valid).to.equal(true);
+        expect(verification.signer).to.equal("O=Bank A, CN=Bank A local TSA");
+        expect(existsSync(path.join(harness.dataDir, "tsa"))).to.equal(false);
+        expect(harness.service.tsa).to.deep.include({ certFile: files.certFile, caFile: undefined, created: false });
+      } finally {
+        operator.remove();
+      }
+    });
+
+    it("does not start with a certificate unfit for time-stamping, and says why", async function () {
+      const operator = tempDir("docproof-tsa-operator-");
+      try {
+        const made = await run("openssl", [
+          ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"],
+          ...["-keyout", path.join(operator.dir, "key.pem"), "-out", path.join(operator.dir, "cert.pem")],
+          ...["-subj", "/CN=Not a TSA", "-days", "1"],
+        ]);
+        expect(made.code, made.output).to.equal(0);
+        const failure = await openTestService(chain, {
+          dataDir: path.join(operator.dir, "data"),
+          tsa: { keyFile: path.join(operator.dir, "key.pem"), certFile: path.join(operator.dir, "cert.pem") },
+        }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(isTimestampError(failure, "tsa-credentials-invalid"), String(failure)).to.equal(true);
+        expect((failure as Error).message).to.include("lacks a critical extendedKeyUsage");
+      } finally {
+        operator.remove();
+      }
     });
 
     it("counts time-stamps against the same writes limit as notarizations", async function () {

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import request from "supertest";
@@ -9,6 +11,7 @@ import { createOpensslTsa, type OpensslTsa } from "../../support/openssl-tsa";
 import { poll, run } from "../../support/processes";
 import { startTimeStampServer, type TimeStampServer } from "../../support/time-stamp-server";
 import { tempDir } from "../../support/unit-fixtures";
+import { docproof } from "../cli/cli-fixture";
 import { openTestService, TestChain, type ServiceHarness } from "../service-fixture";
 
 const API_KEY = "witness-test-api-key-0123456789";
@@ -81,7 +84,8 @@ describe("the chain witnessed by an outside TSA (WITNESS_TSA_URL)", function () 
   });
 
   it("shows the first witness covering an anchoring's block beside it, in the document and the verdict", async function () {
-    const digest = sha256(randomBytes(300));
+    const content = randomBytes(300);
+    const digest = sha256(content);
     await request(app()).post("/api/v1/documents").set("authorization", `Bearer ${API_KEY}`).send({ sha256: digest });
     const anchored = await poll("anchoring", async () => {
       const { body } = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
@@ -104,6 +108,22 @@ describe("the chain witnessed by an outside TSA (WITNESS_TSA_URL)", function () 
     const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
     expect(verdict.body).to.include({ valid: true, status: "anchored" });
     expect(verdict.body.witnessedBy).to.deep.equal(stamped.body);
+
+    const server = app().listen(0, "127.0.0.1");
+    try {
+      await once(server, "listening");
+      const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const document = path.join(scratch.dir, "deed.bin");
+      writeFileSync(document, content);
+      const cli = await docproof(["verify", document, "--api", api]);
+      expect(cli.code, cli.stderr).to.equal(0);
+      expect(cli.stdout).to.include(
+        `witnessed    block ${stamped.body.blockNumber} existed by ${stamped.body.genTime}, time-stamped by ${tsaServer.url}`,
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it("needs the API key to witness on demand", async function () {
