@@ -152,6 +152,7 @@ export async function composeServer(
         blocksPerStep: INDEX_BLOCKS_PER_STEP,
       },
     );
+    const witnessOf = witnessLookup(store.witnesses);
     const notary = new Notary({
       queue: store,
       receipts,
@@ -163,7 +164,7 @@ export async function composeServer(
       metrics,
       onAccepted: () => anchorer.notifyAccepted(),
       durability: runtime.durability,
-      witnessOf: witnessLookup(store.witnesses),
+      witnessOf,
     });
     const verifier = new Verifier({ anchorings, receipts, registry, guard });
 
@@ -212,7 +213,7 @@ export async function composeServer(
         metrics,
         timeStamping,
         witness,
-        witnessOf: witnessLookup(store.witnesses),
+        witnessOf,
       },
       config,
       runtime,
