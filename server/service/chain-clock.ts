@@ -14,6 +14,8 @@ export interface ClockComparison {
    * the observation allows for; 0 when the block's second overlaps the time it was made in.
    */
   offsetMs: number;
+  /** How far ahead a burst of blocks may have pushed the chain's time (see ChainClock). */
+  burstLeadMs: number;
   agrees: boolean;
   /** Service time of the comparison, ms. */
   atMs: number;
@@ -42,13 +44,15 @@ export interface ChainClockOptions {
  * chain mining only on transactions) gives no new evidence: the clock is trusted as the last
  * comparison left it, and compared again at the next block, such as the anchoring of the TSA's
  * own imprints.
- * NOTE: a node that stamps each block at least a second after its parent (Hardhat's) runs ahead
- * of the time during a burst of blocks; that reads as a disagreement, which the next block made
- * after the burst clears.
+ * A node that stamps each block at least a second after its parent (Hardhat's) runs ahead of the
+ * time during a burst of blocks. So a new block a second after its parent may be ahead by a
+ * second more than its parent could be (what remained of its lead, as time wore it off); a block
+ * further from its parent than that was stamped by a clock, and gets no allowance.
  */
 export class ChainClock {
   private readonly clock: Clock;
-  private last: { number: number; hash: string; askedAtMs: number } | undefined;
+  private last: { number: number; hash: string; timestamp: number; askedAtMs: number } | undefined;
+  private burstLeadMs = 0;
   private comparison: ClockComparison | undefined;
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<unknown> | undefined;
@@ -96,18 +100,29 @@ export class ChainClock {
     const head = await chain.blockAt(await chain.headNumber());
     if (head === undefined) return undefined;
     const previous = this.last;
-    this.last = { number: head.number, hash: head.hash, askedAtMs };
+    this.last = { number: head.number, hash: head.hash, timestamp: head.timestamp, askedAtMs };
     if (previous === undefined || head.hash === previous.hash || head.number < previous.number) return undefined;
+    // What bumps may have added: the first new block a second after the previous head (carrying
+    // what was left of an earlier lead), and every later one a second after its parent.
+    const blocks = Math.max(1, head.number - previous.number);
+    const first = blocks > 1 ? ((await chain.blockAt(previous.number + 1)) ?? head) : head;
+    const carried =
+      first.timestamp - previous.timestamp <= 1
+        ? Math.max(0, this.burstLeadMs - (askedAtMs - previous.askedAtMs)) + 1000
+        : 0;
+    this.burstLeadMs = head.timestamp - first.timestamp <= blocks - 1 ? carried + (blocks - 1) * 1000 : 0;
     // The head was made after the previous read was sent and before this one was answered; its time
     // is whole seconds, so it was made within [timestamp, timestamp + 1 s).
     const answeredAtMs = this.clock();
     const ahead = head.timestamp * 1000 - answeredAtMs;
     const behind = previous.askedAtMs - (head.timestamp + 1) * 1000;
     const offsetMs = ahead > 0 ? ahead : behind > 0 ? -behind : 0;
+    const { accuracyMs } = this.options;
     const comparison: ClockComparison = {
       block: { number: head.number, hash: head.hash, timestamp: head.timestamp },
       offsetMs,
-      agrees: Math.abs(offsetMs) <= this.options.accuracyMs,
+      burstLeadMs: this.burstLeadMs,
+      agrees: offsetMs >= 0 ? offsetMs <= accuracyMs + this.burstLeadMs : -offsetMs <= accuracyMs,
       atMs: answeredAtMs,
     };
     const before = this.comparison;

@@ -29,6 +29,12 @@ class Scene {
     this.blocks.push({ number, hash: hashOf(number, variant), timestamp: seconds(this.nowMs + skewMs) });
   }
 
+  /** A block with exactly this time (whole seconds), as a node that sets it by its own rule would make it. */
+  mineAt(timestamp: number): void {
+    const number = this.blocks.at(-1)!.number + 1;
+    this.blocks.push({ number, hash: hashOf(number, 0), timestamp });
+  }
+
   wait(ms: number): void {
     this.nowMs += ms;
   }
@@ -110,6 +116,37 @@ describe("ChainClock", function () {
       expect(scene.messages("warn")).to.deep.equal([
         "the service clock agrees with the chain's block time again: time-stamping resumes",
       ]);
+    });
+  });
+
+  describe("when a node stamps each block at least a second after its parent", function () {
+    it("excuses the lead a burst of blocks builds up, a second a block, as it wears off", async function () {
+      const scene = new Scene();
+      await scene.clock.checkOnce();
+      scene.wait(1_000);
+      // Six blocks in one second: each a second after its parent, the last five seconds ahead.
+      for (let i = 0; i < 6; i++) scene.mineAt(seconds(scene.nowMs) + i);
+      const burst = await scene.clock.checkOnce();
+      expect(burst).to.deep.include({ agrees: true, burstLeadMs: 5_000 });
+      expect(burst?.offsetMs).to.be.within(4_001, 5_000);
+      scene.wait(1_000);
+      scene.mineAt(scene.blocks.at(-1)!.timestamp + 1);
+      expect((await scene.clock.checkOnce())?.agrees).to.equal(true);
+      expect(scene.messages("error")).to.deep.equal([]);
+    });
+
+    it("still finds the service clock behind a chain that makes a block a second", async function () {
+      const scene = new Scene();
+      await scene.clock.checkOnce();
+      for (let i = 0; i < 5; i++) {
+        scene.wait(1_000);
+        // The chain's clock is right, and ten seconds ahead of the service's.
+        scene.mineAt(seconds(scene.nowMs + 10_000));
+        await scene.clock.checkOnce();
+      }
+      expect(scene.clock.latest).to.deep.include({ agrees: false, burstLeadMs: 1_000 });
+      expect(scene.clock.latest?.offsetMs).to.be.within(9_000, 10_000);
+      expect(() => scene.clock.now()).to.throw(ChainClockError);
     });
   });
 
