@@ -87,7 +87,9 @@ const EnvSchema = z
     WITNESS_TSA_URL: z
       .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
       // The URL is recorded beside every witness and shown with it: it must hold no credentials.
-      .refine((url) => new URL(url).username === "" && new URL(url).password === "", "must not hold credentials")
+      .refine((url) => !URL.canParse(url) || new URL(url).username + new URL(url).password === "", {
+        message: "must not hold credentials",
+      })
       .optional(),
     WITNESS_TSA_CA_FILE: z.string().min(1).optional(),
     WITNESS_TSA_CERT_FILE: z.string().min(1).optional(),

@@ -135,6 +135,11 @@ describe("loadConfig", function () {
         /WITNESS_TSA_URL must not hold credentials/,
       ],
       [
+        "a WITNESS_TSA_URL that is not a URL",
+        { WITNESS_TSA_URL: "tsa.example", WITNESS_TSA_CA_FILE: "/ca.pem" },
+        /WITNESS_TSA_URL must be an http\(s\) URL/,
+      ],
+      [
         "a witness CA without its URL",
         { WITNESS_TSA_CA_FILE: "/ca.pem" },
         /WITNESS_TSA_CA_FILE is set but WITNESS_TSA_URL/,
