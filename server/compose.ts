@@ -4,6 +4,7 @@
  */
 import { Wallet, type JsonRpcApiProvider } from "ethers";
 import type { Express } from "express";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ServiceInfo } from "./api/wire";
 import type { ChainDurability } from "./chain/chain-durability";
@@ -23,6 +24,9 @@ import { createApp } from "./http/app";
 import type { ApiKeys } from "./http/auth";
 import type { Logger } from "./logger";
 import { BatchAnchorer } from "./service/batch-anchorer";
+import { ChainClock } from "./service/chain-clock";
+import { ChainWitness, finalBlocks, witnessLookup } from "./service/chain-witness";
+import { TimeStamping } from "./service/time-stamping";
 import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
 import { OfflineReceipts } from "./service/offline-receipts";
@@ -35,10 +39,16 @@ import { RegistryIndexer } from "./service/registry-indexer";
 import { ServiceStatus } from "./service/status";
 import { Verifier } from "./service/verifier";
 import { DocumentStore } from "./store/document-store";
+import { TimeStampAuthority } from "./timestamp/time-stamp-authority";
+import { certificatesFromFile } from "./timestamp/token-verification";
+import { HttpTimeStampClient } from "./tsa/http-time-stamp-client";
+import { ensureLocalTsa, loadTsaCredentials } from "./tsa/tsa-credentials";
 import { SERVICE_VERSION } from "./version";
 
 /** Blocks the index reads in one step: each step is one durable write, so a long catch-up resumes. */
 const INDEX_BLOCKS_PER_STEP = 2_000;
+/** How often the TSA's clock is compared with the chain's newest block. */
+const CLOCK_CHECK_INTERVAL_MS = 1_000;
 
 /** Gas a batch costs beyond its documents (the transaction, the record, the event), measured generously. */
 const BATCH_BASE_GAS = 100_000n;
@@ -98,6 +108,13 @@ export interface DocproofServer {
   metrics: ServiceMetrics;
   offlineReceipts: OfflineReceipts;
   registrar: string;
+  timeStamping: TimeStamping;
+  /** The TSA's clock, checked against the chain's blocks. */
+  clock: ChainClock;
+  /** The outside TSA's witness of the chain, when configured. */
+  witness?: ChainWitness;
+  /** Where the TSA's certificates are, and whose they are. */
+  tsa: { subject: string; certFile: string; caFile?: string; created: boolean };
   /** Starts anchoring on a timer (serving is the caller's `listen`). */
   start(): void;
   close(): Promise<void>;
@@ -160,6 +177,7 @@ export async function composeServer(
         onRollback: (block) => {
           // This service's batches above the fork go back to the queue, to be anchored again.
           const reopened = openStore.reopenAnchoredAbove(block, Date.now());
+          openStore.witnesses.supersedeAbove(block, Date.now());
           if (reopened.length > 0) {
             log.error({ batches: reopened.map((b) => b.root) }, "anchoring again the batches the rollback removed");
             void anchorer.runOnce();
@@ -173,6 +191,7 @@ export async function composeServer(
         blocksPerStep: INDEX_BLOCKS_PER_STEP,
       },
     );
+    const witnessOf = witnessLookup(store.witnesses);
     const notary = new Notary({
       queue: store,
       receipts,
@@ -184,6 +203,7 @@ export async function composeServer(
       metrics,
       onAccepted: () => anchorer.notifyAccepted(),
       durability: runtime.durability,
+      witnessOf,
     });
     const verifier = new Verifier({
       anchorings,
@@ -215,6 +235,34 @@ export async function composeServer(
       { intervalMs: config.indexIntervalMs },
     );
     const witnessCosigning = new WitnessCosigning(blockWitness);
+
+    const tsaFiles =
+      config.tsa.keyFile === undefined || config.tsa.certFile === undefined
+        ? await ensureLocalTsa(path.join(target.dataDir, "tsa"))
+        : { keyFile: config.tsa.keyFile, certFile: config.tsa.certFile, caFile: undefined, created: false };
+    const credentials = await loadTsaCredentials(tsaFiles);
+    for (const warning of credentials.warnings) log.warn(warning);
+    const clock = new ChainClock(
+      { chain: registry, log },
+      { accuracyMs: config.tsa.accuracyMs, intervalMs: CLOCK_CHECK_INTERVAL_MS },
+    );
+    const authority = TimeStampAuthority.create({
+      credentials,
+      serials: store.timeStamps,
+      anchoring: { chainId: target.chainId, registry: registry.address },
+      policy: config.tsa.policy,
+      accuracy: { seconds: Math.floor(config.tsa.accuracyMs / 1000), millis: config.tsa.accuracyMs % 1000 },
+      clock: () => clock.now(),
+    });
+    const timeStamping = new TimeStamping({
+      authority,
+      notary,
+      tokens: store.timeStamps,
+      certificates: credentials.certificates,
+      log,
+      metrics,
+    });
+    const witness = config.witness === undefined ? undefined : await chainWitness(config, store, registry, log);
     const info: ServiceInfo = {
       version: SERVICE_VERSION,
       chainId: target.chainId,
@@ -231,7 +279,19 @@ export async function composeServer(
       ownRegistrar: writer.registrar,
     });
     const app = createApp(
-      { notary, verifier, status, directory, metrics, documentList, offlineReceipts, witnessCosigning },
+      {
+        notary,
+        verifier,
+        status,
+        directory,
+        metrics,
+        documentList,
+        offlineReceipts,
+        witnessCosigning,
+        timeStamping,
+        witness,
+        witnessOf,
+      },
       config,
       runtime,
     );
@@ -247,12 +307,20 @@ export async function composeServer(
       metrics,
       offlineReceipts,
       registrar: writer.registrar,
+      timeStamping,
+      clock,
+      witness,
+      tsa: { subject: credentials.subject, ...tsaFiles },
       start: () => {
         anchorer.start();
         indexer.start();
         offlineReceipts.start();
+        clock.start();
+        witness?.start();
       },
       close: async () => {
+        await witness?.stop();
+        await clock.stop();
         await offlineReceipts.stop();
         await indexer.stop();
         await anchorer.stop();
@@ -265,6 +333,47 @@ export async function composeServer(
     provider.destroy();
     throw error;
   }
+}
+
+/** The outside TSA (WITNESS_TSA_URL) time-stamping the chain's final blocks into the store. */
+async function chainWitness(
+  config: ServiceConfig,
+  store: DocumentStore,
+  registry: RegistryClient,
+  log: Logger,
+): Promise<ChainWitness> {
+  const { url, caFile, certFile, intervalMs } = config.witness!;
+  const certificates = async (file: string, variable: string) => {
+    try {
+      return certificatesFromFile(await readFile(file));
+    } catch (error) {
+      throw new Error(`${variable} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`, {
+        cause: error,
+      });
+    }
+  };
+  const client = new HttpTimeStampClient({
+    url,
+    trustAnchors: await certificates(caFile, "WITNESS_TSA_CA_FILE"),
+    certificates: certFile === undefined ? undefined : await certificates(certFile, "WITNESS_TSA_CERT_FILE"),
+  });
+  return new ChainWitness({
+    blocks: finalBlocks(registry, config.confirmations),
+    tsa: client,
+    store: store.witnesses,
+    intervalMs,
+    onError: (error) => log.warn({ error, authority: client.authority }, "the outside TSA did not witness the chain"),
+    onWitnessed: (record) =>
+      log.info(
+        {
+          authority: record.authority,
+          blockNumber: record.blockNumber,
+          blockHash: record.blockHash,
+          genTime: record.genTime.toISOString(),
+        },
+        "the outside TSA time-stamped the chain's final block",
+      ),
+  });
 }
 
 /** The store in the target's data directory, which must belong to this chain and registry. */

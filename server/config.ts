@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MIN_API_KEY_LENGTH } from "./http/auth";
 import type { HttpConfig } from "./http/app";
 import { MAX_BATCH_SIZE } from "./proof/merkle";
+import { isDottedOid } from "./timestamp/oids";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -22,6 +23,11 @@ const integer = (fallback: number, min: 0 | 1) =>
     });
 const positiveInt = (fallback: number) => integer(fallback, 1);
 const nonNegativeInt = (fallback: number) => integer(fallback, 0);
+/** "true" or "false"; unset or empty is false. */
+const flag = z
+  .enum(["true", "false", ""], { message: 'must be "true" or "false"' })
+  .optional()
+  .transform((value) => value === "true");
 
 const EnvSchema = z
   .object({
@@ -86,8 +92,45 @@ const EnvSchema = z
         "must be comma-separated http(s) base URLs of the other members' services",
       ),
     PUBLIC_RPC_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+    TSA_KEY_FILE: z.string().min(1).optional(),
+    TSA_CERT_FILE: z.string().min(1).optional(),
+    TSA_POLICY: z
+      .string()
+      .refine(isDottedOid, "must be an object identifier in dotted form, such as 1.2.3.4.1")
+      .optional(),
+    TSA_ACCURACY_MS: positiveInt(1_000),
+    TSA_REQUIRES_KEY: flag,
+    WITNESS_TSA_URL: z
+      .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+      // The URL is recorded beside every witness and shown with it: it must hold no credentials.
+      .refine((url) => !URL.canParse(url) || new URL(url).username + new URL(url).password === "", {
+        message: "must not hold credentials",
+      })
+      .optional(),
+    WITNESS_TSA_CA_FILE: z.string().min(1).optional(),
+    WITNESS_TSA_CERT_FILE: z.string().min(1).optional(),
+    WITNESS_INTERVAL_MS: positiveInt(3_600_000),
   })
   .superRefine((env, ctx) => {
+    if ((env.TSA_KEY_FILE === undefined) !== (env.TSA_CERT_FILE === undefined)) {
+      const missing = env.TSA_KEY_FILE === undefined ? "TSA_KEY_FILE" : "TSA_CERT_FILE";
+      ctx.addIssue({ code: "custom", path: [missing], message: "is required with the other (set both, or neither)" });
+    }
+    if (env.WITNESS_TSA_URL !== undefined && env.WITNESS_TSA_CA_FILE === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WITNESS_TSA_CA_FILE"],
+        message: "is required with WITNESS_TSA_URL (the outside TSA's CA certificates, PEM)",
+      });
+    }
+    for (const name of ["WITNESS_TSA_CA_FILE", "WITNESS_TSA_CERT_FILE"] as const) {
+      if (env[name] !== undefined && env.WITNESS_TSA_URL === undefined) {
+        ctx.addIssue({ code: "custom", path: [name], message: "is set but WITNESS_TSA_URL is not" });
+      }
+    }
+    if (env.TSA_REQUIRES_KEY && env.API_KEYS.length === 0 && env.API_KEYS_FILE === undefined) {
+      ctx.addIssue({ code: "custom", path: ["TSA_REQUIRES_KEY"], message: "needs API_KEYS or API_KEYS_FILE" });
+    }
     if (env.RPC_URL !== undefined && env.PRIVATE_KEY === undefined) {
       ctx.addIssue({ code: "custom", path: ["PRIVATE_KEY"], message: "is required with RPC_URL (the registrar key)" });
     }
@@ -132,6 +175,31 @@ export interface ServiceConfig extends HttpConfig {
   rpcTimeoutMs: number;
   /** Base URLs of the other members' services, asked to cosign the blocks of this one's anchorings. */
   witnessPeers?: readonly string[];
+  /** The service's own Time-Stamp Authority (RFC 3161), at POST /tsa. */
+  tsa: TsaConfig;
+  /** An outside TSA that time-stamps the chain's final blocks; undefined: none. */
+  witness?: WitnessConfig;
+}
+
+export interface TsaConfig {
+  /** The operator's key and certificate; undefined: a local CA and TSA in <dataDir>/tsa. */
+  keyFile?: string;
+  certFile?: string;
+  /** The policy OID stated in every token (default: Docproof's). */
+  policy?: string;
+  /** The accuracy stated in every token, and the largest disagreement tolerated with the chain's clock. */
+  accuracyMs: number;
+  /** Whether POST /tsa needs an API key like notarization (RFC 3161 clients such as jarsigner cannot send one). */
+  requiresKey: boolean;
+}
+
+export interface WitnessConfig {
+  url: string;
+  /** PEM: the CA certificates trusted for the outside TSA's tokens. */
+  caFile: string;
+  /** PEM: further certificates (the TSA's own, intermediates) for a TSA that does not send them. */
+  certFile?: string;
+  intervalMs: number;
 }
 
 /** Reads and validates the configuration; throws one message naming every bad variable. */
@@ -165,5 +233,21 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     witnessPeers: e.WITNESS_PEERS,
     publicRpcUrl: e.PUBLIC_RPC_URL,
+    tsa: {
+      keyFile: e.TSA_KEY_FILE,
+      certFile: e.TSA_CERT_FILE,
+      policy: e.TSA_POLICY,
+      accuracyMs: e.TSA_ACCURACY_MS,
+      requiresKey: e.TSA_REQUIRES_KEY,
+    },
+    witness:
+      e.WITNESS_TSA_URL === undefined
+        ? undefined
+        : {
+            url: e.WITNESS_TSA_URL,
+            caFile: e.WITNESS_TSA_CA_FILE!,
+            certFile: e.WITNESS_TSA_CERT_FILE,
+            intervalMs: e.WITNESS_INTERVAL_MS,
+          },
   };
 }

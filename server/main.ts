@@ -16,7 +16,7 @@ import {
   type LocalChain,
 } from "./chain/local-chain";
 import { readChainId } from "./chain/provider";
-import { composeServer, type ChainTarget } from "./compose";
+import { composeServer, type ChainTarget, type DocproofServer } from "./compose";
 import { loadConfig, type ServiceConfig } from "./config";
 import { ApiKeys } from "./http/auth";
 import { answerParserErrors } from "./http/parser-errors";
@@ -87,7 +87,13 @@ async function resolveChain(
 }
 
 /** What a person starting the service needs to see: where everything is, and what would be lost. */
-function startSummary(base: string, target: ChainTarget, registrar: string, localChain?: LocalChain): string {
+function startSummary(
+  base: string,
+  target: ChainTarget,
+  registrar: string,
+  localChain?: LocalChain,
+  tsa?: DocproofServer["tsa"],
+): string {
   const chainLines =
     localChain === undefined
       ? [`chain     ${target.rpcUrl} (chain id ${target.chainId}; its nodes keep the state)`]
@@ -103,6 +109,17 @@ function startSummary(base: string, target: ChainTarget, registrar: string, loca
     `  registrar ${registrar}`,
     `  data      ${target.dataDir}`,
     `  verify    docproof verify <file> --rpc ${target.rpcUrl}`,
+    ...(tsa === undefined
+      ? []
+      : [
+          `  TSA       ${base}/tsa (RFC 3161; certificates at ${base}/tsa/certificate)`,
+          ...(tsa.caFile === undefined
+            ? [`  TSA cert  ${tsa.certFile}`]
+            : [
+                `  TSA CA    ${tsa.caFile}`,
+                `            openssl ts -verify -data <file> -in <file>.tsr -CAfile ${tsa.caFile}`,
+              ]),
+        ]),
     "",
   ].join("\n");
 }
@@ -174,11 +191,26 @@ async function main(command: string | undefined) {
       registry: target.registryAddress,
       registrar: server.registrar,
       dataDir: target.dataDir,
+      tsa: `${base}/tsa`,
+      tsaCaFile: server.tsa.caFile,
+      tsaCertFile: server.tsa.certFile,
+      witness: server.witness?.authority,
     },
     "docproof is serving",
   );
+  if (server.tsa.created) {
+    log.info(
+      { caFile: server.tsa.caFile, certFile: server.tsa.certFile, subject: server.tsa.subject },
+      "made a local CA and TSA certificate: give the CA certificate to whoever verifies time-stamps",
+    );
+  }
+  if (keys.enforced && !config.tsa.requiresKey) {
+    log.warn(
+      "POST /tsa is open to anyone who can reach the service (rate-limited): set TSA_REQUIRES_KEY=true to require an API key",
+    );
+  }
   if (chain?.warning !== undefined) log.warn({ rpcUrl: target.rpcUrl }, chain.warning);
-  console.log(startSummary(base, target, server.registrar, localChain));
+  console.log(startSummary(base, target, server.registrar, localChain, server.tsa));
 
   let stopping = false;
   const stop = async (signal: string) => {

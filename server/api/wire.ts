@@ -40,6 +40,24 @@ export const RegistrarRefSchema = z.object({
   uri: z.string().optional().describe("The organisation's URI or identifier (such as an LEI)."),
 });
 
+/**
+ * An outside Time-Stamp Authority's word on a block: the block (and every anchoring in it or before
+ * it) existed no later than `genTime`. The token's imprint is the SHA-256 of the block hash's 32
+ * bytes (docs/time-stamping.md).
+ */
+export const WitnessViewSchema = z.object({
+  authority: z.string().describe("The outside TSA's URL."),
+  genTime: z.iso.datetime().describe("The token's time (ISO 8601, UTC)."),
+  blockNumber: uint.describe("The block the TSA time-stamped: the anchoring's block or a later one."),
+  blockHash: hex32,
+  token: z.string().describe("The DER TimeStampResp, base64: `openssl ts -verify -in` takes it decoded."),
+});
+export type WitnessView = z.infer<typeof WitnessViewSchema>;
+
+const witnessedBy = WitnessViewSchema.optional().describe(
+  "The first outside TSA token over the anchoring's block or a later one, when the service has one.",
+);
+
 /** A document as the service knows it: submitted here, or anchored on the registry by any member. */
 export const DocumentViewSchema = z.object({
   sha256,
@@ -52,6 +70,7 @@ export const DocumentViewSchema = z.object({
   anchoredAtIso: isoTime("Once anchored: the anchoring block's time, the receipt's `timestamp`").optional(),
   receipt: ReceiptV1Schema.optional().describe("The receipt, once anchored (docs/receipt-v1.schema.json)."),
   revocation: RevocationViewSchema.optional(),
+  witnessedBy,
 });
 export type DocumentView = z.infer<typeof DocumentViewSchema>;
 
@@ -90,6 +109,7 @@ export const VerdictSchema = z.object({
     .object({ txHash: hex32, blockNumber: uint, anchoredAt: uint })
     .optional()
     .describe("For a receipt a rollback of the chain superseded: the anchoring that stands now."),
+  witnessedBy,
 });
 export type Verdict = z.infer<typeof VerdictSchema>;
 
@@ -151,14 +171,25 @@ export const ProblemSchema = z.object({
 /** The organisation behind a registrar address, from the registry's directory, if it was named. */
 export type OrganisationLookup = (registrar: string) => { name: string; uri: string } | undefined;
 
+/** The first outside TSA token covering a block (at it or after it), if the service has one. */
+export type WitnessLookup = (blockNumber: number) => WitnessView | undefined;
+
 /**
  * The verdict as the API answers it: the proof core's, field for field, with its times also in ISO
- * 8601 and the anchoring registrar's organisation when the directory names it.
+ * 8601, the anchoring registrar's organisation when the directory names it, and the first outside
+ * TSA token over its block when there is one.
  */
-export function verdictView(verdict: ProofVerdict, organisationOf?: OrganisationLookup): Verdict {
+export function verdictView(
+  verdict: ProofVerdict,
+  organisationOf?: OrganisationLookup,
+  witnessOf?: WitnessLookup,
+): Verdict {
   const organisation = verdict.registrar === undefined ? undefined : organisationOf?.(verdict.registrar);
+  const onChain = verdict.status === "anchored" || verdict.status === "revoked";
+  const witness = onChain && verdict.blockNumber !== undefined ? witnessOf?.(verdict.blockNumber) : undefined;
   return {
     ...verdict,
+    ...(witness === undefined ? {} : { witnessedBy: witness }),
     ...(verdict.registrar === undefined ? {} : { anchoredBy: { address: verdict.registrar, ...organisation } }),
     ...(verdict.anchoredAt === undefined ? {} : { anchoredAtIso: isoFromUnixSeconds(verdict.anchoredAt) }),
     ...(verdict.revokedAt === undefined ? {} : { revokedAtIso: isoFromUnixSeconds(verdict.revokedAt) }),
@@ -167,7 +198,7 @@ export function verdictView(verdict: ProofVerdict, organisationOf?: Organisation
 
 // The API's verdict is the proof core's plus the ISO times: a field added to one must be added to the other.
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-type IsoTimes = { anchoredAtIso?: string; revokedAtIso?: string; anchoredBy?: unknown };
+type IsoTimes = { anchoredAtIso?: string; revokedAtIso?: string; anchoredBy?: unknown; witnessedBy?: unknown };
 const _verdictsAgree: SameKeys<ProofVerdict & IsoTimes, Verdict> = true;
 void _verdictsAgree;
 

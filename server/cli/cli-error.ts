@@ -6,7 +6,14 @@ export const EXIT_NOT_VALID = 1;
 /** Bad usage, unreadable files, an unreachable chain or service: no answer was reached. */
 export const EXIT_ERROR = 2;
 
-export type CliErrorCode = "usage" | "unreachable" | "service-error" | "not-a-service" | "receipt-exists";
+export type CliErrorCode =
+  | "usage"
+  | "unreachable"
+  | "service-error"
+  | "not-a-service"
+  | "receipt-exists"
+  /** A time-stamp token file is there already. */
+  | "token-exists";
 
 /** A failure the CLI reports in one line and exits 2 for; callers branch on `code`. */
 export class CliError extends CodedError<CliErrorCode> {}

@@ -13,6 +13,7 @@ import { registerHash } from "./hash";
 import { registerNotarize } from "./notarize";
 import { registerRegistrar } from "./registrar";
 import { registerServiceCommands } from "./service-commands";
+import { registerTimestamp } from "./timestamp";
 import { registerVerify } from "./verify";
 
 export function createProgram(context: CliContext): Command {
@@ -36,6 +37,7 @@ modified document; notarize: not anchored in time); 2 usage or connection error.
   registerNotarize(program, context);
   registerVerify(program, context);
   registerEvidenceCommands(program, context);
+  registerTimestamp(program, context);
   registerDeploy(program, context);
   registerRegistrar(program, context);
   registerServiceCommands(program, context);

@@ -100,6 +100,39 @@ export class ServiceClient {
     });
   }
 
+  /**
+   * Sends a DER TimeStampReq to the service's TSA (POST /tsa) and answers the DER TimeStampResp,
+   * unread: the caller checks it. A problem+json answer is a ServiceProblem, anything else not a service.
+   */
+  async timeStamp(query: Uint8Array): Promise<Uint8Array> {
+    const headers: Record<string, string> = {
+      "content-type": "application/timestamp-query",
+      accept: "application/timestamp-reply",
+    };
+    if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/tsa`, { method: "POST", headers, body: query });
+    } catch (error) {
+      throw new CliError("unreachable", `Cannot reach the service at ${this.base} (${networkCause(error)}).`, {
+        cause: error,
+      });
+    }
+    const type = (response.headers.get("content-type") ?? "").split(";")[0].trim();
+    if (response.ok && type === "application/timestamp-reply") return new Uint8Array(await response.arrayBuffer());
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw this.notAService(response.status, text);
+    }
+    const problem = ProblemSchema.safeParse(parsed);
+    const code = problem.success ? problemCode(problem.data.type) : undefined;
+    if (response.ok || !problem.success || code === undefined) throw this.notAService(response.status, text);
+    throw new ServiceProblem(code, response.status, problem.data.detail);
+  }
+
   private async request<T>(
     method: string,
     route: string,

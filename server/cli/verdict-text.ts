@@ -43,6 +43,10 @@ export function verdictText(file: string, verdict: Verdict, checkedWith: string)
     );
   }
   if (verdict.registry !== undefined) rows.push(["registry", `${verdict.registry} on chain ${verdict.chainId}`]);
+  if (verdict.witnessedBy !== undefined) {
+    const { genTime, authority, blockNumber } = verdict.witnessedBy;
+    rows.push(["witnessed", `block ${blockNumber} existed by ${genTime}, time-stamped by ${authority}`]);
+  }
   rows.push(["checked with", checkedWith]);
   const lines = [`${HEADLINES[verdict.status]}: ${file}`];
   if (verdict.reason !== undefined && verdict.status !== "anchored") lines.push(`  ${verdict.reason}`);

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
 import { verdictView, type Verdict as VerdictView } from "../api/wire";
 import { isDocproofError } from "../errors";
@@ -9,13 +10,14 @@ import { parseAnyReceipt, receiptV1Of, type ReceiptV2 } from "../proof/receipt-v
 import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
 import type { RegistryClient } from "../chain/registry-client";
 import { connectRegistry } from "./chain-connection";
-import { printJson, type CliContext } from "./cli-context";
+import { printJson, resolvePath, type CliContext } from "./cli-context";
 import { CliError, EXIT_NOT_VALID, EXIT_OK } from "./cli-error";
 import { printChecks } from "./evidence-checks";
 import { digestFile } from "./file-digest";
 import type { VerifyOptions } from "./verify";
 import { readReceiptFor } from "./receipt-file";
 import { ServiceClient, ServiceProblem } from "./service-client";
+import { checkToken, readTrustAnchors, tokenJson, tokenText } from "./time-stamp-token";
 import { verdictText } from "./verdict-text";
 
 /** Receipt problems that make the verdict "invalid-receipt" rather than an error. */
@@ -33,6 +35,7 @@ async function verifyOnChain(
   sha256: Sha256Hex,
   receiptText: string | undefined,
   options: VerifyOptions,
+  fallbackRegistry?: string,
 ): Promise<{ verdict: VerdictView; checks?: EvidenceCheck[] }> {
   let receipt: ReceiptV1 | undefined;
   let receiptV2: ReceiptV2 | undefined;
@@ -46,7 +49,7 @@ async function verifyOnChain(
       throw error;
     }
   }
-  const connection = await connectRegistry(options.rpc!, options.registry, receipt?.registry);
+  const connection = await connectRegistry(options.rpc!, options.registry, receipt?.registry ?? fallbackRegistry);
   const { registry } = connection;
   try {
     let verdict = await verdictOnChain(sha256, receipt, registry);
@@ -151,12 +154,18 @@ export async function runVerify(context: CliContext, file: string, options: Veri
   if (options.api !== undefined && options.registry !== undefined) {
     throw new CliError("usage", "--registry goes with --rpc; the service checks its own registry.");
   }
+  if (options.tsaCa !== undefined && options.tsr === undefined) {
+    throw new CliError("usage", "--tsa-ca goes with --tsr <token file>.");
+  }
+  const trustAnchors = await readTrustAnchors(context, options.tsaCa);
+  const tokenBytes = options.tsr === undefined ? undefined : await readTokenFile(context, options.tsr);
   const { sha256, bytes } = await digestFile(context, file);
   if (bytes === 0) throw new CliError("usage", `${file}: ${EMPTY_CONTENT_REFUSAL}`);
+  const token = tokenBytes === undefined ? undefined : await checkToken(tokenBytes, sha256, trustAnchors);
   const receipt = await readReceiptFor(context, file, sha256, options.receipt);
   const { verdict, checks } =
     options.rpc !== undefined
-      ? await verifyOnChain(sha256, receipt?.text, options)
+      ? await verifyOnChain(sha256, receipt?.text, options, token?.verification.info.anchoring?.registry)
       : { verdict: await verifyWithService(sha256, receipt?.text, options.api!), checks: undefined };
   if (options.json) {
     printJson(context, {
@@ -164,13 +173,29 @@ export async function runVerify(context: CliContext, file: string, options: Veri
       receiptFile: receipt?.path ?? null,
       ...verdict,
       ...(checks === undefined ? {} : { checks }),
+      ...(token === undefined ? {} : { tokenFile: options.tsr, timeStamp: tokenJson(token) }),
     });
   } else {
+    if (token !== undefined) {
+      const headline = `${token.valid ? "TIME-STAMP VALID" : "TIME-STAMP INVALID"}: ${file} (token ${options.tsr})`;
+      context.stdout.write(tokenText(headline, token));
+    }
     if (checks !== undefined) printChecks(context, checks);
     const checkedWith = options.rpc !== undefined ? `the chain at ${options.rpc}` : `the service at ${options.api}`;
     context.stdout.write(
       verdictText(file, verdict, receipt === undefined ? checkedWith : `${checkedWith}, receipt ${receipt.path}`),
     );
   }
-  context.exitCode = verdict.valid ? EXIT_OK : EXIT_NOT_VALID;
+  context.exitCode = verdict.valid && (token?.valid ?? true) ? EXIT_OK : EXIT_NOT_VALID;
+}
+
+/** The bytes of a token file; a usage error when it cannot be read. */
+async function readTokenFile(context: CliContext, file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(resolvePath(context, file));
+  } catch (error) {
+    throw new CliError("usage", `Cannot read the token ${file}: ${(error as NodeJS.ErrnoException).code}.`, {
+      cause: error,
+    });
+  }
 }

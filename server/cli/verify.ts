@@ -10,6 +10,8 @@ export interface VerifyOptions {
   offline?: boolean;
   checkpoint?: string;
   trust?: string;
+  tsr?: string;
+  tsaCa?: string;
 }
 
 /** `docproof verify <file>`: a verdict, exit 0 when anchored and 1 otherwise. */
@@ -29,11 +31,20 @@ export function registerVerify(program: Command, context: CliContext): void {
     .option("--checkpoint <file>", "with --offline: a checkpoint you trust (docproof checkpoint --rpc <url>)")
     .option("--trust <file>", "with --offline: a trust file of witnesses (docproof trust export --rpc <url>)")
     .option("--json", "print the verdict as JSON (with --offline, or a version 2 receipt: every check)")
+    .option(
+      "--tsr <file>",
+      "an RFC 3161 time-stamp token for the document (docproof timestamp, openssl ts): check it too",
+    )
+    .option("--tsa-ca <file>", "with --tsr: the TSA's CA certificate (PEM), to check the token's certificate chain")
     .addHelpText(
       "after",
       `
-Exit status: 0 anchored; 1 revoked, unknown, invalid receipt or modified document; 2 usage or
-connection error.
+With --tsr, the token's signature, certificates and imprint are checked as openssl ts -verify does,
+and the document must also be anchored: a time-stamp alone is the TSA's word, the anchoring the
+chain's.
+
+Exit status: 0 anchored (and, with --tsr, the token valid); 1 revoked, unknown, invalid receipt,
+modified document or invalid token; 2 usage or connection error.
 
 --offline checks a version 2 receipt with no node: the document, the Merkle path, the block header,
 the transaction and its receipt with their trie proofs, and the block hash against the checkpoint
@@ -45,6 +56,7 @@ Examples:
   docproof verify contract.pdf --rpc http://10.0.0.5:8545
   docproof verify contract.pdf --offline --checkpoint checkpoint.json
   docproof verify contract.pdf --offline --trust consortium.trust.json
+  docproof verify contract.pdf --tsr contract.pdf.tsr --tsa-ca ca.pem --api http://127.0.0.1:3000
   docproof verify contract.pdf --receipt proofs/contract.json --api http://127.0.0.1:3000 --json`,
     )
     // The chain and HTTP clients load only when a verification runs: --help stays instant.

@@ -2,7 +2,7 @@ import { Router, json, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
-import { RevokeRequestSchema, verdictView } from "../api/wire";
+import { RevokeRequestSchema, verdictView, type WitnessLookup } from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { serializeReceipt } from "../proof/receipt";
@@ -61,7 +61,14 @@ export function apiRoutes(
     verifier,
     directory,
     offlineReceipts,
-  }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory; offlineReceipts?: OfflineReceipts },
+    witnessOf,
+  }: {
+    notary: Notary;
+    verifier: Verifier;
+    directory: RegistrarDirectory;
+    offlineReceipts?: OfflineReceipts;
+    witnessOf?: WitnessLookup;
+  },
   limits: UploadLimits,
   guards: RouteGuards,
 ): Router {
@@ -200,7 +207,7 @@ export function apiRoutes(
 
   router.post("/verify", limitReads, verifyRequestBody, async (req, res) => {
     const { sha256, receipt } = input(req, true);
-    res.json(verdictView(await verifier.verify(sha256, receipt), directory.organisationOf));
+    res.json(verdictView(await verifier.verify(sha256, receipt), directory.organisationOf, witnessOf));
   });
 
   router.get("/registrars", limitReads, (_req, res) => {

@@ -1,8 +1,10 @@
 import express, { type Express } from "express";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { WitnessLookup } from "../api/wire";
 import type { Logger } from "../logger";
 import { PACKAGE_ROOT } from "../version";
+import type { ChainWitness } from "../service/chain-witness";
 import type { RegistrarDirectory } from "../service/directory";
 import type { DocumentList } from "../service/document-list";
 import type { ServiceMetrics } from "../service/metrics";
@@ -10,6 +12,7 @@ import type { Notary } from "../service/notary";
 import type { OfflineReceipts } from "../service/offline-receipts";
 import type { WitnessCosigning } from "../service/witness-cosigning";
 import type { ServiceStatus } from "../service/status";
+import type { TimeStamping } from "../service/time-stamping";
 import type { Verifier } from "../service/verifier";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
@@ -22,6 +25,7 @@ import { rateLimiter, type RateLimits } from "./rate-limits";
 import { requestLog } from "./request-log";
 import { securityHeaders } from "./security-headers";
 import { witnessRoutes } from "./witness-routes";
+import { mountTimeStampRoutes } from "./time-stamp-routes";
 
 /** The HTTP layer's part of the service's configuration (server/config.ts reads it). */
 export interface HttpConfig {
@@ -45,6 +49,8 @@ export interface HttpConfig {
    * check receipts against the chain itself, and the Content Security Policy lets the page call it.
    */
   publicRpcUrl?: string;
+  /** The TSA at POST /tsa: open to RFC 3161 clients (rate-limited) unless it requires an API key. */
+  tsa?: { requiresKey: boolean };
 }
 
 /**
@@ -66,6 +72,11 @@ export interface AppServices {
   offlineReceipts?: OfflineReceipts;
   /** This member as a witness of other members' blocks. */
   witnessCosigning?: WitnessCosigning;
+  timeStamping: TimeStamping;
+  /** The outside TSA's witness of the chain, when one is configured. */
+  witness?: ChainWitness;
+  /** The first outside TSA token over a block, for verdicts. */
+  witnessOf?: WitnessLookup;
 }
 
 export interface AppRuntime {
@@ -120,8 +131,14 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   }
 
   const windowMs = config.rateLimits.windowMs;
-  const limitReads = rateLimiter("reads", config.rateLimits.reads, windowMs, keys);
-  const requireKey = requireApiKey(keys);
+  // One limiter of each kind: time-stamps count against the same writes as notarizations.
+  const guards = {
+    requireKey: requireApiKey(keys),
+    limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
+    limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
+    bodyTimeouts: config.bodyTimeouts,
+  };
+  const { requireKey, limitReads } = guards;
   app.use("/api/v1", documentListRoutes(services, { requireKey, limitReads }));
   app.use(
     "/api/v1",
@@ -130,16 +147,12 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.use(
     "/api/v1",
     apiRoutes(
-      { notary, verifier, directory, offlineReceipts },
+      { notary, verifier, directory, offlineReceipts, witnessOf: services.witnessOf },
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
-      {
-        requireKey,
-        limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
-        limitReads,
-        bodyTimeouts: config.bodyTimeouts,
-      },
+      guards,
     ),
   );
+  mountTimeStampRoutes(app, services, { ...guards, tsaRequiresKey: config.tsa?.requiresKey ?? false });
 
   if (runtime.webDir !== undefined) {
     app.use(express.static(runtime.webDir, { index: "index.html", fallthrough: true }));

@@ -11,6 +11,7 @@ import {
   RevokeRequestSchema,
   ServiceInfoSchema,
   VerdictSchema,
+  WitnessViewSchema,
 } from "../api/wire";
 import { documentListOperation, documentPageSchema } from "./openapi-document-list";
 import { PROBLEMS } from "./problems";
@@ -32,6 +33,48 @@ const documentOrListJson = {
 };
 const healthJson = { "application/health+json": { schema: { $ref: "#/components/schemas/Health" } } };
 const documentJson = { "application/json": { schema: { $ref: "#/components/schemas/Document" } } };
+const witnessJson = { "application/json": { schema: { $ref: "#/components/schemas/Witness" } } };
+
+/** The Time-Stamp Authority's two operations, served under both paths (RFC 3161 clients take the short one). */
+const timeStampPaths = (base: string) => ({
+  [base]: {
+    post: {
+      summary: "Time-stamp a SHA-256 imprint (RFC 3161 over HTTP); the imprint is then anchored like a document",
+      description:
+        "The body is a DER TimeStampReq (`openssl ts -query`, `jarsigner -tsa`), at most 16 KiB. The answer is " +
+        "always a DER TimeStampResp with status 200: a token, or an RFC 3161 rejection (badAlg, badRequest, " +
+        "badDataFormat, unacceptedPolicy, unacceptedExtension, systemFailure; docs/time-stamping.md). No API key " +
+        "is needed unless the service sets TSA_REQUIRES_KEY; it counts against the writes rate limit. Other " +
+        "methods are answered 405 with `Allow: POST`.",
+      security: [{ apiKey: [] }, {}],
+      requestBody: {
+        required: true,
+        content: { "application/timestamp-query": { schema: { type: "string", format: "binary" } } },
+      },
+      responses: {
+        "200": {
+          description: "A TimeStampResp: granted with a token, or a rejection.",
+          content: { "application/timestamp-reply": { schema: { type: "string", format: "binary" } } },
+        },
+        "400": problem,
+        "401": problem,
+        "408": problem,
+        "413": problem,
+        "415": problem,
+        "429": problem,
+      },
+    },
+  },
+  [`${base}/certificate`]: {
+    get: {
+      summary: "The TSA's certificate, then its issuers (PEM), as `openssl ts -verify -untrusted` takes them",
+      responses: {
+        "200": { description: "application/pem-certificate-chain" },
+        "429": problem,
+      },
+    },
+  },
+});
 
 /** The JSON Schemas the service serves under /api/v1/<name>.schema.json (generated into docs/ from zod). */
 export const SERVED_SCHEMAS = ["receipt-v1", "receipt-v2", "checkpoint"] as const;
@@ -82,6 +125,7 @@ export function openApiDocument(version: string) {
         ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
         Registrars: jsonSchemaOf(RegistrarsSchema),
         DocumentPage: documentPageSchema(),
+        Witness: jsonSchemaOf(WitnessViewSchema),
         Health: jsonSchemaOf(HealthSchema),
         Problem: jsonSchemaOf(ProblemSchema),
       },
@@ -314,6 +358,26 @@ export function openApiDocument(version: string) {
             "415": problem,
             "422": problem,
             "429": problem,
+            "503": problem,
+          },
+        },
+      },
+      ...timeStampPaths("/tsa"),
+      ...timeStampPaths("/api/v1/tsa"),
+      "/api/v1/witness": {
+        post: {
+          summary: "Have the outside TSA (WITNESS_TSA_URL) time-stamp the chain's latest final block now",
+          security: [{ apiKey: [] }, {}],
+          responses: {
+            "201": { description: "The block was time-stamped now.", content: witnessJson },
+            "200": {
+              description: "The latest final block was already time-stamped: that witness.",
+              content: witnessJson,
+            },
+            "401": problem,
+            "409": problem,
+            "429": problem,
+            "502": problem,
             "503": problem,
           },
         },

@@ -23,6 +23,9 @@ export type HttpProblemCode =
   | "headers-too-large"
   | "expectation-failed"
   | "route-not-found"
+  | "method-not-allowed"
+  | "witness-not-configured"
+  | "witness-failed"
   | "internal";
 
 export type ProblemCode = DocproofErrorCode | HttpProblemCode;
@@ -55,6 +58,9 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   unauthorized: { status: 401, title: "A valid API key is required" },
   "not-found": { status: 404, title: "No such document" },
   "route-not-found": { status: 404, title: "No such resource" },
+  "method-not-allowed": { status: 405, title: "The resource does not take this method" },
+  "witness-not-configured": { status: 409, title: "No outside TSA witnesses this service's chain" },
+  "witness-failed": { status: 502, title: "The outside TSA did not give a valid time-stamp" },
   "not-anchored": { status: 409, title: "The document is not anchored yet" },
   "already-revoked": { status: 409, title: "The document is already revoked" },
   "chain-unavailable": { status: 503, title: "The chain is unavailable" },

@@ -6,7 +6,7 @@ import { HttpProblem } from "./problems";
 /** Requests allowed per client in each window; a limit of 0 turns that limiter off. */
 export interface RateLimits {
   windowMs: number;
-  /** Notarize and revoke. */
+  /** Notarize, revoke, time-stamps and witnesses. */
   writes: number;
   /** Status, receipts and verification. */
   reads: number;
@@ -33,7 +33,7 @@ export function rateLimiter(name: "writes" | "reads", limit: number, windowMs: n
       next(
         new HttpProblem(
           "rate-limited",
-          `Too many ${name === "writes" ? "notarizations and revocations" : "reads"}: at most ${limit} per ` +
+          `Too many ${name === "writes" ? "notarizations, revocations and time-stamps" : "reads"}: at most ${limit} per ` +
             `${Math.ceil(windowMs / 1000)} s; retry after ${String(res.getHeader("retry-after"))} s.`,
         ),
       );

@@ -1,4 +1,4 @@
-import { isoFromUnixSeconds, type DocumentView } from "../api/wire";
+import { isoFromUnixSeconds, type DocumentView, type WitnessLookup } from "../api/wire";
 import { NO_DURABILITY, type ChainDurability } from "../chain/chain-durability";
 import type { ChainCheck } from "../chain/chain-guard";
 import type { RegistryView, RegistryWriter } from "../chain/registry";
@@ -33,6 +33,8 @@ export interface NotaryPorts {
   /** Saves the chain node's state (the local chain); a revocation is recorded only after it. */
   durability?: ChainDurability;
   now?: Clock;
+  /** The first outside TSA token over an anchoring's block, shown beside it. */
+  witnessOf?: WitnessLookup;
 }
 
 /** Notarization: documents accepted into the durable queue, their status and receipts, revocation. */
@@ -220,6 +222,8 @@ export class Notary {
         const { revokedAt, reason, revokedBy, txHash } = anchoring.revocation;
         view.revocation = { revokedAt, revokedAtIso: isoFromUnixSeconds(revokedAt), reason, revokedBy, txHash };
       }
+      const witness = this.ports.witnessOf?.(anchoring.blockNumber);
+      if (witness !== undefined) view.witnessedBy = witness;
     }
     return view;
   }

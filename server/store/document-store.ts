@@ -6,6 +6,7 @@ import { DocumentListStore } from "./document-list";
 import { migrate } from "./migrations";
 import { RegistryIndexStore } from "./registry-index";
 import { SqliteConnection } from "./sqlite";
+import { ChainWitnessStore, TimeStampStore } from "./time-stamp-store";
 
 export { isStorageFailure } from "./sqlite";
 import type { Sha256Hex, Hex32 } from "../proof/digest";
@@ -96,11 +97,17 @@ export class DocumentStore {
   readonly index: RegistryIndexStore;
   /** The list of documents, newest first: the index and this service's documents not in it yet. */
   readonly listing: DocumentListStore;
+  /** The TSA's serial numbers and issued tokens. */
+  readonly timeStamps: TimeStampStore;
+  /** Outside TSA tokens over the chain's blocks. */
+  readonly witnesses: ChainWitnessStore;
 
   private constructor(db: Database.Database) {
     this.sql = new SqliteConnection(db);
     this.index = new RegistryIndexStore(this.sql);
     this.listing = new DocumentListStore(this.sql);
+    this.timeStamps = new TimeStampStore(this.sql);
+    this.witnesses = new ChainWitnessStore(this.sql);
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */

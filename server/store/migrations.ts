@@ -90,6 +90,28 @@ const MIGRATIONS = [
    CREATE INDEX anchorings_by_registrar_time ON anchorings (registrar, timestamp, block_number, root);
    CREATE INDEX batches_by_state ON batches (state, block_number);
    CREATE INDEX documents_revoked ON documents (sha256) WHERE revoked_at IS NOT NULL;`,
+  // Time-stamping: every token this service's TSA issued (its serial is the key: unique for the
+  // TSA), and the tokens an outside TSA gave for the chain's final blocks.
+  `CREATE TABLE time_stamps (
+     serial INTEGER PRIMARY KEY CHECK (serial > 0),
+     sha256 TEXT NOT NULL,
+     gen_time_ms INTEGER NOT NULL,
+     reply BLOB NOT NULL
+   ) STRICT;
+   CREATE INDEX time_stamps_by_sha256 ON time_stamps (sha256, gen_time_ms);
+   CREATE TABLE chain_witnesses (
+     id INTEGER PRIMARY KEY,
+     block_number INTEGER NOT NULL,
+     block_hash TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     authority TEXT NOT NULL,
+     gen_time_ms INTEGER NOT NULL,
+     serial TEXT NOT NULL,
+     reply BLOB NOT NULL,
+     witnessed_at_ms INTEGER NOT NULL,
+     superseded_at_ms INTEGER
+   ) STRICT;
+   CREATE INDEX chain_witnesses_by_block ON chain_witnesses (block_number, gen_time_ms);`,
 ];
 
 /** Brings the database up to the newest schema, one transaction per step. */

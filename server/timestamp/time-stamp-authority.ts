@@ -1,6 +1,7 @@
 import { createHash, type webcrypto } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
 import type { Sha256Hex } from "../proof/digest";
 import { anchoringExtension, type AnchoringHint } from "./anchoring-extension";
 import { parseDer } from "./der";
@@ -32,6 +33,11 @@ export interface TimeStampAuthorityOptions {
   /** The TSA policy stated in every token; a request may ask for this one only. */
   policy?: string;
   accuracy?: Accuracy;
+  /**
+   * The time to state as genTime. It may throw when the TSA's time cannot be trusted (a clock
+   * that disagrees with another source): the request is then refused with `systemFailure`, its
+   * message in the reason.
+   */
   clock?: () => Date;
 }
 
@@ -143,6 +149,10 @@ export class TimeStampAuthority {
     if (hashedMessage.valueBlock.valueHexView.length !== SHA256_BYTES) {
       throw new Rejection("badDataFormat", "the message imprint is not 32 bytes");
     }
+    // The one rule for empty documents (api/empty-content.ts) holds here too: the imprint is anchored.
+    if (isEmptyContentDigest(Buffer.from(hashedMessage.valueBlock.valueHexView).toString("hex"))) {
+      throw new Rejection("badRequest", EMPTY_CONTENT_REFUSAL);
+    }
     if (request.reqPolicy !== undefined && dottedOid(request.reqPolicy) !== this.policy) {
       throw new Rejection("unacceptedPolicy", `this TSA serves policy ${this.policy} only`);
     }
@@ -153,7 +163,13 @@ export class TimeStampAuthority {
   }
 
   private async grant(request: pkijs.TimeStampReq): Promise<TimeStampIssue> {
-    const genTime = this.clock();
+    let genTime: Date;
+    try {
+      genTime = this.clock();
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return this.reject("systemFailure", `the TSA's time cannot be trusted now: ${why}`, error);
+    }
     const { notBefore, notAfter } = this.signer;
     if (!(genTime >= notBefore.value && genTime <= notAfter.value)) {
       return this.reject("systemFailure", "the TSA certificate is not valid at this time");
@@ -213,12 +229,20 @@ export class TimeStampAuthority {
   }
 
   private reject(failure: FailureInfo, reason: string, cause?: unknown): TimeStampIssue {
-    const response = new pkijs.TimeStampResp({ status: rejectionStatus(failure, reason) });
     return {
-      response: new Uint8Array(response.toSchema().toBER()),
+      response: rejectionResponse(failure, reason),
       rejected: { failure, reason, ...(cause === undefined ? {} : { cause }) },
     };
   }
+}
+
+/**
+ * A DER TimeStampResp refusing a request: for a failure after the TSA granted it, such as a token
+ * that could not be recorded, which is then never sent.
+ */
+export function rejectionResponse(failure: FailureInfo, reason: string): Uint8Array {
+  const response = new pkijs.TimeStampResp({ status: rejectionStatus(failure, reason) });
+  return new Uint8Array(response.toSchema().toBER());
 }
 
 function accuracyOf(accuracy: Accuracy): pkijs.Accuracy | undefined {

@@ -1,10 +1,12 @@
 import { expect } from "chai";
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, createPrivateKey, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Network, Wallet } from "ethers";
 import { DocumentRegistry__factory } from "../../typechain-types";
+import { buildTimeStampQuery } from "../../server/timestamp/time-stamp-query";
+import type { Sha256Hex } from "../../server/proof/digest";
 import { BIN, freePort, ManagedProcess, poll, startAnvil, waitForRpc } from "../support/processes";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,6 +118,21 @@ describe("secrets (the service as a process)", function () {
     });
     expect((await call("GET", `/api/v1/documents/${digest}/receipt`)).status).to.equal(200);
     expect((await call("POST", "/api/v1/verify", { body: upload(content) })).status).to.equal(200);
+
+    // The TSA: open to RFC 3161 clients, with its certificate chain; a token, a rejection, a refusal.
+    for (const query of [buildTimeStampQuery(digest as Sha256Hex).der, new Uint8Array([0x30, 0x00])]) {
+      const response = await fetch(`${base}/tsa`, {
+        method: "POST",
+        headers: { "content-type": "application/timestamp-query" },
+        body: query,
+      });
+      const reply = Buffer.from(await response.arrayBuffer());
+      expect(response.status).to.equal(200);
+      seen.push(`${[...response.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}\n${reply.toString("latin1")}`);
+      seen.push(reply.toString("base64"), reply.toString("hex"));
+    }
+    expect((await call("GET", "/tsa/certificate")).status).to.equal(200);
+    expect((await call("POST", "/tsa", { body: "not a query" })).status).to.equal(415);
     expect(
       (await call("POST", `/api/v1/documents/${digest}/revoke`, { key: fileKey, json: { reason: 1 } })).status,
     ).to.equal(200);
@@ -161,7 +178,19 @@ describe("secrets (the service as a process)", function () {
     expect(logs).to.include("API keys file reloaded");
     expect(logs).to.include("anchoring paused; will retry"); // the chain errors were logged, with their causes
 
+    // The TSA's private key, made at the first start: its scalar in every usual spelling, and the file.
+    const tsaKeyPem = readFileSync(path.join(scratch, "data", "tsa", "tsa.key.pem"), "utf8");
+    const tsaScalar = Buffer.from(createPrivateKey(tsaKeyPem).export({ format: "jwk" }).d!, "base64url");
+    expect(logs).to.include(path.join(scratch, "data", "tsa", "ca.pem"));
+    // The file's body also holds the public key and fixed algorithm identifiers, which the certificate
+    // shares: it is looked for whole, and its secret part, the scalar, in fragments below.
+    const tsaKeyBody = tsaKeyPem.replace(/-----[A-Z ]+-----|\s/g, "");
+    expect(`${logs}\n${seen.join("\n")}`.includes(tsaKeyBody), "the TSA key file appears").to.equal(false);
     const secrets: [string, string][] = [
+      ["the TSA key's scalar in hex", tsaScalar.toString("hex")],
+      ["the TSA key's scalar in upper-case hex", tsaScalar.toString("hex").toUpperCase()],
+      ["the TSA key's scalar in base64", tsaScalar.toString("base64")],
+      ["the TSA key's scalar in base64url", tsaScalar.toString("base64url")],
       ["the private key", registrar.privateKey],
       ["the private key without 0x", registrar.privateKey.slice(2)],
       ["the private key in upper case", registrar.privateKey.slice(2).toUpperCase()],

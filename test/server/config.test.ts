@@ -22,6 +22,44 @@ describe("loadConfig", function () {
       expect(config.apiKeysFile).to.equal(undefined);
       expect(config.rateLimits).to.deep.equal({ windowMs: 60_000, writes: 600, reads: 3_000 });
       expect(config.bodyTimeouts).to.deep.equal({ idleMs: 30_000, totalMs: 3_600_000 });
+      expect(config.tsa).to.deep.equal({
+        keyFile: undefined,
+        certFile: undefined,
+        policy: undefined,
+        accuracyMs: 1_000,
+        requiresKey: false,
+      });
+      expect(config.witness).to.equal(undefined);
+    });
+  });
+
+  describe("when the TSA and the witness are configured", function () {
+    it("parses their variables", function () {
+      const config = loadConfig({
+        TSA_KEY_FILE: "/etc/docproof/tsa.key.pem",
+        TSA_CERT_FILE: "/etc/docproof/tsa.pem",
+        TSA_POLICY: "1.2.3.4.1",
+        TSA_ACCURACY_MS: "1500",
+        TSA_REQUIRES_KEY: "true",
+        API_KEYS: "first-key-0123456789",
+        WITNESS_TSA_URL: "https://tsa.example/tsr",
+        WITNESS_TSA_CA_FILE: "/etc/docproof/outside-ca.pem",
+        WITNESS_TSA_CERT_FILE: "/etc/docproof/outside-tsa.pem",
+        WITNESS_INTERVAL_MS: "600000",
+      });
+      expect(config.tsa).to.deep.equal({
+        keyFile: "/etc/docproof/tsa.key.pem",
+        certFile: "/etc/docproof/tsa.pem",
+        policy: "1.2.3.4.1",
+        accuracyMs: 1500,
+        requiresKey: true,
+      });
+      expect(config.witness).to.deep.equal({
+        url: "https://tsa.example/tsr",
+        caFile: "/etc/docproof/outside-ca.pem",
+        certFile: "/etc/docproof/outside-tsa.pem",
+        intervalMs: 600_000,
+      });
     });
   });
 
@@ -82,6 +120,32 @@ describe("loadConfig", function () {
       ["a negative rate limit", { RATE_LIMIT_WRITES: "-1" }, /RATE_LIMIT_WRITES must be a non-negative integer/],
       ["a zero body idle timeout", { BODY_IDLE_TIMEOUT_MS: "0" }, /BODY_IDLE_TIMEOUT_MS must be a positive integer/],
       ["a public host without API keys", { HOST: "0.0.0.0" }, /HOST is 0\.0\.0\.0, not loopback: set API_KEYS/],
+      ["a TSA key without its certificate", { TSA_KEY_FILE: "/k.pem" }, /TSA_CERT_FILE is required with the other/],
+      ["a TSA certificate without its key", { TSA_CERT_FILE: "/c.pem" }, /TSA_KEY_FILE is required with the other/],
+      ["a TSA policy that is not an OID", { TSA_POLICY: "docproof" }, /TSA_POLICY must be an object identifier/],
+      ["a zero TSA accuracy", { TSA_ACCURACY_MS: "0" }, /TSA_ACCURACY_MS must be a positive integer/],
+      ["TSA_REQUIRES_KEY other than true or false", { TSA_REQUIRES_KEY: "yes" }, /TSA_REQUIRES_KEY must be "true"/],
+      ["TSA_REQUIRES_KEY without API keys", { TSA_REQUIRES_KEY: "true" }, /TSA_REQUIRES_KEY needs API_KEYS/],
+      [
+        "WITNESS_TSA_URL without its CA",
+        { WITNESS_TSA_URL: "https://tsa.example/" },
+        /WITNESS_TSA_CA_FILE is required with WITNESS_TSA_URL/,
+      ],
+      [
+        "a WITNESS_TSA_URL holding credentials",
+        { WITNESS_TSA_URL: "https://user:secret@tsa.example/", WITNESS_TSA_CA_FILE: "/ca.pem" },
+        /WITNESS_TSA_URL must not hold credentials/,
+      ],
+      [
+        "a WITNESS_TSA_URL that is not a URL",
+        { WITNESS_TSA_URL: "tsa.example", WITNESS_TSA_CA_FILE: "/ca.pem" },
+        /WITNESS_TSA_URL must be an http\(s\) URL/,
+      ],
+      [
+        "a witness CA without its URL",
+        { WITNESS_TSA_CA_FILE: "/ca.pem" },
+        /WITNESS_TSA_CA_FILE is set but WITNESS_TSA_URL/,
+      ],
     ];
     for (const [name, env, message] of cases) {
       it(`refuses ${name}, naming the variable`, function () {

@@ -97,6 +97,10 @@ export interface TestServiceOptions {
   witnessPeers?: readonly string[];
   /** A chain RPC URL browsers may call (PUBLIC_RPC_URL). */
   publicRpcUrl?: string;
+  /** The TSA's settings (default: a local CA in the data directory, accuracy 1 s, open to clients). */
+  tsa?: Partial<ServiceConfig["tsa"]>;
+  /** An outside TSA witnessing the chain (default: none). */
+  witness?: ServiceConfig["witness"];
   /** Keys file, rate limits and body deadlines (none of them by default). */
   protection?: {
     apiKeysFile?: string;
@@ -154,6 +158,8 @@ export async function openTestService(
     confirmations: overrides.confirmations ?? 1,
     witnessPeers: overrides.witnessPeers ?? [],
     publicRpcUrl: overrides.publicRpcUrl,
+    tsa: { ...loadConfig({}).tsa, ...overrides.tsa },
+    witness: overrides.witness,
   };
   // As in server/main.ts: the logger is told the secrets it must never write.
   const log =

@@ -7,7 +7,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import request from "supertest";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
 import { EMPTY_CONTENT_SHA256 } from "../../../server/api/empty-content";
+import { OID } from "../../../server/timestamp/oids";
+import { decodeTimeStampReply } from "../../../server/timestamp/token-verification";
 import { answerParserErrors } from "../../../server/http/parser-errors";
 import type { ReceiptV1 } from "../../../server/proof/receipt";
 import { ROOT } from "../../support/processes";
@@ -187,15 +191,64 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
     endpoint: string;
     input: string;
     status: number;
-    /** A problem code, or `accepted` for inputs the service takes (the row says how). */
+    /**
+     * A problem code, `accepted` for inputs the service takes (the row says how), or
+     * `rejected:<failure>` for an RFC 3161 rejection the TSA answers as a time-stamp reply.
+     */
     type: string;
+    /** The media type of an accepted answer, when it is not JSON. */
+    contentType?: string;
     send: () => Promise<Reply>;
     /** What an accepted input adds to the store's document count. */
     adds?: number;
     check?: (reply: Reply) => void;
   }
 
+  /** A time-stamp query with exactly these bytes; the reply decoded (status, failure bits, text). */
+  const postTsa = async (body: Buffer | Uint8Array, contentType = "application/timestamp-query") => {
+    const response = await request(server)
+      .post("/tsa")
+      .set("content-type", contentType)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => done(null, Buffer.concat(chunks)));
+      })
+      .send(Buffer.from(body));
+    const bytes = response.body as Buffer;
+    if (response.type !== "application/timestamp-reply") {
+      return { status: response.status, contentType: response.type, body: JSON.parse(bytes.toString("utf8")) };
+    }
+    const reply = decodeTimeStampReply(new Uint8Array(bytes));
+    return {
+      status: response.status,
+      contentType: response.type,
+      body: { status: reply.statusName, failure: reply.failure, text: reply.text },
+    };
+  };
+  /** A DER TimeStampReq for `digest` (32 random bytes unless given), with fields changed. */
+  const tsq = (
+    fields: Partial<pkijs.TimeStampReq> = {},
+    digest: Uint8Array = randomBytes(32),
+    hash: string = OID.sha256,
+  ) =>
+    Buffer.from(
+      new pkijs.TimeStampReq({
+        version: 1,
+        messageImprint: new pkijs.MessageImprint({
+          hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: hash, algorithmParams: new asn1js.Null() }),
+          hashedMessage: new asn1js.OctetString({ valueHex: digest }),
+        }),
+        certReq: true,
+        ...fields,
+      })
+        .toSchema()
+        .toBER(),
+    );
+
   const DOCS = "POST /api/v1/documents";
+  const TSA = "POST /tsa";
   const VERIFY = "POST /api/v1/verify";
   const REVOKE = "POST /api/v1/documents/{sha256}/revoke";
   const STATUS = "GET /api/v1/documents/{sha256}";
@@ -1014,6 +1067,122 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
         expect(entry?.anchoredBy?.address).to.equal(anchored.receipt.registrar);
       },
     },
+    // The Time-Stamp Authority (RFC 3161)
+    {
+      endpoint: TSA,
+      input: "a query for a SHA-256 imprint (`openssl ts -query -sha256 -cert`)",
+      status: 200,
+      type: "accepted",
+      contentType: "application/timestamp-reply",
+      adds: 1,
+      send: () => postTsa(tsq()),
+      check: (reply) => expect(reply.body).to.include({ status: "granted" }),
+    },
+    {
+      endpoint: TSA,
+      input: "`Content-Type: application/octet-stream`",
+      status: 415,
+      type: "unsupported-media-type",
+      check: (reply) => expect(reply.body.detail).to.include("application/timestamp-query"),
+      send: () => postTsa(tsq(), "application/octet-stream"),
+    },
+    {
+      endpoint: TSA,
+      input: "a query without `Content-Type`",
+      status: 415,
+      type: "unsupported-media-type",
+      send: () => post("/tsa", undefined, tsq()),
+    },
+    {
+      endpoint: TSA,
+      input: "a body over 16 KiB",
+      status: 413,
+      type: "body-too-large",
+      check: (reply) => expect(reply.body.detail).to.include("16384 bytes"),
+      send: () => postTsa(randomBytes(16 * 1024 + 1)),
+    },
+    {
+      endpoint: TSA,
+      input: "gzip-compressed bytes that inflate past 16 KiB",
+      status: 413,
+      type: "body-too-large",
+      send: () =>
+        rawPost("/tsa", "application/timestamp-query", gzipSync(Buffer.alloc(1024 * 1024)), {
+          "Content-Encoding": "gzip",
+        }),
+    },
+    {
+      endpoint: TSA,
+      input: "`Content-Encoding: gzip` over bytes that are not gzip",
+      status: 400,
+      type: "invalid-request",
+      send: () => rawPost("/tsa", "application/timestamp-query", tsq(), { "Content-Encoding": "gzip" }),
+    },
+    {
+      endpoint: "GET /tsa",
+      input: "a method other than POST",
+      status: 405,
+      type: "method-not-allowed",
+      check: (reply) => expect(reply.body.detail).to.include("POST"),
+      send: () => get("/tsa"),
+    },
+    {
+      endpoint: TSA,
+      input: "an empty body",
+      status: 200,
+      type: "rejected:badDataFormat",
+      send: () => postTsa(Buffer.alloc(0)),
+    },
+    {
+      endpoint: TSA,
+      input: "bytes that are not DER",
+      status: 200,
+      type: "rejected:badDataFormat",
+      send: () => postTsa(Buffer.from("this is not a time-stamp request")),
+    },
+    {
+      endpoint: TSA,
+      input: "a query with bytes after it",
+      status: 200,
+      type: "rejected:badDataFormat",
+      send: () => postTsa(Buffer.concat([tsq(), Buffer.from([0])])),
+    },
+    {
+      endpoint: TSA,
+      input: "a SHA-1 imprint",
+      status: 200,
+      type: "rejected:badAlg",
+      send: () => postTsa(tsq({}, randomBytes(20), OID.sha1)),
+    },
+    {
+      endpoint: TSA,
+      input: "a SHA-256 imprint of 20 bytes",
+      status: 200,
+      type: "rejected:badDataFormat",
+      send: () => postTsa(tsq({}, randomBytes(20))),
+    },
+    {
+      endpoint: TSA,
+      input: "request version 2",
+      status: 200,
+      type: "rejected:badRequest",
+      send: () => postTsa(tsq({ version: 2 })),
+    },
+    {
+      endpoint: TSA,
+      input: "a policy the TSA does not serve (`-tspolicy 1.2.3.4.5`)",
+      status: 200,
+      type: "rejected:unacceptedPolicy",
+      send: () => postTsa(tsq({ reqPolicy: "1.2.3.4.5" })),
+    },
+    {
+      endpoint: TSA,
+      input: "the SHA-256 of empty content (`e3b0c442…b855`)",
+      status: 200,
+      type: "rejected:badRequest",
+      check: (reply) => expect(reply.body.text).to.include("The document is empty"),
+      send: () => postTsa(tsq({}, Buffer.from(EMPTY_CONTENT_SHA256, "hex"))),
+    },
   ];
 
   function documentedRows(): string[][] {
@@ -1031,19 +1200,30 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
 
   it("documents every case in docs/bad-input.md, in order, with its outcome", function () {
     const rows = documentedRows().map(([n, endpoint, input, status, type]) => [n, endpoint, input, status, type]);
+    const typeCell = (type: string) =>
+      type === "accepted"
+        ? "accepted"
+        : type.startsWith("rejected:")
+          ? `\`${type.slice("rejected:".length)}\``
+          : `\`${type}\``;
     const expected = CASES.map((c, i) => [
       String(i + 1),
       `\`${c.endpoint}\``,
       c.input,
       String(c.status),
-      c.type === "accepted" ? "accepted" : `\`${c.type}\``,
+      typeCell(c.type),
     ]);
     expect(rows).to.deep.equal(expected);
     expect(CASES.length).to.be.at.least(30);
   });
 
   CASES.forEach((c, index) => {
-    const outcome = c.type === "accepted" ? `accepts it with ${c.status}` : `answers ${c.status} ${c.type}`;
+    const outcome =
+      c.type === "accepted"
+        ? `accepts it with ${c.status}`
+        : c.type.startsWith("rejected:")
+          ? `rejects it with ${c.type.slice("rejected:".length)}`
+          : `answers ${c.status} ${c.type}`;
     it(`#${index + 1} ${c.endpoint}: ${outcome} for ${c.input}`, async function () {
       const dataFiles = readdirSync(harness.dataDir).sort();
       const before = harness.service.store.stats();
@@ -1052,7 +1232,10 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
 
       expect(reply.status, JSON.stringify(reply.body)).to.equal(c.status);
       if (c.type === "accepted") {
-        expect(reply.contentType).to.equal("application/json");
+        expect(reply.contentType).to.equal(c.contentType ?? "application/json");
+      } else if (c.type.startsWith("rejected:")) {
+        expect(reply.contentType).to.equal("application/timestamp-reply");
+        expect(reply.body).to.deep.include({ status: "rejection", failure: [c.type.slice("rejected:".length)] });
       } else {
         expect(reply.contentType).to.equal("application/problem+json");
         expect(reply.body).to.include({ type: `${PROBLEM}${c.type}`, status: c.status });

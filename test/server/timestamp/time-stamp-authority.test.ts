@@ -296,6 +296,15 @@ describe("TimeStampAuthority", function () {
             request: async () => requestDer({ version: 2 }),
           },
           {
+            title: "the SHA-256 of empty content",
+            failure: "badRequest",
+            openssl: "transaction not permitted or supported",
+            request: async (f) => {
+              writeFileSync(path.join(f.dir, "empty.txt"), "");
+              return query(f, "empty.tsq", "-data", "empty.txt", "-sha256");
+            },
+          },
+          {
             title: "bytes that are not DER",
             failure: "badDataFormat",
             openssl: "the data submitted has the wrong format",
@@ -345,7 +354,8 @@ describe("TimeStampAuthority", function () {
           expect(code, output).to.equal(0);
           expect(output).to.contain("Status: Rejected.");
           expect(output).to.contain(`Failure info: ${openssl}`);
-          expect(output).to.contain(issue.rejected!.reason);
+          // openssl escapes what is not ASCII (the ellipsis of a digest shortened in words).
+          expect(output).to.contain(issue.rejected!.reason.split("…")[0]);
         });
       }
 
@@ -360,6 +370,25 @@ describe("TimeStampAuthority", function () {
         expect(issue.rejected?.failure).to.equal("systemFailure");
         const { output } = await ts(fixture, "-reply", "-in", save(fixture, "expired.tsr", issue), "-text");
         expect(output).to.contain("Failure info: the request cannot be handled due to system failure");
+      });
+
+      it("answers systemFailure, giving the reason, when its clock cannot be trusted", async function () {
+        const distrusted = TimeStampAuthority.create({
+          credentials: fixture.credentials,
+          serials: new CounterSerialSource(),
+          anchoring: ANCHORING,
+          clock: () => {
+            throw new Error("the chain's newest block is an hour ahead");
+          },
+        });
+        const issue = await distrusted.issueTimeStamp(requestDer({}));
+        expect(issue.rejected).to.deep.include({
+          failure: "systemFailure",
+          reason: "the TSA's time cannot be trusted now: the chain's newest block is an hour ahead",
+        });
+        const { output } = await ts(fixture, "-reply", "-in", save(fixture, "distrusted.tsr", issue), "-text");
+        expect(output).to.contain("Failure info: the request cannot be handled due to system failure");
+        expect(output).to.contain(issue.rejected!.reason);
       });
 
       it("answers systemFailure, with the cause, when the serial source gives a non-positive number", async function () {

@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   ChainWitness,
-  witnessImprint,
-  type ChainWitnessRecord,
+  finalBlocks,
   type FinalBlock,
   type FinalBlockSource,
   type WitnessStore,
   type WitnessTimer,
-} from "../../../server/timestamp/chain-witness";
+} from "../../../server/service/chain-witness";
+import { witnessImprint, type ChainWitnessRecord } from "../../../server/timestamp/witness-imprint";
 import { isTimestampError } from "../../../server/timestamp/errors";
 import { certificatesFromFile } from "../../../server/timestamp/token-verification";
 import { HttpTimeStampClient } from "../../../server/tsa/http-time-stamp-client";
@@ -155,6 +155,52 @@ describe("ChainWitness", function () {
       });
       expect(await witness.witnessOnce()).to.equal(undefined);
       expect(store.records).to.deep.equal([]);
+    });
+  });
+
+  describe("witnessNow", function () {
+    it("stamps the latest final block, or answers the witness it already has", async function () {
+      const store = new MemoryWitnessStore();
+      const witness = new ChainWitness({ blocks: hardhatBlocks, tsa: client, store, intervalMs: 1000 });
+      await mine();
+      const first = await witness.witnessNow();
+      expect(first.created).to.equal(true);
+      expect(first.record.blockHash).to.equal((await hardhatBlocks.latestFinalBlock()).hash);
+      const again = await witness.witnessNow();
+      expect(again).to.deep.equal({ record: first.record, created: false });
+    });
+
+    it("never runs two rounds at once: concurrent calls stamp the block once", async function () {
+      const store = new MemoryWitnessStore();
+      const witness = new ChainWitness({ blocks: hardhatBlocks, tsa: client, store, intervalMs: 1000 });
+      await mine();
+      const before = server.requests.length;
+      const answers = await Promise.all([witness.witnessNow(), witness.witnessNow(), witness.witnessOnce()]);
+      expect(server.requests.length - before).to.equal(1);
+      expect(answers.map((a) => (a === undefined ? "none" : "created" in a ? a.created : "round"))).to.deep.equal([
+        true,
+        false,
+        "none",
+      ]);
+      expect(store.records).to.have.length(1);
+    });
+  });
+
+  describe("finalBlocks", function () {
+    it("is the head less CONFIRMATIONS - 1, and nothing before the chain has that many blocks", async function () {
+      const chain = {
+        headNumber: async () => 7,
+        blockAt: async (number: number) => ({ number, hash: `0x${String(number).padStart(64, "0")}`, timestamp: 0 }),
+      };
+      expect(await finalBlocks(chain, 1).latestFinalBlock()).to.deep.equal({
+        number: 7n,
+        hash: `0x${"0".repeat(63)}7`,
+      });
+      expect(await finalBlocks(chain, 3).latestFinalBlock()).to.deep.equal({
+        number: 5n,
+        hash: `0x${"0".repeat(63)}5`,
+      });
+      expect(await finalBlocks(chain, 9).latestFinalBlock()).to.equal(undefined);
     });
   });
 

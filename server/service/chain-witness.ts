@@ -1,6 +1,8 @@
-import { createHash } from "node:crypto";
-import type { Sha256Hex } from "../proof/digest";
-import type { TimeStampClient } from "./time-stamp-query";
+import type { WitnessLookup, WitnessView } from "../api/wire";
+import type { RegistryEvents } from "../chain/registry";
+import { DocproofError } from "../errors";
+import type { TimeStampClient } from "../timestamp/time-stamp-query";
+import { witnessImprint, type ChainWitnessRecord } from "../timestamp/witness-imprint";
 
 /**
  * The chain witnessed by an outside authority: every so often, an outside TSA time-stamps the
@@ -19,24 +21,9 @@ export interface FinalBlockSource {
   latestFinalBlock(): Promise<FinalBlock | undefined>;
 }
 
-/** One witnessed block, as the store keeps it. */
-export interface ChainWitnessRecord {
-  blockNumber: bigint;
-  blockHash: string;
-  /** The imprint the TSA stamped: witnessImprint(blockHash). */
-  sha256: Sha256Hex;
-  /** The TSA's URL. */
-  authority: string;
-  genTime: Date;
-  serial: bigint;
-  /** The DER TimeStampResp as received: `openssl ts -verify -in` takes it as it is. */
-  reply: Uint8Array;
-  witnessedAt: Date;
-}
-
 export interface WitnessStore {
-  /** The most recently saved witness, to avoid stamping the same block twice. */
-  latestWitness(): Promise<Pick<ChainWitnessRecord, "blockNumber" | "blockHash"> | undefined>;
+  /** The most recently saved witness still on the chain, to avoid stamping the same block twice. */
+  latestWitness(): Promise<ChainWitnessRecord | undefined>;
   saveWitness(record: ChainWitnessRecord): Promise<void>;
 }
 
@@ -58,16 +45,42 @@ export const systemTimer: WitnessTimer = {
 };
 
 /**
- * The SHA-256 the TSA stamps for a block: of the 32 raw bytes of its hash.
- * NOTE: RFC 3161 imprints are digests of data; a block hash is Keccak-256, so it is the data
- * here. `openssl ts -verify -data <32-byte file>` checks such a token; so does
- * `-digest $(printf %s <hash without 0x> | xxd -r -p | sha256sum | cut -c1-64)`.
+ * The latest final block of a chain read through the registry's follower port: the head less
+ * `confirmations - 1` blocks, as the index and the anchorer count them.
  */
-export function witnessImprint(blockHash: string): Sha256Hex {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(blockHash)) throw new RangeError(`not a block hash: ${blockHash}`);
-  return createHash("sha256")
-    .update(Buffer.from(blockHash.slice(2), "hex"))
-    .digest("hex") as Sha256Hex;
+export function finalBlocks(
+  chain: Pick<RegistryEvents, "headNumber" | "blockAt">,
+  confirmations: number,
+): FinalBlockSource {
+  return {
+    async latestFinalBlock() {
+      const final = (await chain.headNumber()) - confirmations + 1;
+      if (final < 0) return undefined;
+      const block = await chain.blockAt(final);
+      return block === undefined ? undefined : { number: BigInt(block.number), hash: block.hash };
+    },
+  };
+}
+
+/** A witness as the API shows it beside an anchoring: "this block existed no later than genTime, by authority". */
+export function witnessView(record: ChainWitnessRecord): WitnessView {
+  return {
+    authority: record.authority,
+    genTime: record.genTime.toISOString(),
+    blockNumber: Number(record.blockNumber),
+    blockHash: record.blockHash,
+    token: Buffer.from(record.reply).toString("base64"),
+  };
+}
+
+/** Finds, for an anchoring's block, the first witness at that block or after it. */
+export function witnessLookup(witnesses: {
+  firstCovering(blockNumber: number): ChainWitnessRecord | undefined;
+}): WitnessLookup {
+  return (blockNumber) => {
+    const record = witnesses.firstCovering(blockNumber);
+    return record === undefined ? undefined : witnessView(record);
+  };
 }
 
 export interface ChainWitnessOptions {
@@ -81,16 +94,26 @@ export interface ChainWitnessOptions {
   onWitnessed?: (record: ChainWitnessRecord) => void;
 }
 
-/** Runs `witnessOnce` every `intervalMs` (after the previous round ends) between start and stop. */
+/**
+ * Runs `witnessOnce` every `intervalMs` (after the previous round ends) between start and stop;
+ * `witnessNow` runs a round on demand. Rounds never overlap, so a block is stamped once.
+ */
 export class ChainWitness {
   private readonly timer: WitnessTimer;
   private cancelNext: (() => void) | undefined;
   private round: Promise<void> | undefined;
   private running = false;
+  /** The round under way (scheduled or on demand): the next one waits for it. */
+  private latest: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ChainWitnessOptions) {
     if (!(options.intervalMs > 0)) throw new RangeError("the witness interval must be positive");
     this.timer = options.timer ?? systemTimer;
+  }
+
+  /** The outside TSA's URL. */
+  get authority(): string {
+    return this.options.tsa.authority;
   }
 
   /** Starts with a round now. */
@@ -112,7 +135,29 @@ export class ChainWitness {
    * One round: stamps the latest final block unless it is the one witnessed last. Returns the
    * new record, or undefined when there was nothing new. Throws what the ports throw.
    */
-  async witnessOnce(): Promise<ChainWitnessRecord | undefined> {
+  witnessOnce(): Promise<ChainWitnessRecord | undefined> {
+    const round = this.latest.then(
+      () => this.stampLatest(),
+      () => this.stampLatest(),
+    );
+    this.latest = round.catch(() => undefined);
+    return round;
+  }
+
+  /**
+   * A round on demand: the witness of the latest final block, stamped now unless it already was
+   * (`created` false). Throws `chain-unavailable` while the chain has no final block.
+   */
+  async witnessNow(): Promise<{ record: ChainWitnessRecord; created: boolean }> {
+    const record = await this.witnessOnce();
+    if (record !== undefined) return { record, created: true };
+    const latest = await this.options.store.latestWitness();
+    if (latest === undefined)
+      throw new DocproofError("chain-unavailable", "The chain has no final block to witness yet.");
+    return { record: latest, created: false };
+  }
+
+  private async stampLatest(): Promise<ChainWitnessRecord | undefined> {
     const { blocks, tsa, store } = this.options;
     const block = await blocks.latestFinalBlock();
     if (block === undefined) return undefined;
