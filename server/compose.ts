@@ -5,6 +5,7 @@
 import { Wallet, type JsonRpcApiProvider } from "ethers";
 import type { Express } from "express";
 import type { ServiceInfo } from "./api/wire";
+import { loadDejaVuFonts } from "./certificate/dejavu-fonts";
 import type { ChainDurability } from "./chain/chain-durability";
 import { ChainGuard } from "./chain/chain-guard";
 import { createProvider } from "./chain/provider";
@@ -16,6 +17,7 @@ import { createApp } from "./http/app";
 import type { ApiKeys } from "./http/auth";
 import type { Logger } from "./logger";
 import { BatchAnchorer } from "./service/batch-anchorer";
+import { CertificateIssuer } from "./service/certificates";
 import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
 import { RegistrarDirectory } from "./service/directory";
@@ -24,11 +26,19 @@ import { ReceiptBook } from "./service/receipt-book";
 import { RegistryIndexer } from "./service/registry-indexer";
 import { ServiceStatus } from "./service/status";
 import { Verifier } from "./service/verifier";
+import { WebhookDispatcher } from "./service/webhook-dispatcher";
+import { WebhookEventBodies } from "./service/webhook-events";
+import { createWebhookMetrics } from "./service/webhook-metrics";
+import { Webhooks } from "./service/webhooks";
 import { DocumentStore } from "./store/document-store";
 import { SERVICE_VERSION } from "./version";
+import { HostPolicy } from "./webhook/host-policy";
+import { HttpWebhookTransport } from "./webhook/http-webhook-transport";
 
 /** Blocks the index reads in one step: each step is one durable write, so a long catch-up resumes. */
 const INDEX_BLOCKS_PER_STEP = 2_000;
+/** Notification attempts in flight at once: a slow receiver holds one, not the queue. */
+const WEBHOOK_CONCURRENCY = 8;
 
 /** The chain the service anchors on, as server/main.ts resolved it. */
 export interface ChainTarget {
@@ -63,6 +73,9 @@ export interface DocproofServer {
   store: DocumentStore;
   registry: RegistryClient;
   metrics: ServiceMetrics;
+  certificates: CertificateIssuer;
+  webhooks: Webhooks;
+  dispatcher: WebhookDispatcher;
   registrar: string;
   /** Starts anchoring on a timer (serving is the caller's `listen`). */
   start(): void;
@@ -115,7 +128,8 @@ export async function composeServer(
     const indexer = new RegistryIndexer(
       {
         events: registry,
-        index: store.index,
+        // Each update with what it means for documents submitted here: their revocations and events.
+        index: store.followedIndex,
         log,
         onRollback: (block) => {
           // This service's batches above the fork go back to the queue, to be anchored again.
@@ -146,6 +160,25 @@ export async function composeServer(
       durability: runtime.durability,
     });
     const verifier = new Verifier({ anchorings, receipts, registry, guard });
+    // Read once: about 1.8 MB, parsed on the first certificate and kept.
+    const certificates = new CertificateIssuer({ documents: notary, fonts: loadDejaVuFonts() });
+    const transport = new HttpWebhookTransport(new HostPolicy(config.webhooks.allowedHosts));
+    const webhooks = new Webhooks({ store: store.webhooks, urls: transport });
+    const dispatcher = new WebhookDispatcher(
+      {
+        outbox: store.webhooks,
+        transport,
+        bodies: new WebhookEventBodies({
+          receipts,
+          membersOf: (root) => openStore.webhooks.membersOf(root),
+          organisationOf: directory.organisationOf,
+        }),
+        log,
+        metrics: createWebhookMetrics(metrics.registry, () => openStore.webhooks.counts()),
+        userAgent: `Docproof/${SERVICE_VERSION}`,
+      },
+      { ...config.webhooks, concurrency: WEBHOOK_CONCURRENCY },
+    );
     const info: ServiceInfo = {
       version: SERVICE_VERSION,
       chainId: target.chainId,
@@ -155,7 +188,7 @@ export async function composeServer(
       maxUploadBytes: config.maxUploadBytes,
     };
     const status = new ServiceStatus({ guard, store, info });
-    const app = createApp({ notary, verifier, status, directory, metrics }, config, runtime);
+    const app = createApp({ notary, verifier, status, directory, metrics, certificates, webhooks }, config, runtime);
     return {
       app,
       notary,
@@ -166,12 +199,17 @@ export async function composeServer(
       store,
       registry,
       metrics,
+      certificates,
+      webhooks,
+      dispatcher,
       registrar: writer.registrar,
       start: () => {
         anchorer.start();
         indexer.start();
+        dispatcher.start();
       },
       close: async () => {
+        await dispatcher.stop();
         await indexer.stop();
         await anchorer.stop();
         openStore.close();

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MIN_API_KEY_LENGTH } from "./http/auth";
 import type { HttpConfig } from "./http/app";
 import { MAX_BATCH_SIZE } from "./proof/merkle";
+import { parseAllowedHosts, type AllowedHost } from "./webhook/host-policy";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -70,6 +71,24 @@ const EnvSchema = z
     INDEX_INTERVAL_MS: positiveInt(1_000),
     RPC_TIMEOUT_MS: positiveInt(30_000),
     MAX_UPLOAD_BYTES: positiveInt(8 * 1024 ** 3),
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+      .refine((url) => !/[?#]/.test(url), "must have no query or fragment: it is where the page is served")
+      .optional(),
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseAllowedHosts(value ?? "");
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    WEBHOOK_RETRY_FOR_MS: nonNegativeInt(3 * 24 * 3_600_000),
+    WEBHOOK_BACKOFF_MS: positiveInt(10_000),
+    WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   })
   .superRefine((env, ctx) => {
     if (env.RPC_URL !== undefined && env.PRIVATE_KEY === undefined) {
@@ -83,6 +102,17 @@ const EnvSchema = z
       });
     }
   });
+
+/** Notifications (webhooks): where they may go and how long they are retried. */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOWED_HOSTS: names, `*.` suffixes, addresses and ranges; empty turns registration off. */
+  allowedHosts: AllowedHost[];
+  retryForMs: number;
+  backoffMs: number;
+  timeoutMs: number;
+  /** How often the outbox is looked at (not configurable from the environment; tests shorten it). */
+  pollMs: number;
+}
 
 /**
  * The service's configuration: one shape, read once from the environment by server/main.ts and
@@ -109,6 +139,8 @@ export interface ServiceConfig extends HttpConfig {
   /** How often the index asks the chain for new blocks. */
   indexIntervalMs: number;
   rpcTimeoutMs: number;
+  /** Notifications: who may be called, for how long deliveries are retried, and how. */
+  webhooks: WebhookConfig;
 }
 
 /** Reads and validates the configuration; throws one message naming every bad variable. */
@@ -139,5 +171,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     indexIntervalMs: e.INDEX_INTERVAL_MS,
     rpcTimeoutMs: e.RPC_TIMEOUT_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    publicUrl: e.PUBLIC_URL,
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      retryForMs: e.WEBHOOK_RETRY_FOR_MS,
+      backoffMs: e.WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      pollMs: 1_000,
+    },
   };
 }

@@ -16,7 +16,9 @@ export type DocproofErrorCode =
   | "chain-mismatch"
   | "chain-rolled-back"
   | "revocation-forbidden"
-  | "store-unavailable";
+  | "store-unavailable"
+  | "webhook-url-not-allowed"
+  | "webhook-not-found";
 
 /** An error with a string-literal `code` and an optional `cause`: the shape of every typed failure here. */
 export class CodedError<Code extends string> extends Error {

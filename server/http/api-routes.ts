@@ -2,7 +2,7 @@ import { Router, json, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
-import { RevokeRequestSchema, verdictView } from "../api/wire";
+import { RevokeRequestSchema, SubmitRequestSchema, verdictView, type WebhookCreated } from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, serializeReceipt, type ReceiptV1 } from "../proof/receipt";
@@ -21,7 +21,6 @@ export interface UploadLimits {
   maxReceiptBytes: number;
 }
 
-const submitBody = z.strictObject({ sha256: z.string() });
 const verifyBody = z.strictObject({ sha256: z.string(), receipt: z.unknown().optional() });
 
 function validate<T>(schema: z.ZodType<T, unknown>, body: unknown): T {
@@ -39,6 +38,8 @@ type UploadedFiles = Record<string, (Express.Multer.File & HashedUpload)[]>;
 interface DocumentInput {
   sha256: Sha256Hex;
   receipt?: ReceiptV1;
+  /** A submission's webhook for this document's events (JSON only). */
+  callbackUrl?: string;
 }
 
 /** The guards the routes run before their own work. */
@@ -49,8 +50,16 @@ export interface RouteGuards {
   bodyTimeouts: BodyTimeouts;
 }
 
+/** Registers a submission's callback (Webhooks.registerCallback, owned by the request's API key). */
+export type CallbackRegistration = (req: Request, url: string, sha256: Sha256Hex) => WebhookCreated;
+
 export function apiRoutes(
-  { notary, verifier, directory }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory },
+  {
+    notary,
+    verifier,
+    directory,
+    registerCallback,
+  }: { notary: Notary; verifier: Verifier; directory: RegistrarDirectory; registerCallback: CallbackRegistration },
   limits: UploadLimits,
   guards: RouteGuards,
 ): Router {
@@ -106,7 +115,10 @@ export function apiRoutes(
         receipt: allowReceipt && receiptPart ? parseReceipt(receiptPart.content ?? Buffer.alloc(0)) : undefined,
       };
     }
-    if (!allowReceipt) return { sha256: documentDigest(validate(submitBody, req.body).sha256) };
+    if (!allowReceipt) {
+      const { sha256, callbackUrl } = validate(SubmitRequestSchema, req.body);
+      return { sha256: documentDigest(sha256), callbackUrl };
+    }
     const parsed = validate(verifyBody, req.body);
     return {
       sha256: documentDigest(parsed.sha256),
@@ -115,13 +127,16 @@ export function apiRoutes(
   };
 
   router.post("/documents", limitWrites, requireKey, documentBody, async (req, res) => {
-    const { sha256 } = input(req, false);
+    const { sha256, callbackUrl } = input(req, false);
+    // Registered first, so that no event of the document can come before its callback exists.
+    const callback = callbackUrl === undefined ? undefined : registerCallback(req, callbackUrl, sha256);
     const { document } = await notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;
+    const answer = callback === undefined ? document : { ...document, callback };
     if (document.status === "pending") {
-      res.status(202).location(location).json(document);
+      res.status(202).location(location).json(answer);
     } else {
-      res.status(200).location(location).json(document);
+      res.status(200).location(location).json(answer);
     }
   });
 

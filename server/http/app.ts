@@ -3,20 +3,24 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Logger } from "../logger";
 import { PACKAGE_ROOT } from "../version";
+import type { CertificateIssuer } from "../service/certificates";
 import type { RegistrarDirectory } from "../service/directory";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Notary } from "../service/notary";
 import type { ServiceStatus } from "../service/status";
 import type { Verifier } from "../service/verifier";
+import type { Webhooks } from "../service/webhooks";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
 import type { BodyTimeouts } from "./body-deadline";
+import { certificateRoutes } from "./certificate-routes";
 import { refuseUnmetExpectations } from "./expectations";
 import { openApiDocument, SERVED_SCHEMAS } from "./openapi";
 import { HttpProblem, problemHandler } from "./problems";
 import { rateLimiter, type RateLimits } from "./rate-limits";
 import { requestLog } from "./request-log";
 import { securityHeaders } from "./security-headers";
+import { webhookOwner, webhookRoutes } from "./webhook-routes";
 
 /** The HTTP layer's part of the service's configuration (server/config.ts reads it). */
 export interface HttpConfig {
@@ -35,6 +39,8 @@ export interface HttpConfig {
    * unset sends no such header, since over plain HTTP it would only mislead (browsers ignore it).
    */
   hstsMaxAgeSeconds?: number;
+  /** Where the page is served (PUBLIC_URL): the certificates' QR codes open its verification. */
+  publicUrl?: string;
 }
 
 /** Largest receipt accepted beside a document: a receipt is about 1 KB, a deep batch's a few. */
@@ -47,6 +53,8 @@ export interface AppServices {
   status: ServiceStatus;
   directory: RegistrarDirectory;
   metrics: ServiceMetrics;
+  certificates: CertificateIssuer;
+  webhooks: Webhooks;
 }
 
 export interface AppRuntime {
@@ -61,7 +69,7 @@ const DOCS_DIR = path.join(PACKAGE_ROOT, "docs");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
 export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
-  const { notary, verifier, status, directory, metrics } = services;
+  const { notary, verifier, status, directory, metrics, certificates, webhooks } = services;
   const { log, keys } = runtime;
   const app = express();
   app.disable("x-powered-by");
@@ -96,19 +104,27 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   }
 
   const windowMs = config.rateLimits.windowMs;
+  const guards = {
+    requireKey: requireApiKey(keys),
+    limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
+    limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
+    bodyTimeouts: config.bodyTimeouts,
+  };
   app.use(
     "/api/v1",
     apiRoutes(
-      { notary, verifier, directory },
-      { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
       {
-        requireKey: requireApiKey(keys),
-        limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
-        limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
-        bodyTimeouts: config.bodyTimeouts,
+        notary,
+        verifier,
+        directory,
+        registerCallback: (req, url, sha256) => webhooks.registerCallback(webhookOwner(keys, req), url, sha256),
       },
+      { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
+      guards,
     ),
   );
+  app.use("/api/v1", certificateRoutes(certificates, { publicUrl: config.publicUrl, limitReads: guards.limitReads }));
+  app.use("/api/v1", webhookRoutes(webhooks, { ...guards, keys }));
 
   if (runtime.webDir !== undefined) {
     app.use(express.static(runtime.webDir, { index: "index.html", fallthrough: true }));

@@ -7,7 +7,13 @@ import {
   RegistrarsSchema,
   RevokeRequestSchema,
   ServiceInfoSchema,
+  SubmissionSchema,
   VerdictSchema,
+  WebhookCreatedSchema,
+  WebhookDeliveriesSchema,
+  WebhookEventSchema,
+  WebhookRequestSchema,
+  WebhooksSchema,
 } from "../api/wire";
 import { PROBLEMS } from "./problems";
 
@@ -21,6 +27,29 @@ const sha256Param = {
 const problem = { $ref: "#/components/responses/Problem" };
 const healthJson = { "application/health+json": { schema: { $ref: "#/components/schemas/Health" } } };
 const documentJson = { "application/json": { schema: { $ref: "#/components/schemas/Document" } } };
+const submissionJson = { "application/json": { schema: { $ref: "#/components/schemas/Submission" } } };
+const json = (name: string) => ({ "application/json": { schema: { $ref: `#/components/schemas/${name}` } } });
+
+/** An event as POSTed to a registered URL (OpenAPI 3.1 `webhooks`). */
+function webhookOperation(type: string, summary: string) {
+  return {
+    post: {
+      summary,
+      description:
+        `The body is a WebhookEvent with type ${type}. Docproof-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 ` +
+        "keyed with the registration's secret over `<t>.<body>`>. Answer 2xx to acknowledge; anything else, no " +
+        "answer within WEBHOOK_TIMEOUT_MS, or a redirect, is retried with exponential backoff.",
+      parameters: [
+        { name: "Docproof-Signature", in: "header", required: true, schema: { type: "string" } },
+        { name: "Docproof-Event-Id", in: "header", required: true, schema: { type: "string" } },
+        { name: "Docproof-Event-Type", in: "header", required: true, schema: { type: "string" } },
+        { name: "Docproof-Delivery-Attempt", in: "header", required: true, schema: { type: "integer" } },
+      ],
+      requestBody: { required: true, content: json("WebhookEvent") },
+      responses: { "2XX": { description: "Acknowledged: not sent again." } },
+    },
+  };
+}
 
 /** The JSON Schemas the service serves under /api/v1/<name>.schema.json (generated into docs/ from zod). */
 export const SERVED_SCHEMAS = ["receipt-v1", "receipt-v2", "checkpoint"] as const;
@@ -61,6 +90,17 @@ export function openApiDocument(version: string) {
         ServiceInfo: jsonSchemaOf(ServiceInfoSchema),
         Registrars: jsonSchemaOf(RegistrarsSchema),
         Health: jsonSchemaOf(HealthSchema),
+        Submission: {
+          ...jsonSchemaOf(SubmissionSchema),
+          properties: {
+            ...documentProperties(),
+            callback: (jsonSchemaOf(SubmissionSchema).properties as Record<string, unknown>).callback,
+          },
+        },
+        WebhookCreated: jsonSchemaOf(WebhookCreatedSchema),
+        Webhooks: jsonSchemaOf(WebhooksSchema),
+        WebhookDeliveries: jsonSchemaOf(WebhookDeliveriesSchema),
+        WebhookEvent: jsonSchemaOf(WebhookEventSchema),
         Problem: jsonSchemaOf(ProblemSchema),
       },
       responses: {
@@ -69,6 +109,13 @@ export function openApiDocument(version: string) {
           content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
         },
       },
+    },
+    webhooks: {
+      "document.anchored": webhookOperation("document.anchored", "A document submitted here was anchored"),
+      "document.revoked": webhookOperation(
+        "document.revoked",
+        "An anchoring of a document submitted here was revoked (by this service, the admin, or another member)",
+      ),
     },
     paths: {
       "/api/v1/documents": {
@@ -90,16 +137,23 @@ export function openApiDocument(version: string) {
                   type: "object",
                   required: ["sha256"],
                   additionalProperties: false,
-                  properties: { sha256: { type: "string" } },
+                  properties: {
+                    sha256: { type: "string" },
+                    callbackUrl: {
+                      type: "string",
+                      description: "A URL to receive this document's events (see webhooks); on an allowed host.",
+                    },
+                  },
                 },
               },
             },
           },
           responses: {
-            "202": { description: "Queued; it will be anchored in the next batch.", content: documentJson },
-            "200": { description: "Already anchored: the document with its receipt.", content: documentJson },
+            "202": { description: "Queued; it will be anchored in the next batch.", content: submissionJson },
+            "200": { description: "Already anchored: the document with its receipt.", content: submissionJson },
             "400": problem,
             "401": problem,
+            "403": problem,
             "408": problem,
             "413": problem,
             "415": problem,
@@ -136,6 +190,97 @@ export function openApiDocument(version: string) {
             "429": problem,
             "503": problem,
           },
+        },
+      },
+      "/api/v1/documents/{sha256}/certificate.pdf": {
+        get: {
+          summary: "The certificate of notarization as a PDF, with the receipt attached and a QR code to verify",
+          parameters: [
+            sha256Param,
+            {
+              name: "tz",
+              in: "query",
+              description: "IANA time zone for a second statement of the times (default UTC only).",
+              schema: { type: "string", examples: ["Europe/Berlin"] },
+            },
+            {
+              name: "name",
+              in: "query",
+              description: "The document's name, printed as plain text; at most 255 characters.",
+              schema: { type: "string", maxLength: 255 },
+            },
+          ],
+          responses: {
+            "200": {
+              description: "The certificate, as an attachment.",
+              content: { "application/pdf": { schema: { type: "string", format: "binary" } } },
+            },
+            "400": problem,
+            "404": problem,
+            "409": problem,
+            "429": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/webhooks": {
+        post: {
+          summary: "Register a URL to receive document.anchored and document.revoked events",
+          security: [{ apiKey: [] }, {}],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: jsonSchemaOf(WebhookRequestSchema, "input") } },
+          },
+          responses: {
+            "201": {
+              description: "Registered; the signing secret is in this answer only.",
+              content: json("WebhookCreated"),
+            },
+            "400": problem,
+            "401": problem,
+            "403": problem,
+            "408": problem,
+            "415": problem,
+            "429": problem,
+            "503": problem,
+          },
+        },
+        get: {
+          summary: "The webhooks registered with this API key",
+          security: [{ apiKey: [] }, {}],
+          responses: {
+            "200": { description: "The registrations.", content: json("Webhooks") },
+            "401": problem,
+            "429": problem,
+          },
+        },
+      },
+      "/api/v1/webhooks/deliveries": {
+        get: {
+          summary: "Deliveries to this API key's webhooks, newest first (status=failed: the undeliverable)",
+          security: [{ apiKey: [] }, {}],
+          parameters: [
+            {
+              name: "status",
+              in: "query",
+              schema: { type: "string", enum: ["pending", "delivered", "failed", "cancelled"] },
+            },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: {
+            "200": { description: "The deliveries.", content: json("WebhookDeliveries") },
+            "400": problem,
+            "401": problem,
+            "429": problem,
+          },
+        },
+      },
+      "/api/v1/webhooks/{id}": {
+        delete: {
+          summary: "Delete a webhook; its pending deliveries are cancelled",
+          security: [{ apiKey: [] }, {}],
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "204": { description: "Deleted." }, "401": problem, "404": problem, "429": problem },
         },
       },
       "/api/v1/documents/{sha256}/revoke": {

@@ -22,6 +22,7 @@ export type HttpProblemCode =
   | "headers-too-large"
   | "expectation-failed"
   | "route-not-found"
+  | "invalid-time-zone"
   | "internal";
 
 export type ProblemCode = DocproofErrorCode | HttpProblemCode;
@@ -59,6 +60,9 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "chain-rolled-back": { status: 503, title: "The chain was rolled back; the document is being anchored again" },
   "revocation-forbidden": { status: 403, title: "Only the anchoring registrar or the admin can revoke this" },
   "store-unavailable": { status: 503, title: "The document store is unavailable" },
+  "invalid-time-zone": { status: 400, title: "The time zone is not an IANA time zone name" },
+  "webhook-url-not-allowed": { status: 403, title: "The webhook URL's host is not one the operator allows" },
+  "webhook-not-found": { status: 404, title: "No such webhook" },
   internal: { status: 500, title: "Internal error" },
 };
 

@@ -3,8 +3,9 @@ import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DocproofError } from "../errors";
 import { migrate } from "./migrations";
-import { RegistryIndexStore } from "./registry-index";
+import { RegistryIndexStore, type IndexUpdate } from "./registry-index";
 import { SqliteConnection } from "./sqlite";
+import { WebhookStore } from "./webhook-store";
 
 export { isStorageFailure } from "./sqlite";
 import type { Sha256Hex, Hex32 } from "../proof/digest";
@@ -93,10 +94,33 @@ export class DocumentStore {
   private readonly sql: SqliteConnection;
   /** The index of every anchoring and revocation on the registry, by every registrar. */
   readonly index: RegistryIndexStore;
+  /** Notification registrations and the outbox, written in the same transactions as the facts. */
+  readonly webhooks: WebhookStore;
 
   private constructor(db: Database.Database) {
     this.sql = new SqliteConnection(db);
     this.index = new RegistryIndexStore(this.sql);
+    this.webhooks = new WebhookStore(this.sql);
+  }
+
+  /**
+   * The index as its follower writes it: each update applied in one transaction with what it means
+   * here (a revocation of a document submitted here recorded in its own record, and its event).
+   */
+  get followedIndex(): Pick<RegistryIndexStore, "cursor" | "apply" | "knownBlocks" | "rollBackTo"> {
+    const { index } = this;
+    return {
+      cursor: () => index.cursor(),
+      apply: (update: IndexUpdate) =>
+        this.sql.guard("write the index", () =>
+          this.sql.db.transaction(() => {
+            index.apply(update);
+            this.webhooks.recordIndexRevocations(update.revocations, Date.now());
+          })(),
+        ),
+      knownBlocks: (atMost, limit) => index.knownBlocks(atMost, limit),
+      rollBackTo: (block, nowMs) => index.rollBackTo(block, nowMs),
+    };
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */
@@ -320,13 +344,16 @@ export class DocumentStore {
   }
 
   markRevoked(sha256: Sha256Hex, revocation: RevocationRecord): void {
-    this.sql.guard("record the revocation", () => {
-      this.sql
-        .statement(
-          "UPDATE documents SET revoked_at = ?, revocation_reason = ?, revoked_by = ?, revocation_tx = ? WHERE sha256 = ?",
-        )
-        .run(revocation.revokedAt, revocation.reason, revocation.revokedBy, revocation.txHash, sha256);
-    });
+    this.sql.guard("record the revocation", () =>
+      this.sql.db.transaction(() => {
+        this.sql
+          .statement(
+            "UPDATE documents SET revoked_at = ?, revocation_reason = ?, revoked_by = ?, revocation_tx = ? WHERE sha256 = ?",
+          )
+          .run(revocation.revokedAt, revocation.reason, revocation.revokedBy, revocation.txHash, sha256);
+        this.webhooks.recordRevoked(sha256, revocation, Date.now());
+      })(),
+    );
   }
 
   /** Throws `store-unavailable` unless a write can be committed now. */

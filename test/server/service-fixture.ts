@@ -6,7 +6,7 @@ import hre from "hardhat";
 import { BrowserProvider, JsonRpcProvider, Network, type JsonRpcApiProvider } from "ethers";
 import { DocumentRegistry__factory } from "../../typechain-types";
 import { composeServer, type DocproofServer } from "../../server/compose";
-import { loadConfig, type ServiceConfig } from "../../server/config";
+import { loadConfig, type ServiceConfig, type WebhookConfig } from "../../server/config";
 import { ApiKeys } from "../../server/http/auth";
 import { createLogger, type Logger } from "../../server/logger";
 import { devAccount } from "../support/dev-accounts";
@@ -101,6 +101,10 @@ export interface TestServiceOptions {
   confirmations?: number;
   webDir?: string;
   log?: Logger;
+  /** PUBLIC_URL: where certificates' QR codes point. */
+  publicUrl?: string;
+  /** Notifications (none allowed by default, as without WEBHOOK_ALLOWED_HOSTS). */
+  webhooks?: Partial<WebhookConfig>;
   /** Keys file, rate limits and body deadlines (none of them by default). */
   protection?: {
     apiKeysFile?: string;
@@ -143,6 +147,8 @@ export async function openTestService(
     batchMax: overrides.batchMax ?? 1_000,
     batchIntervalMs: overrides.batchIntervalMs ?? 60_000, // tests drive batches with anchorer.runOnce()
     confirmations: overrides.confirmations ?? 1,
+    publicUrl: overrides.publicUrl,
+    webhooks: { ...loadConfig({}).webhooks, ...overrides.webhooks },
   };
   // As in server/main.ts: the logger is told the secrets it must never write.
   const log =
