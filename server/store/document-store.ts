@@ -309,6 +309,7 @@ export class DocumentStore {
           .run(facts.txHash, facts.blockNumber, facts.timestamp, facts.registrar, nowMs, batchId);
         // The anchoring's block is one the service relies on: a chain rolled back below it is noticed.
         this.index.rememberBlock(facts.blockNumber, facts.blockHash);
+        this.webhooks.recordAnchored(batchId, nowMs);
       })(),
     );
   }
