@@ -71,8 +71,11 @@ export function certificateRoutes(
       documentName: name,
       pageUrl: pageUrlOf(req, options.publicUrl),
     });
+    // Named after the document when its name is known, as the receipt beside it is; browsers
+    // prefer this name to the page's own. Separators and controls would only be replaced by them.
+    const fileName = name?.trim() ? name.replace(/[\p{Cc}\p{Cf}/\\]/gu, "_") : sha256;
     res
-      .attachment(`${sha256}.certificate.pdf`)
+      .attachment(`${fileName}.certificate.pdf`)
       .type("application/pdf")
       // The certificate states the document's standing when it was issued, and the time it was.
       .set("Cache-Control", "no-store")

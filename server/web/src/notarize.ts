@@ -2,7 +2,16 @@
 import { EMPTY_CONTENT_REFUSAL } from "../../api/empty-content";
 import { ApiError, documentStatus, submitDigest, uploadDocument, type DocumentView } from "./api";
 import { byId, el, facts, onFilesDropped } from "./dom";
-import { bytes, chainTime, isoTime, mono, organisationText, receiptLink, revocationReason } from "./format";
+import {
+  bytes,
+  certificatePdfLink,
+  chainTime,
+  isoTime,
+  mono,
+  organisationText,
+  receiptLink,
+  revocationReason,
+} from "./format";
 import { sha256OfFile } from "./hashing";
 
 type Mode = "hash" | "upload";
@@ -75,6 +84,7 @@ class ResultCard {
         "div",
         { class: "actions" },
         receiptLink(receipt, `${this.file.name}.receipt.json`),
+        certificatePdfLink(view.sha256, this.file.name),
         el(
           "a",
           { class: "button", href: `#certificate=${view.sha256}`, target: "_blank", rel: "noopener" },

@@ -72,10 +72,12 @@ describe("GET /api/v1/documents/{sha256}/certificate.pdf", function () {
       file = scratch.write("anchored.pdf", fetched.bytes);
     });
 
-    it("answers a PDF download named after the digest, never cached", function () {
+    it("answers a PDF download named after the document, never cached", function () {
       expect(response.status).to.equal(200);
       expect(response.headers.get("content-type")).to.equal("application/pdf");
-      expect(response.headers.get("content-disposition")).to.equal(`attachment; filename=${sha256}.certificate.pdf`);
+      expect(response.headers.get("content-disposition")).to.equal(
+        `attachment; filename="Lease ?.pdf.certificate.pdf"; filename*=UTF-8''Lease%20%C3%9C.pdf.certificate.pdf`,
+      );
       expect(response.headers.get("cache-control")).to.equal("no-store");
     });
 
@@ -114,6 +116,14 @@ describe("GET /api/v1/documents/{sha256}/certificate.pdf", function () {
       for (let i = 0; i < data.length; i += 4) if (data[i] < 128) dark++;
       expect(dark).to.be.greaterThan(1000);
     });
+  });
+
+  it("names the download after the digest when no name is given", async function () {
+    const sha256 = await anchored();
+    const { response } = await certificate(base, sha256);
+    expect(response.headers.get("content-disposition")).to.equal(`attachment; filename=${sha256}.certificate.pdf`);
+    const odd = await certificate(base, sha256, `?name=${encodeURIComponent("../a\u0000b.pdf")}`);
+    expect(odd.response.headers.get("content-disposition")).to.equal("attachment; filename=.._a_b.pdf.certificate.pdf");
   });
 
   it("puts no link on the certificate when the Host header names another host", async function () {
