@@ -7,10 +7,13 @@ import { isDocproofError } from "../errors";
 import { SERVICE_VERSION } from "../version";
 import type { CliContext } from "./cli-context";
 import { CliError, EXIT_ERROR, EXIT_OK, networkCause } from "./cli-error";
+import { registerCertificate } from "./certificate";
 import { registerDeploy } from "./deploy";
 import { registerHash } from "./hash";
+import { registerInspect } from "./inspect";
 import { registerNotarize } from "./notarize";
 import { registerRegistrar } from "./registrar";
+import { registerRevoke } from "./revoke";
 import { registerServiceCommands } from "./service-commands";
 import { registerVerify } from "./verify";
 
@@ -34,6 +37,9 @@ modified document; notarize: not anchored in time); 2 usage or connection error.
   registerHash(program, context);
   registerNotarize(program, context);
   registerVerify(program, context);
+  registerCertificate(program, context);
+  registerRevoke(program, context);
+  registerInspect(program, context);
   registerDeploy(program, context);
   registerRegistrar(program, context);
   registerServiceCommands(program, context);

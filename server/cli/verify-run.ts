@@ -1,12 +1,15 @@
+import { readFile } from "node:fs/promises";
 import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
+import { readReceiptFromCertificate } from "../certificate/receipt-attachment";
 import { verdictView, type Verdict as VerdictView } from "../api/wire";
 import { isDocproofError } from "../errors";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
 import { parseReceipt, type ReceiptV1 } from "../proof/receipt";
+import { parseAnyReceipt, receiptV1Of } from "../proof/receipt-v2";
 import { verifyClaim, verifyReceipt, type Verdict } from "../proof/verification";
 import type { RegistryClient } from "../chain/registry-client";
 import { connectRegistry } from "./chain-connection";
-import { printJson, type CliContext } from "./cli-context";
+import { printJson, resolvePath, type CliContext } from "./cli-context";
 import { CliError, EXIT_NOT_VALID, EXIT_OK } from "./cli-error";
 import { digestFile } from "./file-digest";
 import type { VerifyOptions } from "./verify";
@@ -100,6 +103,35 @@ async function verifyWithService(
   }
 }
 
+/**
+ * The receipt a certificate of notarization carries, as receipt text. A later version's receipt is
+ * checked as the version 1 receipt it contains (the chain check needs no more); one that does not
+ * parse is passed on as it is, to be judged an invalid receipt like any other.
+ */
+async function receiptFromCertificate(context: CliContext, certificate: string): Promise<string> {
+  let pdf: Uint8Array;
+  try {
+    pdf = await readFile(resolvePath(context, certificate));
+  } catch (error) {
+    throw new CliError(
+      "usage",
+      `Cannot read the certificate ${certificate}: ${(error as NodeJS.ErrnoException).code}.`,
+    );
+  }
+  let attached: unknown;
+  try {
+    attached = await readReceiptFromCertificate(pdf);
+  } catch (error) {
+    throw new CliError("usage", `${certificate}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const receipt = parseAnyReceipt(attached);
+    return JSON.stringify(receipt.version === 2 ? receiptV1Of(receipt) : receipt);
+  } catch {
+    return JSON.stringify(attached);
+  }
+}
+
 /** Verifies `file` as `options` say, prints the verdict and sets the exit status. */
 export async function runVerify(context: CliContext, file: string, options: VerifyOptions): Promise<void> {
   if (options.api !== undefined && options.rpc !== undefined) {
@@ -113,13 +145,27 @@ export async function runVerify(context: CliContext, file: string, options: Veri
   }
   const { sha256, bytes } = await digestFile(context, file);
   if (bytes === 0) throw new CliError("usage", `${file}: ${EMPTY_CONTENT_REFUSAL}`);
-  const receipt = await readReceiptFor(context, file, sha256, options.receipt);
+  if (options.certificate !== undefined && options.receipt !== undefined) {
+    throw new CliError("usage", "Give --receipt <file> or --certificate <pdf>, not both.");
+  }
+  const receipt =
+    options.certificate === undefined
+      ? await readReceiptFor(context, file, sha256, options.receipt)
+      : {
+          path: `attached to ${options.certificate}`,
+          text: await receiptFromCertificate(context, options.certificate),
+        };
   const verdict =
     options.rpc !== undefined
       ? await verifyOnChain(sha256, receipt?.text, options)
       : await verifyWithService(sha256, receipt?.text, options.api!);
   if (options.json) {
-    printJson(context, { file, receiptFile: receipt?.path ?? null, ...verdict });
+    printJson(context, {
+      file,
+      receiptFile: options.certificate === undefined ? (receipt?.path ?? null) : null,
+      ...(options.certificate === undefined ? {} : { certificateFile: options.certificate }),
+      ...verdict,
+    });
   } else {
     const checkedWith = options.rpc !== undefined ? `the chain at ${options.rpc}` : `the service at ${options.api}`;
     context.stdout.write(
