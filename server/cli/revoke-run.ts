@@ -1,5 +1,5 @@
 import { access } from "node:fs/promises";
-import { isoFromUnixSeconds, RevocationReasonSchema } from "../api/wire";
+import { isoFromUnixSeconds, REVOCATION_REASON_NAMES, RevocationReasonSchema } from "../api/wire";
 import type { RegistryClient } from "../chain/registry-client";
 import { toBytes32, type Hex32, type Sha256Hex } from "../proof/digest";
 import { checkReceiptConsistency, type ReceiptV1 } from "../proof/receipt";
@@ -30,7 +30,13 @@ function parsedReason(text: string | undefined): number {
   if (text === undefined) throw new CliError("usage", "revoke needs --reason <code or name>, such as superseded.");
   const value = /^\d+$/.test(text) ? Number(text) : text;
   const result = RevocationReasonSchema.safeParse(value);
-  if (!result.success) throw new CliError("usage", `--reason ${result.error.issues[0].message}.`);
+  if (!result.success) {
+    throw new CliError(
+      "usage",
+      `--reason must be a reason code from 0 to 65535 or one of the names ${REVOCATION_REASON_NAMES.join(", ")}; ` +
+        `got "${text}".`,
+    );
+  }
   return result.data;
 }
 
