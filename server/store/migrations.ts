@@ -119,7 +119,8 @@ const MIGRATIONS = [
      UNIQUE (event_id, webhook_id)
    ) STRICT;
    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at_ms) WHERE state = 'pending';
-   CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, state, id);`,
+   CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, state, id);
+   CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (state);`,
 ];
 
 /** Brings the database up to the newest schema, one transaction per step. */
