@@ -137,44 +137,67 @@ export class WebhookDispatcher {
   }
 
   private async attempt(delivery: DueDelivery): Promise<void> {
-    const { outbox, transport, metrics, log } = this.ports;
-    const { event, webhook } = delivery;
-    const body = event.body ?? outbox.fixBody(event.id, this.ports.bodies.bodyOf(event));
+    const { event } = delivery;
+    let body: string;
+    try {
+      body = event.body ?? this.ports.outbox.fixBody(event.id, this.ports.bodies.bodyOf(event));
+    } catch (error) {
+      // Say, an anchoring that a chain rollback removed before its event was first sent: retried
+      // like a failed attempt (the anchoring may come back), never in a loop.
+      this.ports.log.warn({ eventId: event.id, error }, "a notification's body could not be built");
+      this.recordFailure(delivery, this.now(), { error: `the event could not be built (${(error as Error).message})` });
+      return;
+    }
+    const { webhook } = delivery;
     const timestamp = Math.floor(this.now() / 1000);
-    const attemptNumber = delivery.attempts + 1;
     const headers = {
       "content-type": "application/json",
       "user-agent": this.ports.userAgent,
       "docproof-event-id": event.id,
       "docproof-event-type": event.type,
-      "docproof-delivery-attempt": String(attemptNumber),
+      "docproof-delivery-attempt": String(delivery.attempts + 1),
       "docproof-signature": `t=${timestamp},v1=${webhookSignature(webhook.secret, timestamp, body)}`,
     };
     const started = this.now();
-    const outcome = await transport.deliver(webhook.url, headers, body, this.options.timeoutMs);
+    const outcome = await this.ports.transport.deliver(webhook.url, headers, body, this.options.timeoutMs);
     const finished = this.now();
-    metrics.attemptSeconds.observe((finished - started) / 1000);
-    const about = { webhookId: webhook.id, eventId: event.id, to: originOf(webhook.url), attempt: attemptNumber };
+    this.ports.metrics.attemptSeconds.observe((finished - started) / 1000);
     if (outcome.ok) {
-      outbox.markDelivered(delivery.id, finished, outcome.status ?? 200);
-      metrics.attempts.inc({ outcome: "delivered" });
-      log.info({ ...about, status: outcome.status }, "notification delivered");
+      this.ports.outbox.markDelivered(delivery.id, finished, outcome.status ?? 200);
+      this.ports.metrics.attempts.inc({ outcome: "delivered" });
+      this.ports.log.info({ ...this.about(delivery), status: outcome.status }, "notification delivered");
       return;
     }
-    const error = outcome.error ?? `answered ${outcome.status}`;
-    const backoff = Math.min(this.options.backoffMs * 2 ** (attemptNumber - 1), MAX_BACKOFF_MS);
+    this.recordFailure(delivery, finished, {
+      status: outcome.status,
+      error: outcome.error ?? `answered ${outcome.status}`,
+    });
+  }
+
+  /** What a log line says about a delivery: never the URL's path or query, never the secret. */
+  private about(delivery: DueDelivery) {
+    return {
+      webhookId: delivery.webhook.id,
+      eventId: delivery.event.id,
+      to: originOf(delivery.webhook.url),
+      attempt: delivery.attempts + 1,
+    };
+  }
+
+  /** A failed attempt: the next one after a backoff, or none once it would fall beyond `retryForMs`. */
+  private recordFailure(delivery: DueDelivery, finished: number, outcome: { status?: number; error: string }): void {
+    const { outbox, metrics, log } = this.ports;
+    const about = { ...this.about(delivery), error: outcome.error };
+    const backoff = Math.min(this.options.backoffMs * 2 ** delivery.attempts, MAX_BACKOFF_MS);
     const next = finished + Math.round(backoff * (0.8 + 0.4 * this.random()));
     if (next > delivery.createdAtMs + this.options.retryForMs) {
-      outbox.markAttemptFailed(delivery.id, finished, { status: outcome.status, error }, undefined);
+      outbox.markAttemptFailed(delivery.id, finished, outcome, undefined);
       metrics.attempts.inc({ outcome: "failed" });
-      log.error({ ...about, error }, "notification undeliverable: retries exhausted");
+      log.error(about, "notification undeliverable: retries exhausted");
       return;
     }
-    outbox.markAttemptFailed(delivery.id, finished, { status: outcome.status, error }, next);
+    outbox.markAttemptFailed(delivery.id, finished, outcome, next);
     metrics.attempts.inc({ outcome: "retrying" });
-    log.warn(
-      { ...about, error, nextAttemptAt: new Date(next).toISOString() },
-      "notification not delivered; will retry",
-    );
+    log.warn({ ...about, nextAttemptAt: new Date(next).toISOString() }, "notification not delivered; will retry");
   }
 }

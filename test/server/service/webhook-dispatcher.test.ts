@@ -6,7 +6,11 @@ import path from "node:path";
 import request from "supertest";
 import { DocumentRegistry__factory } from "../../../typechain-types";
 import { WebhookEventSchema, type WebhookEvent } from "../../../server/api/wire";
+import { Registry } from "prom-client";
+import { createLogger } from "../../../server/logger";
 import { toBytes32, type Sha256Hex } from "../../../server/proof/digest";
+import { WebhookDispatcher } from "../../../server/service/webhook-dispatcher";
+import { createWebhookMetrics } from "../../../server/service/webhook-metrics";
 import { parseAllowedHosts } from "../../../server/webhook/host-policy";
 import { devAccount } from "../../support/dev-accounts";
 import { poll } from "../../support/processes";
@@ -23,7 +27,7 @@ const FAST: TestServiceOptions["webhooks"] = {
   allowedHosts: parseAllowedHosts("127.0.0.1"),
   backoffMs: 200,
   retryForMs: 60_000,
-  timeoutMs: 1_000,
+  timeoutMs: 2_000,
   pollMs: 50,
 };
 
@@ -157,9 +161,9 @@ describe("notifications (webhooks), through the real service", function () {
       expect(new Set(attempts.map((a) => a.body)).size).to.equal(1);
       expect(new Set(attempts.map((a) => a.headers["docproof-event-id"])).size).to.equal(1);
       for (const attempt of attempts) expect(signatureVerifies(attempt, hook.secret)).to.equal(true);
-      // Backoff 200 ms, then 400 ms (each ±20%), after the timed-out attempt's 1 s.
+      // Backoff 200 ms, then 400 ms (each ±20%), after the timed-out attempt's 2 s.
       expect(attempts[1].receivedAtMs - attempts[0].receivedAtMs).to.be.at.least(150);
-      expect(attempts[2].receivedAtMs - attempts[1].receivedAtMs).to.be.at.least(1_000 + 300);
+      expect(attempts[2].receivedAtMs - attempts[1].receivedAtMs).to.be.at.least(2_000 + 300);
       await poll("delivered", async () => {
         const response = await request(harness.service.app)
           .get("/api/v1/webhooks/deliveries?status=delivered")
@@ -363,5 +367,77 @@ describe("notifications (webhooks), through the real service", function () {
         .expect(403);
       expect(response.body.detail).to.include("WEBHOOK_ALLOWED_HOSTS");
     });
+  });
+});
+
+describe("WebhookDispatcher, on fakes", function () {
+  const event = {
+    id: "evt_1",
+    type: "document.anchored" as const,
+    sha256: "ab".repeat(32) as Sha256Hex,
+    facts: {} as never,
+    occurredAtMs: 0,
+  };
+
+  /** A dispatcher whose clock is `clock.now`, with an outbox holding one delivery and recording what is done to it. */
+  function fixture(options: { bodyOf?: () => string; outcome?: { ok: boolean; status?: number; error?: string } }) {
+    const clock = { now: 1_000_000 };
+    const recorded: { id: number; next: number | undefined; error?: string }[] = [];
+    let attempts = 0;
+    let dueAt: number | undefined = clock.now;
+    const outbox = {
+      due: (now: number) =>
+        dueAt !== undefined && dueAt <= now
+          ? [{ id: 1, attempts, createdAtMs: 1_000_000, webhook: { id: "wh_1", url: "http://x/", secret: "s" }, event }]
+          : [],
+      fixBody: (_id: string, body: string) => body,
+      markDelivered: () => {
+        dueAt = undefined;
+      },
+      markAttemptFailed: (id: number, _at: number, outcome: { error: string }, next: number | undefined) => {
+        attempts++;
+        dueAt = next;
+        recorded.push({ id, next, error: outcome.error });
+      },
+    };
+    const registry = new Registry();
+    const dispatcher = new WebhookDispatcher(
+      {
+        outbox,
+        transport: { deliver: async () => options.outcome ?? { ok: false, status: 500, error: "answered 500" } },
+        bodies: { bodyOf: options.bodyOf ?? (() => "{}") },
+        log: createLogger({ destination: () => undefined }),
+        metrics: createWebhookMetrics(registry, () => ({ pending: 0, delivered: 0, failed: 0, cancelled: 0 })),
+        userAgent: "test",
+        now: () => clock.now,
+        random: () => 0.5,
+      },
+      { retryForMs: 10_000, backoffMs: 1_000, timeoutMs: 1_000, pollMs: 1_000, concurrency: 1 },
+    );
+    return { clock, recorded, dispatcher };
+  }
+
+  it("doubles the wait after each failure and gives up when the next attempt would pass WEBHOOK_RETRY_FOR_MS", async function () {
+    const { clock, recorded, dispatcher } = fixture({});
+    for (let i = 0; i < 5; i++) {
+      await dispatcher.runOnce();
+      if (recorded.at(-1)?.next !== undefined) clock.now = recorded.at(-1)!.next!;
+    }
+    const waits = recorded.map((r, i) =>
+      r.next === undefined ? undefined : r.next - (i === 0 ? 1_000_000 : recorded[i - 1].next!),
+    );
+    expect(waits).to.deep.equal([1_000, 2_000, 4_000, undefined]);
+  });
+
+  it("counts an event whose body cannot be built as a failed attempt, not a loop", async function () {
+    const { recorded, dispatcher } = fixture({
+      bodyOf: () => {
+        throw new Error("no members");
+      },
+    });
+    await dispatcher.runOnce();
+    await dispatcher.runOnce();
+    expect(recorded).to.have.length(1);
+    expect(recorded[0]).to.deep.include({ next: 1_001_000, error: "the event could not be built (no members)" });
   });
 });

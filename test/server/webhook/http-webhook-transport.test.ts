@@ -59,7 +59,7 @@ describe("HttpWebhookTransport", function () {
     const started = Date.now();
     const result = await send(transport("127.0.0.1"), `${receiver.url}/slow`, 300);
     expect(result).to.deep.equal({ ok: false, error: "no answer within 300 ms" });
-    expect(Date.now() - started).to.be.below(2_000);
+    expect(Date.now() - started).to.be.below(5_000);
   });
 
   it("reports an error status as a failure", async function () {
