@@ -74,6 +74,8 @@ const EnvSchema = z
     PUBLIC_URL: z
       .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
       .refine((url) => !/[?#]/.test(url), "must have no query or fragment: it is where the page is served")
+      // The page is a folder: https://notary.example/docproof means https://notary.example/docproof/.
+      .transform((url) => (url.endsWith("/") ? url : `${url}/`))
       .optional(),
     WEBHOOK_ALLOWED_HOSTS: z
       .string()

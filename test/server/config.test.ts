@@ -85,6 +85,9 @@ describe("loadConfig", function () {
         WEBHOOK_TIMEOUT_MS: "2000",
       });
       expect(config.publicUrl).to.equal("https://notary.example/docproof/");
+      expect(loadConfig({ PUBLIC_URL: "https://notary.example/docproof" }).publicUrl).to.equal(
+        "https://notary.example/docproof/",
+      );
       expect(config.webhooks.allowedHosts.map((entry) => entry.kind)).to.deep.equal(["name", "suffix", "network"]);
       expect(config.webhooks).to.deep.include({ retryForMs: 60_000, backoffMs: 500, timeoutMs: 2_000 });
     });
