@@ -22,11 +22,14 @@ describe("docproof inspect", function () {
   before(async function () {
     await chain.start();
     const registry = await chain.deployRegistry();
-    for (const name of ["single.pdf", "a.pdf", "b.pdf", "c.pdf"]) writeFileSync(file(name), `${name} ${Date.now()}`);
+    // Four members, so that every proof has two hashes (three would leave one member a single hash).
+    for (const name of ["single.pdf", "a.pdf", "b.pdf", "c.pdf", "d.pdf"])
+      writeFileSync(file(name), `${name} ${Date.now()}`);
     const env = { env: { DOCPROOF_PRIVATE_KEY: devAccount(0).privateKey } };
     const args = ["--rpc", chain.rpcUrl, "--registry", registry];
     expect((await docproof(["notarize", file("single.pdf"), ...args], env)).code).to.equal(0);
-    expect((await docproof(["notarize", file("a.pdf"), file("b.pdf"), file("c.pdf"), ...args], env)).code).to.equal(0);
+    const members = ["a.pdf", "b.pdf", "c.pdf", "d.pdf"].map(file);
+    expect((await docproof(["notarize", ...members, ...args], env)).code).to.equal(0);
     single = parseReceipt(readFileSync(file("single.pdf.receipt.json"), "utf8"));
     member = parseReceipt(readFileSync(file("b.pdf.receipt.json"), "utf8"));
     const provider = chain.provider();
@@ -49,7 +52,7 @@ describe("docproof inspect", function () {
     expect(lines[0]).to.equal(`Docproof receipt, version 1: ${file("b.pdf.receipt.json")}`);
     for (const fact of [
       `document     SHA-256 ${member.sha256}`,
-      `merkle root  ${member.merkleRoot} (a batch of 3 documents, proof of 2 hashes)`,
+      `merkle root  ${member.merkleRoot} (a batch of 4 documents, proof of 2 hashes)`,
       `in block ${member.blockNumber}`,
       `transaction  ${member.txHash}`,
       `registrar    ${member.registrar}`,
@@ -92,7 +95,7 @@ describe("docproof inspect", function () {
       version: 2,
       source: "receipt",
       sha256: v2.sha256,
-      leafCount: 3,
+      leafCount: 4,
       proofLength: 2,
       consistent: true,
       chainId: chain.chainId,
