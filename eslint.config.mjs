@@ -8,13 +8,14 @@ import tseslint from "typescript-eslint";
  * through its HTTP API.
  */
 const layers = {
-  core: ["chain", "store", "service", "http", "cli", "tsa"],
+  core: ["chain", "store", "service", "http", "cli", "tsa", "webhook"],
   chain: ["store", "service", "http", "cli"],
   store: ["chain", "service", "http", "cli"],
   tsa: ["chain", "store", "service", "http", "cli"],
-  service: ["http", "cli"],
-  http: ["chain", "store", "cli", "tsa"],
-  cli: ["service", "http", "store"],
+  webhook: ["chain", "store", "service", "http", "cli", "tsa"],
+  service: ["http", "cli", "webhook"],
+  http: ["chain", "store", "cli", "tsa", "webhook"],
+  cli: ["service", "http", "store", "webhook"],
 };
 const wiring = ["**/compose", "**/main", "**/config"];
 const io = [
@@ -68,6 +69,7 @@ export default tseslint.config(
   boundary(["server/chain/**/*.ts"], layers.chain),
   boundary(["server/store/**/*.ts"], layers.store),
   boundary(["server/tsa/**/*.ts"], layers.tsa),
+  boundary(["server/webhook/**/*.ts"], layers.webhook),
   boundary(["server/service/**/*.ts"], layers.service, ["ethers", "express", "multer", "better-sqlite3"]),
   boundary(["server/http/**/*.ts"], layers.http, ["ethers", "better-sqlite3"]),
   boundary(["server/cli/**/*.ts"], layers.cli),

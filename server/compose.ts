@@ -7,6 +7,7 @@ import type { Express } from "express";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ServiceInfo } from "./api/wire";
+import { loadDejaVuFonts } from "./certificate/dejavu-fonts";
 import type { ChainDurability } from "./chain/chain-durability";
 import { BlockHistoryKeeper } from "./chain/block-history";
 import { BlockWitness } from "./chain/block-witness";
@@ -27,6 +28,7 @@ import { BatchAnchorer } from "./service/batch-anchorer";
 import { ChainClock } from "./service/chain-clock";
 import { ChainWitness, finalBlocks, witnessLookup } from "./service/chain-witness";
 import { TimeStamping } from "./service/time-stamping";
+import { CertificateIssuer } from "./service/certificates";
 import { createMetrics, type ServiceMetrics } from "./service/metrics";
 import { Notary } from "./service/notary";
 import { OfflineReceipts } from "./service/offline-receipts";
@@ -38,12 +40,18 @@ import { ReceiptBook } from "./service/receipt-book";
 import { RegistryIndexer } from "./service/registry-indexer";
 import { ServiceStatus } from "./service/status";
 import { Verifier } from "./service/verifier";
+import { WebhookDispatcher } from "./service/webhook-dispatcher";
+import { WebhookEventBodies } from "./service/webhook-events";
+import { createWebhookMetrics } from "./service/webhook-metrics";
+import { Webhooks } from "./service/webhooks";
 import { DocumentStore } from "./store/document-store";
 import { TimeStampAuthority } from "./timestamp/time-stamp-authority";
 import { certificatesFromFile } from "./timestamp/token-verification";
 import { HttpTimeStampClient } from "./tsa/http-time-stamp-client";
 import { ensureLocalTsa, loadTsaCredentials } from "./tsa/tsa-credentials";
 import { SERVICE_VERSION } from "./version";
+import { HostPolicy } from "./webhook/host-policy";
+import { HttpWebhookTransport } from "./webhook/http-webhook-transport";
 
 /** Blocks the index reads in one step: each step is one durable write, so a long catch-up resumes. */
 const INDEX_BLOCKS_PER_STEP = 2_000;
@@ -72,6 +80,8 @@ export function batchSizeFor(blockGasLimit: bigint): number {
   const fits = usable <= 0n ? 1 : Number(usable / GAS_PER_DOCUMENT);
   return Math.max(1, Math.min(MAX_BATCH_SIZE, DEFAULT_TRANSACTION_DOCUMENTS, fits));
 }
+/** Notification attempts in flight at once: a slow receiver holds one, not the queue. */
+const WEBHOOK_CONCURRENCY = 8;
 
 /** The chain the service anchors on, as server/main.ts resolved it. */
 export interface ChainTarget {
@@ -107,6 +117,9 @@ export interface DocproofServer {
   registry: RegistryClient;
   metrics: ServiceMetrics;
   offlineReceipts: OfflineReceipts;
+  certificates: CertificateIssuer;
+  webhooks: Webhooks;
+  dispatcher: WebhookDispatcher;
   registrar: string;
   timeStamping: TimeStamping;
   /** The TSA's clock, checked against the chain's blocks. */
@@ -172,7 +185,8 @@ export async function composeServer(
       {
         events: registry,
         guard,
-        index: store.index,
+        // Each update with what it means for documents submitted here: their revocations and events.
+        index: store.followedIndex,
         log,
         onRollback: (block) => {
           // This service's batches above the fork go back to the queue, to be anchored again.
@@ -263,6 +277,25 @@ export async function composeServer(
       metrics,
     });
     const witness = config.witness === undefined ? undefined : await chainWitness(config, store, registry, log);
+    // Read once: about 1.8 MB, parsed on the first certificate and kept.
+    const certificates = new CertificateIssuer({ documents: notary, fonts: loadDejaVuFonts() });
+    const transport = new HttpWebhookTransport(new HostPolicy(config.webhooks.allowedHosts));
+    const webhooks = new Webhooks({ store: store.webhooks, urls: transport });
+    const dispatcher = new WebhookDispatcher(
+      {
+        outbox: store.webhooks,
+        transport,
+        bodies: new WebhookEventBodies({
+          receipts,
+          membersOf: (root) => openStore.webhooks.membersOf(root),
+          organisationOf: directory.organisationOf,
+        }),
+        log,
+        metrics: createWebhookMetrics(metrics.registry, () => openStore.webhooks.counts()),
+        userAgent: `Docproof/${SERVICE_VERSION}`,
+      },
+      { ...config.webhooks, concurrency: WEBHOOK_CONCURRENCY },
+    );
     const info: ServiceInfo = {
       version: SERVICE_VERSION,
       chainId: target.chainId,
@@ -291,6 +324,8 @@ export async function composeServer(
         timeStamping,
         witness,
         witnessOf,
+        certificates,
+        webhooks,
       },
       config,
       runtime,
@@ -306,6 +341,9 @@ export async function composeServer(
       registry,
       metrics,
       offlineReceipts,
+      certificates,
+      webhooks,
+      dispatcher,
       registrar: writer.registrar,
       timeStamping,
       clock,
@@ -317,8 +355,10 @@ export async function composeServer(
         offlineReceipts.start();
         clock.start();
         witness?.start();
+        dispatcher.start();
       },
       close: async () => {
+        await dispatcher.stop();
         await witness?.stop();
         await clock.stop();
         await offlineReceipts.stop();

@@ -3,6 +3,7 @@ import { MIN_API_KEY_LENGTH } from "./http/auth";
 import type { HttpConfig } from "./http/app";
 import { MAX_BATCH_SIZE } from "./proof/merkle";
 import { isDottedOid } from "./timestamp/oids";
+import { parseAllowedHosts, type AllowedHost } from "./webhook/host-policy";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -110,6 +111,26 @@ const EnvSchema = z
     WITNESS_TSA_CA_FILE: z.string().min(1).optional(),
     WITNESS_TSA_CERT_FILE: z.string().min(1).optional(),
     WITNESS_INTERVAL_MS: positiveInt(3_600_000),
+    PUBLIC_URL: z
+      .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+      .refine((url) => !/[?#]/.test(url), "must have no query or fragment: it is where the page is served")
+      // The page is a folder: https://notary.example/docproof means https://notary.example/docproof/.
+      .transform((url) => (url.endsWith("/") ? url : `${url}/`))
+      .optional(),
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        try {
+          return parseAllowedHosts(value ?? "");
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    WEBHOOK_RETRY_FOR_MS: nonNegativeInt(3 * 24 * 3_600_000),
+    WEBHOOK_BACKOFF_MS: positiveInt(10_000),
+    WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
   })
   .superRefine((env, ctx) => {
     if ((env.TSA_KEY_FILE === undefined) !== (env.TSA_CERT_FILE === undefined)) {
@@ -142,6 +163,17 @@ const EnvSchema = z
       });
     }
   });
+
+/** Notifications (webhooks): where they may go and how long they are retried. */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOWED_HOSTS: names, `*.` suffixes, addresses and ranges; empty turns registration off. */
+  allowedHosts: AllowedHost[];
+  retryForMs: number;
+  backoffMs: number;
+  timeoutMs: number;
+  /** How often the outbox is looked at (not configurable from the environment; tests shorten it). */
+  pollMs: number;
+}
 
 /**
  * The service's configuration: one shape, read once from the environment by server/main.ts and
@@ -179,6 +211,8 @@ export interface ServiceConfig extends HttpConfig {
   tsa: TsaConfig;
   /** An outside TSA that time-stamps the chain's final blocks; undefined: none. */
   witness?: WitnessConfig;
+  /** Notifications: who may be called, for how long deliveries are retried, and how. */
+  webhooks: WebhookConfig;
 }
 
 export interface TsaConfig {
@@ -249,5 +283,13 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
             certFile: e.WITNESS_TSA_CERT_FILE,
             intervalMs: e.WITNESS_INTERVAL_MS,
           },
+    publicUrl: e.PUBLIC_URL,
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      retryForMs: e.WEBHOOK_RETRY_FOR_MS,
+      backoffMs: e.WEBHOOK_BACKOFF_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      pollMs: 1_000,
+    },
   };
 }

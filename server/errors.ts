@@ -21,7 +21,9 @@ export type DocproofErrorCode =
   | "checkpoint-unavailable"
   | "witness-not-final"
   | "witness-unknown-block"
-  | "witness-wrong-chain";
+  | "witness-wrong-chain"
+  | "webhook-url-not-allowed"
+  | "webhook-not-found";
 
 /** An error with a string-literal `code` and an optional `cause`: the shape of every typed failure here. */
 export class CodedError<Code extends string> extends Error {

@@ -137,6 +137,9 @@ async function main(command: string | undefined) {
   if (!existsSync(path.join(WEB_DIR, "index.html"))) {
     log.warn("the page is not built, so / answers 404: run `npm run build:web` (npm start does)");
   }
+  if (config.publicUrl === undefined && !["127.0.0.1", "::1", "localhost"].includes(config.host)) {
+    log.warn("PUBLIC_URL is not set: certificates asked for from beyond this machine carry no QR code");
+  }
   if (!keys.enforced) {
     log.warn(
       "API_KEYS and API_KEYS_FILE are not set: anyone who can reach this loopback address may notarize and revoke",

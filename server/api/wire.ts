@@ -358,3 +358,103 @@ export const CosignatureAnswerSchema = z.object({
     .describe("65 bytes r ‖ s ‖ v over BlockCheckpoint(chainId, blockNumber, blockHash)."),
 });
 export type CosignatureAnswer = z.infer<typeof CosignatureAnswerSchema>;
+/** The events a webhook can receive. */
+export const WEBHOOK_EVENT_TYPES = ["document.anchored", "document.revoked"] as const;
+export const WebhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
+export type WebhookEventType = z.infer<typeof WebhookEventTypeSchema>;
+
+/** The most digests one notarize request may carry (a batch holds up to 12,000; lists split anyway). */
+export const MAX_DIGESTS_PER_REQUEST = 10_000;
+
+/**
+ * `POST /api/v1/documents` as JSON: the digest (or a list of them), and optionally a URL to tell
+ * when a single document is anchored or revoked.
+ */
+export const SubmitRequestSchema = z
+  .strictObject({
+    sha256: z.union([z.string(), z.array(z.string()).min(1).max(MAX_DIGESTS_PER_REQUEST)]),
+    callbackUrl: z
+      .string()
+      .optional()
+      .describe("An http(s) URL on a host the operator allows: receives this document's events (a webhook)."),
+  })
+  .refine((body) => body.callbackUrl === undefined || typeof body.sha256 === "string", {
+    message: "goes with one digest; for a list, register a webhook (POST /api/v1/webhooks)",
+    path: ["callbackUrl"],
+  });
+
+/** `POST /api/v1/webhooks`. */
+export const WebhookRequestSchema = z.strictObject({
+  url: z.string().describe("An http(s) URL on a host the operator allows (WEBHOOK_ALLOWED_HOSTS)."),
+  events: z.array(WebhookEventTypeSchema).min(1).optional().describe("The events to receive; default all of them."),
+});
+
+export const WebhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(WebhookEventTypeSchema),
+  sha256: sha256.optional().describe("For a per-submission callback: the document whose events it receives."),
+  createdAt: z.iso.datetime(),
+});
+export type Webhook = z.infer<typeof WebhookSchema>;
+
+export const WebhookCreatedSchema = WebhookSchema.extend({
+  secret: z
+    .string()
+    .optional()
+    .describe(
+      "The signing secret, answered once, when the registration is made (absent when an identical callback existed).",
+    ),
+});
+export type WebhookCreated = z.infer<typeof WebhookCreatedSchema>;
+
+export const WebhooksSchema = z.object({ webhooks: z.array(WebhookSchema) });
+export type Webhooks = z.infer<typeof WebhooksSchema>;
+
+export const DeliveryStatusSchema = z.enum(["pending", "delivered", "failed", "cancelled"]);
+
+export const WebhookDeliverySchema = z.object({
+  id: uint,
+  eventId: z.string(),
+  type: WebhookEventTypeSchema,
+  sha256,
+  webhookId: z.string(),
+  url: z.string(),
+  status: DeliveryStatusSchema.describe(
+    "pending (to be tried, or retried), delivered (a 2xx answer), failed (retries exhausted), cancelled (webhook deleted).",
+  ),
+  attempts: uint,
+  createdAt: z.iso.datetime(),
+  nextAttemptAt: z.iso.datetime().optional(),
+  lastAttemptAt: z.iso.datetime().optional(),
+  lastStatus: z.number().int().optional().describe("The HTTP status of the last answer, if there was one."),
+  lastError: z.string().optional().describe("Why the last attempt failed, in words."),
+  finishedAt: z.iso.datetime().optional(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
+
+export const WebhookDeliveriesSchema = z.object({ deliveries: z.array(WebhookDeliverySchema) });
+export type WebhookDeliveries = z.infer<typeof WebhookDeliveriesSchema>;
+
+/** The body POSTed to a webhook: one event, signed in the `Docproof-Signature` header. */
+export const WebhookEventSchema = z.object({
+  id: z.string().describe("The event's id: the same fact always has the same id; deduplicate on it."),
+  type: WebhookEventTypeSchema,
+  occurredAt: z.iso.datetime().describe("When this service recorded the fact (ISO 8601, UTC)."),
+  data: z.object({
+    sha256,
+    status: z.enum(["anchored", "revoked"]).describe("The standing of the anchoring the event reports."),
+    anchoredAtIso: isoTime("The anchoring block's time"),
+    anchoredBy: RegistrarRefSchema,
+    receipt: ReceiptV1Schema.describe("The receipt of the anchoring the event reports."),
+    revocation: RevocationViewSchema.extend({ reasonName: z.string() })
+      .optional()
+      .describe("For document.revoked: who revoked it, when and why."),
+  }),
+});
+export type WebhookEvent = z.infer<typeof WebhookEventSchema>;
+
+/** What `POST /api/v1/documents` answers: the document, and the callback registered with it, if any. */
+export const SubmissionSchema = DocumentViewSchema.extend({
+  callback: WebhookCreatedSchema.optional().describe("The webhook registered for `callbackUrl`."),
+});

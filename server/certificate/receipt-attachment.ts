@@ -92,9 +92,17 @@ export async function readReceiptFromCertificate(pdf: Uint8Array): Promise<unkno
       cause: error,
     });
   }
-  const embeddedFiles = document.catalog.lookup(PDFName.of("Names"));
-  const tree = embeddedFiles instanceof PDFDict ? embeddedFiles.lookup(PDFName.of("EmbeddedFiles")) : undefined;
-  const spec = tree instanceof PDFDict ? findReceiptSpec(tree, 0) : undefined;
+  let spec: PDFDict | undefined;
+  try {
+    const embeddedFiles = document.catalog.lookup(PDFName.of("Names"));
+    const tree = embeddedFiles instanceof PDFDict ? embeddedFiles.lookup(PDFName.of("EmbeddedFiles")) : undefined;
+    spec = tree instanceof PDFDict ? findReceiptSpec(tree, 0) : undefined;
+  } catch (error) {
+    // NOTE: pdf-lib loads a file without a document catalog, then fails on the first lookup.
+    throw new CertificateError("certificate-unreadable", "The certificate is not a PDF this tool can read.", {
+      cause: error,
+    });
+  }
   if (spec === undefined) {
     throw new CertificateError(
       "certificate-receipt-missing",

@@ -83,6 +83,13 @@ export class RegistryClient implements RegistryView, RegistryEvents {
     );
   }
 
+  /** True when `account` holds the registry's default admin role (which may revoke any anchoring). */
+  async isAdmin(account: string): Promise<boolean> {
+    return onChain("read the admin role", async () =>
+      this.contract.hasRole(await this.contract.DEFAULT_ADMIN_ROLE(), account),
+    );
+  }
+
   async verify(digest: Hex32, root: Hex32, proof: readonly Hex32[]): Promise<OnChainStatus> {
     return onChain("verify the document", async () => {
       const [status, anchor, revocation] = await this.contract.verify(digest, root, [...proof]);

@@ -110,27 +110,51 @@ export class ServiceClient {
       accept: "application/timestamp-reply",
     };
     if (this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
-    let response: Response;
+    const response = await this.send("POST", "/tsa", headers, query);
+    const type = (response.headers.get("content-type") ?? "").split(";")[0].trim();
+    if (response.ok && type === "application/timestamp-reply") return new Uint8Array(await response.arrayBuffer());
+    const text = await response.text();
+    throw response.ok ? this.notAService(response.status, text) : this.failure(response.status, text);
+  }
+
+  /** Revokes the document as the API key's service (`reason`: a code or its name); answers the document revoked. */
+  revoke(sha256: Sha256Hex, reason: number | string): Promise<DocumentView> {
+    return this.request("POST", `/api/v1/documents/${sha256}/revoke`, DocumentViewSchema, {
+      json: { reason },
+      authorized: true,
+    });
+  }
+
+  /** The certificate of notarization as PDF bytes, checked to be a PDF (its content is the caller's to check). */
+  async certificate(sha256: Sha256Hex, options: { timeZone?: string; name?: string }): Promise<Uint8Array> {
+    const query = new URLSearchParams();
+    if (options.timeZone !== undefined) query.set("tz", options.timeZone);
+    if (options.name !== undefined) query.set("name", options.name);
+    const suffix = query.size === 0 ? "" : `?${query}`;
+    const response = await this.send("GET", `/api/v1/documents/${sha256}/certificate.pdf${suffix}`, {
+      accept: "application/pdf, application/problem+json",
+    });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const isPdf = Buffer.from(bytes.subarray(0, 5)).toString("latin1") === "%PDF-";
+    if (response.ok && isPdf && /^application\/pdf\b/.test(response.headers.get("content-type") ?? "")) return bytes;
+    const text = Buffer.from(bytes).toString("utf8");
+    if (response.ok) throw this.notAService(response.status, isPdf ? "a PDF without the PDF media type" : text);
+    throw this.failure(response.status, text);
+  }
+
+  private async send(
+    method: string,
+    route: string,
+    headers: Record<string, string>,
+    body?: string | FormData | Uint8Array,
+  ) {
     try {
-      response = await fetch(`${this.base}/tsa`, { method: "POST", headers, body: query });
+      return await fetch(`${this.base}${route}`, { method, headers, body });
     } catch (error) {
       throw new CliError("unreachable", `Cannot reach the service at ${this.base} (${networkCause(error)}).`, {
         cause: error,
       });
     }
-    const type = (response.headers.get("content-type") ?? "").split(";")[0].trim();
-    if (response.ok && type === "application/timestamp-reply") return new Uint8Array(await response.arrayBuffer());
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw this.notAService(response.status, text);
-    }
-    const problem = ProblemSchema.safeParse(parsed);
-    const code = problem.success ? problemCode(problem.data.type) : undefined;
-    if (response.ok || !problem.success || code === undefined) throw this.notAService(response.status, text);
-    throw new ServiceProblem(code, response.status, problem.data.detail);
   }
 
   private async request<T>(
@@ -142,34 +166,37 @@ export class ServiceClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body.authorized && this.apiKey !== undefined) headers.authorization = `Bearer ${this.apiKey}`;
     if (body.json !== undefined) headers["content-type"] = "application/json";
-    let response: Response;
-    try {
-      response = await fetch(`${this.base}${route}`, {
-        method,
-        headers,
-        body: body.form ?? (body.json === undefined ? undefined : JSON.stringify(body.json)),
-      });
-    } catch (error) {
-      throw new CliError("unreachable", `Cannot reach the service at ${this.base} (${networkCause(error)}).`, {
-        cause: error,
-      });
-    }
+    const response = await this.send(
+      method,
+      route,
+      headers,
+      body.form ?? (body.json === undefined ? undefined : JSON.stringify(body.json)),
+    );
     const text = await response.text();
+    if (!response.ok) throw this.failure(response.status, text);
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
       throw this.notAService(response.status, text);
     }
-    if (!response.ok) {
-      const problem = ProblemSchema.safeParse(parsed);
-      const code = problem.success ? problemCode(problem.data.type) : undefined;
-      if (!problem.success || code === undefined) throw this.notAService(response.status, text);
-      throw new ServiceProblem(code, response.status, problem.data.detail);
-    }
     const answer = schema.safeParse(parsed);
     if (!answer.success) throw this.notAService(response.status, text);
     return answer.data;
+  }
+
+  /** A refusal: the service's problem, or word that whatever answered is not a Docproof service. */
+  private failure(status: number, text: string): CliError {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return this.notAService(status, text);
+    }
+    const problem = ProblemSchema.safeParse(parsed);
+    const code = problem.success ? problemCode(problem.data.type) : undefined;
+    if (!problem.success || code === undefined) return this.notAService(status, text);
+    return new ServiceProblem(code, status, problem.data.detail);
   }
 
   private notAService(status: number, text: string): CliError {

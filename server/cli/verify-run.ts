@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { EMPTY_CONTENT_REFUSAL } from "../api/empty-content";
+import { readReceiptFromCertificate } from "../certificate/receipt-attachment";
 import { verdictView, type Verdict as VerdictView } from "../api/wire";
 import { isDocproofError } from "../errors";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
@@ -127,11 +128,43 @@ async function verifyWithService(
   }
 }
 
+/**
+ * The receipt a certificate of notarization carries, as receipt text. A later version's receipt is
+ * checked as the version 1 receipt it contains (the chain check needs no more); one that does not
+ * parse is passed on as it is, to be judged an invalid receipt like any other.
+ */
+async function receiptFromCertificate(context: CliContext, certificate: string): Promise<string> {
+  let pdf: Uint8Array;
+  try {
+    pdf = await readFile(resolvePath(context, certificate));
+  } catch (error) {
+    throw new CliError(
+      "usage",
+      `Cannot read the certificate ${certificate}: ${(error as NodeJS.ErrnoException).code}.`,
+    );
+  }
+  let attached: unknown;
+  try {
+    attached = await readReceiptFromCertificate(pdf);
+  } catch (error) {
+    throw new CliError("usage", `${certificate}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const receipt = parseAnyReceipt(attached);
+    return JSON.stringify(receipt.version === 2 ? receiptV1Of(receipt) : receipt);
+  } catch {
+    return JSON.stringify(attached);
+  }
+}
+
 /** Verifies `file` as `options` say, prints the verdict and sets the exit status. */
 export async function runVerify(context: CliContext, file: string, options: VerifyOptions): Promise<void> {
   if (options.offline) {
     if (options.api !== undefined || options.rpc !== undefined) {
       throw new CliError("usage", "--offline asks no node and no service: leave out --rpc and --api.");
+    }
+    if (options.certificate !== undefined) {
+      throw new CliError("usage", "--offline checks a version 2 receipt's evidence: give it with --receipt <file>.");
     }
     if ((options.checkpoint === undefined) === (options.trust === undefined)) {
       throw new CliError(
@@ -161,8 +194,17 @@ export async function runVerify(context: CliContext, file: string, options: Veri
   const tokenBytes = options.tsr === undefined ? undefined : await readTokenFile(context, options.tsr);
   const { sha256, bytes } = await digestFile(context, file);
   if (bytes === 0) throw new CliError("usage", `${file}: ${EMPTY_CONTENT_REFUSAL}`);
+  if (options.certificate !== undefined && options.receipt !== undefined) {
+    throw new CliError("usage", "Give --receipt <file> or --certificate <pdf>, not both.");
+  }
   const token = tokenBytes === undefined ? undefined : await checkToken(tokenBytes, sha256, trustAnchors);
-  const receipt = await readReceiptFor(context, file, sha256, options.receipt);
+  const receipt =
+    options.certificate === undefined
+      ? await readReceiptFor(context, file, sha256, options.receipt)
+      : {
+          path: `attached to ${options.certificate}`,
+          text: await receiptFromCertificate(context, options.certificate),
+        };
   const { verdict, checks } =
     options.rpc !== undefined
       ? await verifyOnChain(sha256, receipt?.text, options, token?.verification.info.anchoring?.registry)
@@ -170,7 +212,8 @@ export async function runVerify(context: CliContext, file: string, options: Veri
   if (options.json) {
     printJson(context, {
       file,
-      receiptFile: receipt?.path ?? null,
+      receiptFile: options.certificate === undefined ? (receipt?.path ?? null) : null,
+      ...(options.certificate === undefined ? {} : { certificateFile: options.certificate }),
       ...verdict,
       ...(checks === undefined ? {} : { checks }),
       ...(token === undefined ? {} : { tokenFile: options.tsr, timeStamp: tokenJson(token) }),

@@ -3,6 +3,7 @@ import type { CliContext } from "./cli-context";
 
 export interface VerifyOptions {
   receipt?: string;
+  certificate?: string;
   rpc?: string;
   api?: string;
   registry?: string;
@@ -21,6 +22,7 @@ export function registerVerify(program: Command, context: CliContext): void {
     .description("check a document (and its receipt) against the chain, or ask the service")
     .argument("<file>", "the document")
     .option("--receipt <file>", "its receipt (default: <file>.receipt.json, else <sha256>.receipt.json beside it)")
+    .option("--certificate <pdf>", "take the receipt attached to this certificate of notarization (PDF)")
     .option("--rpc <url>", "verify against the chain at this JSON-RPC endpoint, without the service")
     .option("--api <url>", "ask the Docproof service at this URL")
     .option(
@@ -57,6 +59,7 @@ Examples:
   docproof verify contract.pdf --offline --checkpoint checkpoint.json
   docproof verify contract.pdf --offline --trust consortium.trust.json
   docproof verify contract.pdf --tsr contract.pdf.tsr --tsa-ca ca.pem --api http://127.0.0.1:3000
+  docproof verify contract.pdf --certificate contract.pdf.certificate.pdf --rpc http://10.0.0.5:8545
   docproof verify contract.pdf --receipt proofs/contract.json --api http://127.0.0.1:3000 --json`,
     )
     // The chain and HTTP clients load only when a verification runs: --help stays instant.

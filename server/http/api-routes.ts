@@ -2,7 +2,13 @@ import { Router, json, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
-import { RevokeRequestSchema, verdictView, type WitnessLookup } from "../api/wire";
+import {
+  RevokeRequestSchema,
+  SubmitRequestSchema,
+  verdictView,
+  type WebhookCreated,
+  type WitnessLookup,
+} from "../api/wire";
 import { DocproofError } from "../errors";
 import { parseSha256, type Sha256Hex } from "../proof/digest";
 import { serializeReceipt } from "../proof/receipt";
@@ -23,11 +29,6 @@ export interface UploadLimits {
   maxReceiptBytes: number;
 }
 
-/** The most digests one notarize request may carry (a batch holds up to 12,000; lists split anyway). */
-export const MAX_DIGESTS_PER_REQUEST = 10_000;
-const submitBody = z.strictObject({
-  sha256: z.union([z.string(), z.array(z.string()).min(1).max(MAX_DIGESTS_PER_REQUEST)]),
-});
 const verifyBody = z.strictObject({ sha256: z.string(), receipt: z.unknown().optional() });
 
 function validate<T>(schema: z.ZodType<T, unknown>, body: unknown): T {
@@ -45,6 +46,8 @@ type UploadedFiles = Record<string, (Express.Multer.File & HashedUpload)[]>;
 interface DocumentInput {
   sha256: Sha256Hex;
   receipt?: AnyReceipt;
+  /** A submission's webhook for this document's events (JSON only). */
+  callbackUrl?: string;
 }
 
 /** The guards the routes run before their own work. */
@@ -55,6 +58,9 @@ export interface RouteGuards {
   bodyTimeouts: BodyTimeouts;
 }
 
+/** Registers a submission's callback (Webhooks.registerCallback, owned by the request's API key). */
+export type CallbackRegistration = (req: Request, url: string, sha256: Sha256Hex) => WebhookCreated;
+
 export function apiRoutes(
   {
     notary,
@@ -62,12 +68,14 @@ export function apiRoutes(
     directory,
     offlineReceipts,
     witnessOf,
+    registerCallback,
   }: {
     notary: Notary;
     verifier: Verifier;
     directory: RegistrarDirectory;
     offlineReceipts?: OfflineReceipts;
     witnessOf?: WitnessLookup;
+    registerCallback: CallbackRegistration;
   },
   limits: UploadLimits,
   guards: RouteGuards,
@@ -141,7 +149,8 @@ export function apiRoutes(
     }
     if (!allowReceipt) {
       // A list of digests is taken by the route before it asks for one.
-      return { sha256: documentDigest(validate(submitBody, req.body).sha256 as string) };
+      const { sha256, callbackUrl } = validate(SubmitRequestSchema, req.body);
+      return { sha256: documentDigest(sha256 as string), callbackUrl };
     }
     const parsed = validate(verifyBody, req.body);
     return {
@@ -153,7 +162,7 @@ export function apiRoutes(
   router.post("/documents", limitWrites, requireKey, documentBody, async (req, res) => {
     if (req.is("application/json") && Array.isArray((req.body as { sha256?: unknown } | undefined)?.sha256)) {
       // A list: every digest committed to the durable queue in one transaction before the answer.
-      const list = validate(submitBody, req.body).sha256 as string[];
+      const list = validate(SubmitRequestSchema, req.body).sha256 as string[];
       const digests = list.map((value, i) => {
         try {
           return documentDigest(value);
@@ -166,13 +175,16 @@ export function apiRoutes(
       res.status(documents.some((d) => d.status === "pending") ? 202 : 200).json({ created, documents });
       return;
     }
-    const { sha256 } = input(req, false);
+    const { sha256, callbackUrl } = input(req, false);
+    // Registered first, so that no event of the document can come before its callback exists.
+    const callback = callbackUrl === undefined ? undefined : registerCallback(req, callbackUrl, sha256);
     const { document } = await notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;
+    const answer = callback === undefined ? document : { ...document, callback };
     if (document.status === "pending") {
-      res.status(202).location(location).json(document);
+      res.status(202).location(location).json(answer);
     } else {
-      res.status(200).location(location).json(document);
+      res.status(200).location(location).json(answer);
     }
   });
 

@@ -5,6 +5,7 @@ import type { WitnessLookup } from "../api/wire";
 import type { Logger } from "../logger";
 import { PACKAGE_ROOT } from "../version";
 import type { ChainWitness } from "../service/chain-witness";
+import type { CertificateIssuer } from "../service/certificates";
 import type { RegistrarDirectory } from "../service/directory";
 import type { DocumentList } from "../service/document-list";
 import type { ServiceMetrics } from "../service/metrics";
@@ -14,10 +15,12 @@ import type { WitnessCosigning } from "../service/witness-cosigning";
 import type { ServiceStatus } from "../service/status";
 import type { TimeStamping } from "../service/time-stamping";
 import type { Verifier } from "../service/verifier";
+import type { Webhooks } from "../service/webhooks";
 import { apiRoutes } from "./api-routes";
 import { requireApiKey, type ApiKeys } from "./auth";
 import { documentListRoutes } from "./document-list-routes";
 import type { BodyTimeouts } from "./body-deadline";
+import { certificateRoutes } from "./certificate-routes";
 import { refuseUnmetExpectations } from "./expectations";
 import { openApiDocument, SERVED_SCHEMAS } from "./openapi";
 import { HttpProblem, problemHandler } from "./problems";
@@ -26,6 +29,7 @@ import { requestLog } from "./request-log";
 import { securityHeaders } from "./security-headers";
 import { witnessRoutes } from "./witness-routes";
 import { mountTimeStampRoutes } from "./time-stamp-routes";
+import { webhookOwner, webhookRoutes } from "./webhook-routes";
 
 /** The HTTP layer's part of the service's configuration (server/config.ts reads it). */
 export interface HttpConfig {
@@ -51,6 +55,8 @@ export interface HttpConfig {
   publicRpcUrl?: string;
   /** The TSA at POST /tsa: open to RFC 3161 clients (rate-limited) unless it requires an API key. */
   tsa?: { requiresKey: boolean };
+  /** Where the page is served (PUBLIC_URL): the certificates' QR codes open its verification. */
+  publicUrl?: string;
 }
 
 /**
@@ -77,6 +83,8 @@ export interface AppServices {
   witness?: ChainWitness;
   /** The first outside TSA token over a block, for verdicts. */
   witnessOf?: WitnessLookup;
+  certificates: CertificateIssuer;
+  webhooks: Webhooks;
 }
 
 export interface AppRuntime {
@@ -91,7 +99,8 @@ const DOCS_DIR = path.join(PACKAGE_ROOT, "docs");
 
 /** Builds the HTTP application; `listen` is the caller's (server/main.ts), so tests drive it in-process. */
 export function createApp(services: AppServices, config: HttpConfig, runtime: AppRuntime): Express {
-  const { notary, verifier, status, directory, metrics, offlineReceipts, witnessCosigning } = services;
+  const { notary, verifier, status, directory, metrics, offlineReceipts, witnessCosigning, certificates, webhooks } =
+    services;
   const { log, keys } = runtime;
   const app = express();
   app.disable("x-powered-by");
@@ -147,12 +156,21 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.use(
     "/api/v1",
     apiRoutes(
-      { notary, verifier, directory, offlineReceipts, witnessOf: services.witnessOf },
+      {
+        notary,
+        verifier,
+        directory,
+        offlineReceipts,
+        witnessOf: services.witnessOf,
+        registerCallback: (req, url, sha256) => webhooks.registerCallback(webhookOwner(keys, req), url, sha256),
+      },
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
       guards,
     ),
   );
   mountTimeStampRoutes(app, services, { ...guards, tsaRequiresKey: config.tsa?.requiresKey ?? false });
+  app.use("/api/v1", certificateRoutes(certificates, { publicUrl: config.publicUrl, limitReads: guards.limitReads }));
+  app.use("/api/v1", webhookRoutes(webhooks, { ...guards, keys }));
 
   if (runtime.webDir !== undefined) {
     app.use(express.static(runtime.webDir, { index: "index.html", fallthrough: true }));

@@ -10,8 +10,14 @@ import {
   RegistrarsSchema,
   RevokeRequestSchema,
   ServiceInfoSchema,
+  SubmissionSchema,
   VerdictSchema,
   WitnessViewSchema,
+  WebhookCreatedSchema,
+  WebhookDeliveriesSchema,
+  WebhookEventSchema,
+  WebhookRequestSchema,
+  WebhooksSchema,
 } from "../api/wire";
 import { documentListOperation, documentPageSchema } from "./openapi-document-list";
 import { PROBLEMS } from "./problems";
@@ -27,7 +33,7 @@ const problem = { $ref: "#/components/responses/Problem" };
 const documentOrListJson = {
   "application/json": {
     schema: {
-      oneOf: [{ $ref: "#/components/schemas/Document" }, { $ref: "#/components/schemas/DocumentList" }],
+      oneOf: [{ $ref: "#/components/schemas/Submission" }, { $ref: "#/components/schemas/DocumentList" }],
     },
   },
 };
@@ -75,6 +81,28 @@ const timeStampPaths = (base: string) => ({
     },
   },
 });
+const json = (name: string) => ({ "application/json": { schema: { $ref: `#/components/schemas/${name}` } } });
+
+/** An event as POSTed to a registered URL (OpenAPI 3.1 `webhooks`). */
+function webhookOperation(type: string, summary: string) {
+  return {
+    post: {
+      summary,
+      description:
+        `The body is a WebhookEvent with type ${type}. Docproof-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 ` +
+        "keyed with the registration's secret over `<t>.<body>`>. Answer 2xx to acknowledge; anything else, no " +
+        "answer within WEBHOOK_TIMEOUT_MS, or a redirect, is retried with exponential backoff.",
+      parameters: [
+        { name: "Docproof-Signature", in: "header", required: true, schema: { type: "string" } },
+        { name: "Docproof-Event-Id", in: "header", required: true, schema: { type: "string" } },
+        { name: "Docproof-Event-Type", in: "header", required: true, schema: { type: "string" } },
+        { name: "Docproof-Delivery-Attempt", in: "header", required: true, schema: { type: "integer" } },
+      ],
+      requestBody: { required: true, content: json("WebhookEvent") },
+      responses: { "2XX": { description: "Acknowledged: not sent again." } },
+    },
+  };
+}
 
 /** The JSON Schemas the service serves under /api/v1/<name>.schema.json (generated into docs/ from zod). */
 export const SERVED_SCHEMAS = ["receipt-v1", "receipt-v2", "checkpoint"] as const;
@@ -127,6 +155,17 @@ export function openApiDocument(version: string) {
         DocumentPage: documentPageSchema(),
         Witness: jsonSchemaOf(WitnessViewSchema),
         Health: jsonSchemaOf(HealthSchema),
+        Submission: {
+          ...jsonSchemaOf(SubmissionSchema),
+          properties: {
+            ...documentProperties(),
+            callback: (jsonSchemaOf(SubmissionSchema).properties as Record<string, unknown>).callback,
+          },
+        },
+        WebhookCreated: jsonSchemaOf(WebhookCreatedSchema),
+        Webhooks: jsonSchemaOf(WebhooksSchema),
+        WebhookDeliveries: jsonSchemaOf(WebhookDeliveriesSchema),
+        WebhookEvent: jsonSchemaOf(WebhookEventSchema),
         Problem: jsonSchemaOf(ProblemSchema),
       },
       responses: {
@@ -135,6 +174,13 @@ export function openApiDocument(version: string) {
           content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
         },
       },
+    },
+    webhooks: {
+      "document.anchored": webhookOperation("document.anchored", "A document submitted here was anchored"),
+      "document.revoked": webhookOperation(
+        "document.revoked",
+        "An anchoring of a document submitted here was revoked (by this service, the admin, or another member)",
+      ),
     },
     paths: {
       "/api/v1/documents": {
@@ -166,6 +212,11 @@ export function openApiDocument(version: string) {
                       ],
                       description: "One digest, or a list: every digest of a list is queued in one durable write.",
                     },
+                    callbackUrl: {
+                      type: "string",
+                      description:
+                        "With one digest: a URL to receive this document's events (see webhooks); on an allowed host.",
+                    },
                   },
                 },
               },
@@ -176,6 +227,7 @@ export function openApiDocument(version: string) {
             "200": { description: "Already anchored: the document with its receipt.", content: documentOrListJson },
             "400": problem,
             "401": problem,
+            "403": problem,
             "408": problem,
             "413": problem,
             "415": problem,
@@ -230,6 +282,97 @@ export function openApiDocument(version: string) {
             "429": problem,
             "503": problem,
           },
+        },
+      },
+      "/api/v1/documents/{sha256}/certificate.pdf": {
+        get: {
+          summary: "The certificate of notarization as a PDF, with the receipt attached and a QR code to verify",
+          parameters: [
+            sha256Param,
+            {
+              name: "tz",
+              in: "query",
+              description: "IANA time zone for a second statement of the times (default UTC only).",
+              schema: { type: "string", examples: ["Europe/Berlin"] },
+            },
+            {
+              name: "name",
+              in: "query",
+              description: "The document's name, printed as plain text; at most 255 characters.",
+              schema: { type: "string", maxLength: 255 },
+            },
+          ],
+          responses: {
+            "200": {
+              description: "The certificate, as an attachment.",
+              content: { "application/pdf": { schema: { type: "string", format: "binary" } } },
+            },
+            "400": problem,
+            "404": problem,
+            "409": problem,
+            "429": problem,
+            "503": problem,
+          },
+        },
+      },
+      "/api/v1/webhooks": {
+        post: {
+          summary: "Register a URL to receive document.anchored and document.revoked events",
+          security: [{ apiKey: [] }, {}],
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: jsonSchemaOf(WebhookRequestSchema, "input") } },
+          },
+          responses: {
+            "201": {
+              description: "Registered; the signing secret is in this answer only.",
+              content: json("WebhookCreated"),
+            },
+            "400": problem,
+            "401": problem,
+            "403": problem,
+            "408": problem,
+            "415": problem,
+            "429": problem,
+            "503": problem,
+          },
+        },
+        get: {
+          summary: "The webhooks registered with this API key",
+          security: [{ apiKey: [] }, {}],
+          responses: {
+            "200": { description: "The registrations.", content: json("Webhooks") },
+            "401": problem,
+            "429": problem,
+          },
+        },
+      },
+      "/api/v1/webhooks/deliveries": {
+        get: {
+          summary: "Deliveries to this API key's webhooks, newest first (status=failed: the undeliverable)",
+          security: [{ apiKey: [] }, {}],
+          parameters: [
+            {
+              name: "status",
+              in: "query",
+              schema: { type: "string", enum: ["pending", "delivered", "failed", "cancelled"] },
+            },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: {
+            "200": { description: "The deliveries.", content: json("WebhookDeliveries") },
+            "400": problem,
+            "401": problem,
+            "429": problem,
+          },
+        },
+      },
+      "/api/v1/webhooks/{id}": {
+        delete: {
+          summary: "Delete a webhook; its pending deliveries are cancelled",
+          security: [{ apiKey: [] }, {}],
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "204": { description: "Deleted." }, "401": problem, "404": problem, "429": problem },
         },
       },
       "/api/v1/documents/{sha256}/revoke": {

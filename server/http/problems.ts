@@ -26,6 +26,7 @@ export type HttpProblemCode =
   | "method-not-allowed"
   | "witness-not-configured"
   | "witness-failed"
+  | "invalid-time-zone"
   | "internal";
 
 export type ProblemCode = DocproofErrorCode | HttpProblemCode;
@@ -72,6 +73,9 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "witness-not-final": { status: 409, title: "The block is not final on this member's node yet" },
   "witness-unknown-block": { status: 422, title: "This member's node holds another block at that height" },
   "witness-wrong-chain": { status: 422, title: "The block is claimed for another chain or registry" },
+  "invalid-time-zone": { status: 400, title: "The time zone is not an IANA time zone name" },
+  "webhook-url-not-allowed": { status: 403, title: "The webhook URL's host is not one the operator allows" },
+  "webhook-not-found": { status: 404, title: "No such webhook" },
   internal: { status: 500, title: "Internal error" },
 };
 

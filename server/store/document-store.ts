@@ -4,9 +4,10 @@ import path from "node:path";
 import { DocproofError } from "../errors";
 import { DocumentListStore } from "./document-list";
 import { migrate } from "./migrations";
-import { RegistryIndexStore } from "./registry-index";
+import { RegistryIndexStore, type IndexUpdate } from "./registry-index";
 import { SqliteConnection } from "./sqlite";
 import { ChainWitnessStore, TimeStampStore } from "./time-stamp-store";
+import { WebhookStore } from "./webhook-store";
 
 export { isStorageFailure } from "./sqlite";
 import type { Sha256Hex, Hex32 } from "../proof/digest";
@@ -101,6 +102,8 @@ export class DocumentStore {
   readonly timeStamps: TimeStampStore;
   /** Outside TSA tokens over the chain's blocks. */
   readonly witnesses: ChainWitnessStore;
+  /** Notification registrations and the outbox, written in the same transactions as the facts. */
+  readonly webhooks: WebhookStore;
 
   private constructor(db: Database.Database) {
     this.sql = new SqliteConnection(db);
@@ -108,6 +111,27 @@ export class DocumentStore {
     this.listing = new DocumentListStore(this.sql);
     this.timeStamps = new TimeStampStore(this.sql);
     this.witnesses = new ChainWitnessStore(this.sql);
+    this.webhooks = new WebhookStore(this.sql);
+  }
+
+  /**
+   * The index as its follower writes it: each update applied in one transaction with what it means
+   * here (a revocation of a document submitted here recorded in its own record, and its event).
+   */
+  get followedIndex(): Pick<RegistryIndexStore, "cursor" | "apply" | "knownBlocks" | "rollBackTo"> {
+    const { index } = this;
+    return {
+      cursor: () => index.cursor(),
+      apply: (update: IndexUpdate) =>
+        this.sql.guard("write the index", () =>
+          this.sql.db.transaction(() => {
+            index.apply(update);
+            this.webhooks.recordIndexRevocations(update.revocations, Date.now());
+          })(),
+        ),
+      knownBlocks: (atMost, limit) => index.knownBlocks(atMost, limit),
+      rollBackTo: (block, nowMs) => index.rollBackTo(block, nowMs),
+    };
   }
 
   /** Opens (creating and migrating) the store at `dataDir/docproof.sqlite`. */
@@ -296,6 +320,7 @@ export class DocumentStore {
           .run(facts.txHash, facts.blockNumber, facts.timestamp, facts.registrar, nowMs, batchId);
         // The anchoring's block is one the service relies on: a chain rolled back below it is noticed.
         this.index.rememberBlock(facts.blockNumber, facts.blockHash);
+        this.webhooks.recordAnchored(batchId, nowMs);
       })(),
     );
   }
@@ -331,13 +356,16 @@ export class DocumentStore {
   }
 
   markRevoked(sha256: Sha256Hex, revocation: RevocationRecord): void {
-    this.sql.guard("record the revocation", () => {
-      this.sql
-        .statement(
-          "UPDATE documents SET revoked_at = ?, revocation_reason = ?, revoked_by = ?, revocation_tx = ? WHERE sha256 = ?",
-        )
-        .run(revocation.revokedAt, revocation.reason, revocation.revokedBy, revocation.txHash, sha256);
-    });
+    this.sql.guard("record the revocation", () =>
+      this.sql.db.transaction(() => {
+        this.sql
+          .statement(
+            "UPDATE documents SET revoked_at = ?, revocation_reason = ?, revoked_by = ?, revocation_tx = ? WHERE sha256 = ?",
+          )
+          .run(revocation.revokedAt, revocation.reason, revocation.revokedBy, revocation.txHash, sha256);
+        this.webhooks.recordRevoked(sha256, revocation, Date.now());
+      })(),
+    );
   }
 
   /** Throws `store-unavailable` unless a write can be committed now. */

@@ -112,6 +112,44 @@ const MIGRATIONS = [
      superseded_at_ms INTEGER
    ) STRICT;
    CREATE INDEX chain_witnesses_by_block ON chain_witnesses (block_number, gen_time_ms);`,
+  // Notifications: registrations, the durable outbox of events (written in the transaction that
+  // records the fact they report), and one delivery per event and registration.
+  `CREATE TABLE webhooks (
+     id TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     url TEXT NOT NULL,
+     events TEXT NOT NULL,
+     secret TEXT NOT NULL,
+     sha256 TEXT,
+     created_at_ms INTEGER NOT NULL,
+     deleted_at_ms INTEGER
+   ) STRICT;
+   CREATE INDEX webhooks_by_owner ON webhooks (owner, created_at_ms);
+   CREATE TABLE webhook_events (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     sha256 TEXT NOT NULL,
+     facts TEXT NOT NULL,
+     occurred_at_ms INTEGER NOT NULL,
+     body TEXT
+   ) STRICT;
+   CREATE TABLE webhook_deliveries (
+     id INTEGER PRIMARY KEY,
+     event_id TEXT NOT NULL REFERENCES webhook_events (id),
+     webhook_id TEXT NOT NULL REFERENCES webhooks (id),
+     state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled')),
+     attempts INTEGER NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     next_attempt_at_ms INTEGER,
+     last_attempt_at_ms INTEGER,
+     last_status INTEGER,
+     last_error TEXT,
+     finished_at_ms INTEGER,
+     UNIQUE (event_id, webhook_id)
+   ) STRICT;
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at_ms) WHERE state = 'pending';
+   CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, state, id);
+   CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries (state);`,
 ];
 
 /** Brings the database up to the newest schema, one transaction per step. */

@@ -6,6 +6,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { EMPTY_CONTENT_SHA256 } from "../../server/api/empty-content";
+import { serializeReceipt } from "../../server/proof/receipt";
+import { flattened, pdfAttachment, pdfText } from "../server/certificate/certificate-fixture";
 import { openTestService, TestChain, type ServiceHarness } from "../server/service-fixture";
 import { ROOT } from "../support/processes";
 
@@ -352,6 +354,51 @@ describe("the web page, in Chromium", function () {
       await page.emulateMedia({ media: "screen" });
       await page.goto(link);
       await page.locator('#verdict[data-verdict="anchored"]').waitFor();
+    });
+  });
+
+  describe("Certificate as a PDF", function () {
+    /** Clicks `link`, saves the download under test-artifacts/web/ and checks it is a PDF. */
+    async function downloadPdf(link: ReturnType<Page["getByRole"]>, expectedName: string) {
+      const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+      expect(download.suggestedFilename()).to.equal(expectedName);
+      const saved = path.join(ARTIFACTS, expectedName);
+      await download.saveAs(saved);
+      const bytes = readFileSync(saved);
+      expect(bytes.subarray(0, 5).toString("latin1")).to.equal("%PDF-");
+      return saved;
+    }
+
+    it("downloads the certificate from the document's card, named after the file, in the reader's zone", async function () {
+      await context.close();
+      await openPage({ timezoneId: "Europe/Berlin" });
+      const content = randomBytes(5000);
+      const card = await notarizeThroughPage("hash", "lease 2026.pdf", content);
+      const saved = await downloadPdf(
+        card.getByRole("link", { name: "Download certificate (PDF)" }),
+        "lease 2026.pdf.certificate.pdf",
+      );
+      const digest = sha256Hex(content);
+      const text = flattened(pdfText(saved));
+      expect(text).to.include("lease 2026.pdf");
+      expect(text).to.include(digest);
+      expect(text).to.include("Anchored (Europe/Berlin)");
+      expect(pdfAttachment(saved, 1).toString("utf8")).to.equal(
+        serializeReceipt(harness.service.notary.receipt(digest as never)),
+      );
+    });
+
+    it("downloads it from the certificate view too", async function () {
+      const digest = sha256Hex(randomBytes(700));
+      await harness.service.notary.submit(digest as never);
+      await harness.service.anchorer.runOnce();
+      await page.goto(`${base}/#certificate=${digest}`);
+      await page.locator(".certificate-sheet").waitFor();
+      const saved = await downloadPdf(
+        page.getByRole("link", { name: "Download certificate (PDF)" }),
+        `${digest}.certificate.pdf`,
+      );
+      expect(flattened(pdfText(saved))).to.include(digest);
     });
   });
 

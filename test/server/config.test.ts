@@ -104,6 +104,35 @@ describe("loadConfig", function () {
     });
   });
 
+  describe("certificates and notifications", function () {
+    it("allows no webhook host, retries for three days, and has no public URL by default", function () {
+      const config = loadConfig({});
+      expect(config.publicUrl).to.equal(undefined);
+      expect(config.webhooks).to.deep.include({
+        allowedHosts: [],
+        retryForMs: 259_200_000,
+        backoffMs: 10_000,
+        timeoutMs: 10_000,
+      });
+    });
+
+    it("reads PUBLIC_URL and the WEBHOOK_ variables", function () {
+      const config = loadConfig({
+        PUBLIC_URL: "https://notary.example/docproof/",
+        WEBHOOK_ALLOWED_HOSTS: "hooks.example.com, *.bank-a.example, 10.20.0.0/16",
+        WEBHOOK_RETRY_FOR_MS: "60000",
+        WEBHOOK_BACKOFF_MS: "500",
+        WEBHOOK_TIMEOUT_MS: "2000",
+      });
+      expect(config.publicUrl).to.equal("https://notary.example/docproof/");
+      expect(loadConfig({ PUBLIC_URL: "https://notary.example/docproof" }).publicUrl).to.equal(
+        "https://notary.example/docproof/",
+      );
+      expect(config.webhooks.allowedHosts.map((entry) => entry.kind)).to.deep.equal(["name", "suffix", "network"]);
+      expect(config.webhooks).to.deep.include({ retryForMs: 60_000, backoffMs: 500, timeoutMs: 2_000 });
+    });
+  });
+
   describe("when values are wrong", function () {
     const cases: [string, Record<string, string>, RegExp][] = [
       ["a port that is not a number", { PORT: "http" }, /PORT must be a positive integer, got "http"/],
@@ -146,6 +175,14 @@ describe("loadConfig", function () {
         { WITNESS_TSA_CA_FILE: "/ca.pem" },
         /WITNESS_TSA_CA_FILE is set but WITNESS_TSA_URL/,
       ],
+      ["a PUBLIC_URL that is not http", { PUBLIC_URL: "ftp://notary.example/" }, /PUBLIC_URL must be an http\(s\) URL/],
+      ["a PUBLIC_URL with a fragment", { PUBLIC_URL: "https://notary.example/#x" }, /PUBLIC_URL must have no query/],
+      [
+        "an allowed host that is a URL",
+        { WEBHOOK_ALLOWED_HOSTS: "hooks.example.com,https://x.example" },
+        /WEBHOOK_ALLOWED_HOSTS "https:\/\/x.example" is not/,
+      ],
+      ["a zero webhook timeout", { WEBHOOK_TIMEOUT_MS: "0" }, /WEBHOOK_TIMEOUT_MS must be a positive integer/],
     ];
     for (const [name, env, message] of cases) {
       it(`refuses ${name}, naming the variable`, function () {

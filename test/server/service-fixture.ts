@@ -6,7 +6,7 @@ import hre from "hardhat";
 import { BrowserProvider, JsonRpcProvider, Network, type JsonRpcApiProvider } from "ethers";
 import { DocumentRegistry__factory } from "../../typechain-types";
 import { composeServer, type DocproofServer } from "../../server/compose";
-import { loadConfig, type ServiceConfig } from "../../server/config";
+import { loadConfig, type ServiceConfig, type WebhookConfig } from "../../server/config";
 import { ApiKeys } from "../../server/http/auth";
 import { createLogger, type Logger } from "../../server/logger";
 import { devAccount } from "../support/dev-accounts";
@@ -101,6 +101,10 @@ export interface TestServiceOptions {
   tsa?: Partial<ServiceConfig["tsa"]>;
   /** An outside TSA witnessing the chain (default: none). */
   witness?: ServiceConfig["witness"];
+  /** PUBLIC_URL: where certificates' QR codes point. */
+  publicUrl?: string;
+  /** Notifications (none allowed by default, as without WEBHOOK_ALLOWED_HOSTS). */
+  webhooks?: Partial<WebhookConfig>;
   /** Keys file, rate limits and body deadlines (none of them by default). */
   protection?: {
     apiKeysFile?: string;
@@ -160,6 +164,8 @@ export async function openTestService(
     publicRpcUrl: overrides.publicRpcUrl,
     tsa: { ...loadConfig({}).tsa, ...overrides.tsa },
     witness: overrides.witness,
+    publicUrl: overrides.publicUrl,
+    webhooks: { ...loadConfig({}).webhooks, ...overrides.webhooks },
   };
   // As in server/main.ts: the logger is told the secrets it must never write.
   const log =

@@ -1,7 +1,15 @@
 /** A printable certificate for one notarized document, with a QR code that opens its verification. */
 import { ApiError, documentStatus, type ServiceInfo } from "./api";
 import { el, facts } from "./dom";
-import { chainTime, isoTime, mono, organisationText, receiptLink, revocationReason } from "./format";
+import {
+  certificatePdfLink,
+  chainTime,
+  isoTime,
+  mono,
+  organisationText,
+  receiptLink,
+  revocationReason,
+} from "./format";
 import { qrSvg } from "./qr";
 
 export function verificationUrl(sha256: string): string {
@@ -70,6 +78,7 @@ export async function renderCertificate(container: HTMLElement, sha256: string, 
           { class: "actions no-print" },
           el("button", { type: "button", class: "button primary", id: "certificate-print" }, "Print or save as PDF"),
           receiptLink(receipt, `${sha256}.receipt.json`),
+          certificatePdfLink(sha256),
         ),
       ),
     );

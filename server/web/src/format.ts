@@ -166,3 +166,21 @@ export function shortCode(value: string, what: string): HTMLElement {
   const code = el("code", { title: value, "data-value": value }, shortHex(value));
   return el("span", { class: "copyable" }, code, " ", copyButton(value, what));
 }
+
+/**
+ * A download of the certificate as a PDF, made by the service in the reader's time zone, with the
+ * file's name printed on it when it is known (`contract.pdf.certificate.pdf`, beside its receipt).
+ */
+export function certificatePdfLink(sha256: string, fileName?: string): HTMLAnchorElement {
+  const query = new URLSearchParams({ tz: ZONE });
+  if (fileName !== undefined) query.set("name", fileName);
+  return el(
+    "a",
+    {
+      class: "button",
+      href: `/api/v1/documents/${sha256}/certificate.pdf?${query}`,
+      download: `${fileName ?? sha256}.certificate.pdf`,
+    },
+    "Download certificate (PDF)",
+  );
+}

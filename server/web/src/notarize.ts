@@ -5,6 +5,7 @@ import type { ApiKeyField } from "./api-key";
 import { byId, el, facts, onFilesDropped } from "./dom";
 import {
   bytes,
+  certificatePdfLink,
   chainTime,
   copyableCode,
   isoTime,
@@ -96,6 +97,7 @@ class ResultCard {
         "div",
         { class: "actions" },
         receiptLink(receipt, `${this.file.name}.receipt.json`),
+        certificatePdfLink(view.sha256, this.file.name),
         el(
           "a",
           {

@@ -386,6 +386,11 @@ describe("certificate-pdf", function () {
       expect(isCertificateError(error, "certificate-unreadable"), String(error)).to.equal(true);
     });
 
+    it("answers certificate-unreadable for a PDF header and trailer with nothing between", async function () {
+      const error = await failure(readReceiptFromCertificate(Buffer.from("%PDF-1.4\n%%EOF\n")));
+      expect(isCertificateError(error, "certificate-unreadable"), String(error)).to.equal(true);
+    });
+
     it("answers certificate-receipt-missing for a PDF without receipt.json", async function () {
       const plain = await PDFDocument.create();
       plain.addPage();

@@ -43,7 +43,18 @@ describe("the docproof executable", function () {
   });
 
   it("shows help for every command", async function () {
-    for (const command of ["hash", "notarize", "verify", "deploy", "registrar", "serve", "reindex"]) {
+    for (const command of [
+      "hash",
+      "notarize",
+      "verify",
+      "certificate",
+      "revoke",
+      "inspect",
+      "deploy",
+      "registrar",
+      "serve",
+      "reindex",
+    ]) {
       const { code, stdout } = await docproof([command, "--help"]);
       expect(code, command).to.equal(0);
       expect(stdout, command).to.include(`Usage: docproof ${command}`);
