@@ -21,6 +21,7 @@ import { EthersRegistryWriter } from "./chain/registry-writer";
 import type { ServiceConfig } from "./config";
 import { DocproofError } from "./errors";
 import { MAX_BATCH_SIZE } from "./proof/merkle";
+import { useWasmKeccak } from "./proof/wasm-keccak";
 import { createApp } from "./http/app";
 import type { ApiKeys } from "./http/auth";
 import type { Logger } from "./logger";
@@ -143,6 +144,8 @@ export async function composeServer(
   runtime: ServerRuntime,
 ): Promise<DocproofServer> {
   const { log } = runtime;
+  // Batches of thousands are hashed on the one thread that also answers requests.
+  await useWasmKeccak();
   const provider = runtime.provider ?? createProvider(target.rpcUrl, target.chainId, config.rpcTimeoutMs);
   let store: DocumentStore | undefined;
   try {

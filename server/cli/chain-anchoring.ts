@@ -2,6 +2,7 @@ import type { RegistryView, RegistryWriter } from "../chain/registry";
 import { toBytes32, type Sha256Hex } from "../proof/digest";
 import { buildBatch, MAX_BATCH_SIZE } from "../proof/merkle";
 import { buildReceipt, type ReceiptV1 } from "../proof/receipt";
+import { useWasmKeccak } from "../proof/wasm-keccak";
 import { CliError } from "./cli-error";
 
 /**
@@ -17,6 +18,7 @@ export async function anchorDigests(
   digests: readonly Sha256Hex[],
   maxBatchSize = MAX_BATCH_SIZE,
 ): Promise<Map<Sha256Hex, ReceiptV1>> {
+  await useWasmKeccak();
   const distinct = [...new Set(digests)].sort();
   const receipts = new Map<Sha256Hex, ReceiptV1>();
   for (let start = 0; start < distinct.length; start += maxBatchSize) {

@@ -1,19 +1,67 @@
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { AbiCoder, keccak256 } from "ethers";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
 import type { Hex32 } from "./digest";
+
+// The tree is OpenZeppelin's StandardMerkleTree for one `bytes32` value, which the registry's
+// `MerkleProof` checks: leaves keccak256(keccak256(digest)), sorted ascending, laid out in one array
+// with node i's children at 2i + 1 and 2i + 2 and the leaves from the end, pairs hashed sorted.
+// It is computed here over bytes: the library hashes hex strings through an ABI encoder, which made
+// a 3,900-document batch cost 345 ms of the service's one thread against 19 ms this way
+// (bench/RESULTS.md). test/server/proof/merkle.test.ts holds both to the same roots, orders and proofs.
 
 /** The most documents one batch may hold: the registry's `MAX_BATCH_SIZE` (a test holds them equal). */
 export const MAX_BATCH_SIZE = 12_000;
 
-const LEAF_ENCODING = ["bytes32"];
-const abiCoder = AbiCoder.defaultAbiCoder();
+/** keccak-256 of bytes. */
+export type Keccak256 = (data: Uint8Array) => Uint8Array;
+
+// @noble/hashes' keccak needs no set-up, so the module works anywhere at once; `useKeccak` puts a
+// faster implementation of the same function in its place (hash-wasm's, about 12× faster here, but
+// loaded asynchronously). Results never depend on which one runs.
+let keccak: Keccak256 = keccak_256;
+
+/** Uses `implementation` for every keccak-256 of this module; it must agree with @noble/hashes' (checked). */
+export function useKeccak(implementation: Keccak256): void {
+  const probe = new Uint8Array(64).map((_, i) => i);
+  if (bytesToHex(implementation(probe)) !== bytesToHex(keccak_256(probe))) {
+    throw new Error("Not keccak-256: it hashes a known value differently.");
+  }
+  keccak = implementation;
+}
+
+const hexOf = (bytes: Uint8Array) => `0x${bytesToHex(bytes)}` as Hex32;
+
+function bytes32(value: string): Uint8Array {
+  const bytes = hexToBytes(value.startsWith("0x") ? value.slice(2) : value);
+  if (bytes.length !== 32) throw new RangeError(`Not 32 bytes: ${value}`);
+  return bytes;
+}
+
+/** Negative, zero or positive as `a` sorts before, with or after `b` (unsigned bytes, as Solidity's `<`). */
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
+}
+
+/** keccak256 of the pair in ascending order: OpenZeppelin's `Hashes.commutativeKeccak256`. */
+function nodeHash(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const pair = new Uint8Array(64);
+  const [low, high] = compareBytes(a, b) <= 0 ? [a, b] : [b, a];
+  pair.set(low, 0);
+  pair.set(high, 32);
+  return keccak(pair);
+}
+
+const leafBytes = (digest: string) => keccak(keccak(bytes32(digest)));
 
 /**
  * The StandardMerkleTree leaf of a digest: keccak256(bytes.concat(keccak256(abi.encode(digest)))).
  * Equal to the registry's `leafOf`.
  */
 export function leafOf(digest: Hex32): Hex32 {
-  return keccak256(keccak256(abiCoder.encode(LEAF_ENCODING, [digest]))) as Hex32;
+  return hexOf(leafBytes(digest));
 }
 
 /** A Merkle batch of documents, laid out exactly as the registry rebuilds it on chain. */
@@ -31,32 +79,26 @@ export interface MerkleBatch {
  */
 export function buildBatch(digests: readonly Hex32[]): MerkleBatch {
   if (digests.length === 0) throw new RangeError("A batch needs at least one digest.");
-  const tree = StandardMerkleTree.of(
-    digests.map((digest) => [digest]),
-    LEAF_ENCODING,
-  );
-  // The tree as OpenZeppelin lays it out: nodes in an array, node i's parent at (i - 1) / 2.
-  const { tree: nodes, values } = tree.dump();
+  const members = digests.map((digest) => ({ digest, leaf: leafBytes(digest) }));
+  members.sort((a, b) => compareBytes(a.leaf, b.leaf));
+  const nodes = new Array<Uint8Array>(2 * members.length - 1);
   const nodeByDigest = new Map<string, number>();
-  for (const { value, treeIndex } of values) {
-    if (nodeByDigest.has(value[0])) throw new RangeError(`Duplicate digest in batch: ${value[0]}`);
-    nodeByDigest.set(value[0], treeIndex);
-  }
-  // Leaves are already hashed in the tree: sort by them rather than hashing every digest again.
-  const ordered = values
-    .map(({ value, treeIndex }) => ({ digest: value[0] as Hex32, leaf: nodes[treeIndex] }))
-    .sort((a, b) => (a.leaf < b.leaf ? -1 : a.leaf > b.leaf ? 1 : 0))
-    .map(({ digest }) => digest);
+  members.forEach(({ digest, leaf }, i) => {
+    const node = nodes.length - 1 - i;
+    if (nodeByDigest.has(digest)) throw new RangeError(`Duplicate digest in batch: ${digest}`);
+    nodeByDigest.set(digest, node);
+    nodes[node] = leaf;
+  });
+  for (let i = nodes.length - 1 - members.length; i >= 0; i--) nodes[i] = nodeHash(nodes[2 * i + 1], nodes[2 * i + 2]);
   return {
-    root: tree.root as Hex32,
-    digests: ordered,
+    root: hexOf(nodes[0]),
+    digests: members.map(({ digest }) => digest),
     proofOf(digest: Hex32): Hex32[] {
       let node = nodeByDigest.get(digest);
       if (node === undefined) throw new RangeError(`Not a member of this batch: ${digest}`);
-      // The siblings from the leaf up, read from the built tree (getProof would hash the leaf again
-      // and check the proof it returns, which costs more than a receipt's other work together).
+      // The siblings from the leaf up: node i's sibling is i + 1 when i is odd, else i - 1.
       const proof: Hex32[] = [];
-      for (; node > 0; node = (node - 1) >> 1) proof.push(nodes[node % 2 === 1 ? node + 1 : node - 1] as Hex32);
+      for (; node > 0; node = (node - 1) >> 1) proof.push(hexOf(nodes[node % 2 === 1 ? node + 1 : node - 1]));
       return proof;
     },
   };
@@ -64,5 +106,7 @@ export function buildBatch(digests: readonly Hex32[]): MerkleBatch {
 
 /** True when `proof` places `digest` under `root` (sorted-pair keccak256, as OpenZeppelin's MerkleProof). */
 export function verifyProof(digest: Hex32, root: Hex32, proof: readonly Hex32[]): boolean {
-  return StandardMerkleTree.verify(root, LEAF_ENCODING, [digest], [...proof]);
+  let node = leafBytes(digest);
+  for (const sibling of proof) node = nodeHash(node, bytes32(sibling));
+  return compareBytes(node, bytes32(root)) === 0;
 }

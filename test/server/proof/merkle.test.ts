@@ -4,7 +4,10 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import DocumentRegistryModule from "../../../ignition/modules/DocumentRegistry";
 import type { DocumentRegistry } from "../../../typechain-types";
 import { toBytes32, type Hex32 } from "../../../server/proof/digest";
-import { buildBatch, leafOf, MAX_BATCH_SIZE, verifyProof } from "../../../server/proof/merkle";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { randomBytes } from "node:crypto";
+import { buildBatch, leafOf, MAX_BATCH_SIZE, useKeccak, verifyProof } from "../../../server/proof/merkle";
+import { wasmKeccak256 } from "../../../server/proof/wasm-keccak";
 import { randomShas } from "../../support/unit-fixtures";
 
 const randomDigests = (count: number): Hex32[] => randomShas(count).map(toBytes32);
@@ -61,13 +64,47 @@ describe("merkle", function () {
         expect(shuffled.digests).to.deep.equal(batch.digests);
       });
 
-      it("has the root OpenZeppelin's StandardMerkleTree builds", function () {
-        const digests = randomDigests(6);
+      it("is OpenZeppelin's StandardMerkleTree: the same root, order and proofs at every size tried", function () {
+        for (const size of [2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 100, 257, 1000]) {
+          const digests = randomDigests(size);
+          const tree = StandardMerkleTree.of(
+            digests.map((digest) => [digest]),
+            ["bytes32"],
+          );
+          const batch = buildBatch(digests);
+          expect(batch.root, `root of ${size}`).to.equal(tree.root);
+          const treeOrder = [...tree.entries()]
+            .map(([i, [digest]]) => ({ digest, leaf: tree.leafHash([digest]), i }))
+            .sort((a, b) => (a.leaf < b.leaf ? -1 : 1))
+            .map(({ digest }) => digest);
+          expect(batch.digests, `order of ${size}`).to.deep.equal(treeOrder);
+          for (const [i, [digest]] of tree.entries()) {
+            expect(batch.proofOf(digest as Hex32), `proof in ${size}`).to.deep.equal(tree.getProof(i));
+          }
+        }
+      });
+
+      it("accepts what OpenZeppelin's StandardMerkleTree.verify accepts, and only that", function () {
+        const digests = randomDigests(11);
         const tree = StandardMerkleTree.of(
           digests.map((digest) => [digest]),
           ["bytes32"],
         );
-        expect(buildBatch(digests).root).to.equal(tree.root);
+        const [stranger] = randomDigests(1);
+        for (const [i, [digest]] of tree.entries()) {
+          const proof = tree.getProof(i);
+          expect(verifyProof(digest as Hex32, tree.root as Hex32, proof as Hex32[])).to.equal(true);
+          const other = digests[(digests.indexOf(digest as Hex32) + 1) % digests.length];
+          for (const [candidate, candidateProof] of [
+            [stranger, proof],
+            [other, proof],
+            [digest, [stranger, ...proof.slice(1)]],
+          ] as [Hex32, Hex32[]][]) {
+            expect(verifyProof(candidate, tree.root as Hex32, candidateProof)).to.equal(
+              StandardMerkleTree.verify(tree.root, ["bytes32"], [candidate], candidateProof),
+            );
+          }
+        }
       });
     });
 
@@ -92,6 +129,39 @@ describe("merkle", function () {
         const [stranger] = randomDigests(1);
         expect(() => batch.proofOf(stranger)).to.throw(RangeError);
       });
+    });
+  });
+
+  describe("useKeccak", function () {
+    afterEach(function () {
+      useKeccak(keccak_256);
+    });
+
+    it("takes the WebAssembly keccak-256, which hashes every length as @noble/hashes does", async function () {
+      const wasm = await wasmKeccak256();
+      for (const length of [0, 1, 31, 32, 63, 64, 135, 136, 137, 1000]) {
+        const data = randomBytes(length);
+        expect(Buffer.from(wasm(data)).toString("hex"), `${length} bytes`).to.equal(
+          Buffer.from(keccak_256(data)).toString("hex"),
+        );
+      }
+      const first = wasm(randomBytes(64));
+      const kept = Buffer.from(first).toString("hex");
+      wasm(randomBytes(64));
+      expect(Buffer.from(first).toString("hex"), "a result is not overwritten by the next hash").to.equal(kept);
+      const digests = randomDigests(50);
+      const before = buildBatch(digests);
+      useKeccak(wasm);
+      const after = buildBatch(digests);
+      expect(after.root).to.equal(before.root);
+      expect(after.digests).to.deep.equal(before.digests);
+    });
+
+    it("refuses a function that is not keccak-256, and keeps the one it had", function () {
+      const [digest] = randomDigests(1);
+      const leaf = leafOf(digest);
+      expect(() => useKeccak((data) => keccak_256(new Uint8Array([...data, 0])))).to.throw(/Not keccak-256/);
+      expect(leafOf(digest)).to.equal(leaf);
     });
   });
 
