@@ -3,6 +3,7 @@ import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechai
 import { DocproofError } from "../errors";
 import type { Hex32 } from "../proof/digest";
 import { leafOf } from "../proof/merkle";
+import { anchorBatchDigests } from "../proof/registry-abi";
 import type { AnchoringClaim, OnChainStatus } from "../proof/verification";
 import { chainIdOf, onChain } from "./provider";
 import type {
@@ -256,14 +257,11 @@ export class RegistryClient implements RegistryView, RegistryEvents {
       const digestsOf = (txHash: string) => {
         let call = batchCalls.get(txHash);
         if (call === undefined) {
-          call = this.provider.getTransaction(txHash).then((tx) => {
-            const parsed = tx === null ? null : events.parseTransaction({ data: tx.data });
-            // NOTE: a batch anchored through another contract (a multisig) has its digests only in call
-            // traces: the anchoring is indexed without members, and its documents need their receipts.
-            return parsed?.name === "anchorBatch"
-              ? (parsed.args.digests as string[]).map((d) => d.toLowerCase() as Hex32)
-              : undefined;
-          });
+          // NOTE: a batch anchored through another contract (a multisig) has its digests only in call
+          // traces: the anchoring is indexed without members, and its documents need their receipts.
+          call = this.provider
+            .getTransaction(txHash)
+            .then((tx) => (tx === null ? undefined : anchorBatchDigests(tx.data)));
           batchCalls.set(txHash, call);
         }
         return call;

@@ -1,5 +1,5 @@
 import {
-  Transaction,
+  keccak256,
   type ContractTransaction,
   type JsonRpcApiProvider,
   type TransactionReceipt,
@@ -9,6 +9,7 @@ import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechai
 import { DocproofError } from "../errors";
 import type { Hex32 } from "../proof/digest";
 import type { MerkleBatch } from "../proof/merkle";
+import { anchorBatchCalldata } from "../proof/registry-abi";
 import { onChain } from "./provider";
 import type { AnchorBatchOptions, AnchoredBatch, RegistryWriter } from "./registry";
 import type { RegistryClient } from "./registry-client";
@@ -67,7 +68,7 @@ export class EthersRegistryWriter implements RegistryWriter {
       this.signed(() =>
         batch.digests.length === 1
           ? this.contract.anchor.populateTransaction(batch.digests[0])
-          : this.contract.anchorBatch.populateTransaction(batch.root, [...batch.digests]),
+          : Promise.resolve({ to: this.reader.address, data: anchorBatchCalldata(batch.root, batch.digests) }),
       ),
       options.onSent,
     );
@@ -95,7 +96,8 @@ export class EthersRegistryWriter implements RegistryWriter {
     return async (nonce) => {
       const populated = await this.wallet.populateTransaction({ ...(await call()), nonce });
       const raw = await this.wallet.signTransaction(populated);
-      const hash = Transaction.from(raw).hash!;
+      // A signed transaction's hash is the keccak-256 of its bytes, whatever its type.
+      const hash = keccak256(raw);
       return {
         hash,
         broadcast: async () => {

@@ -1,13 +1,20 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { Interface } from "ethers";
-import { registryAnchoringInterface, REGISTRY_ANCHORING_ABI } from "../../../server/proof/registry-abi";
+import { AbiCoder, Interface as EthersInterface } from "ethers";
+import {
+  anchorBatchCalldata,
+  anchorBatchDigests,
+  registryAnchoringInterface,
+  REGISTRY_ANCHORING_ABI,
+} from "../../../server/proof/registry-abi";
+import { toBytes32, type Hex32 } from "../../../server/proof/digest";
+import { randomShas } from "../../support/unit-fixtures";
 
 const FUNCTIONS = ["anchor", "anchorBatch"];
 const EVENTS = ["DocumentAnchored", "BatchAnchored"];
 
-async function compiledInterface(): Promise<Interface> {
-  return new Interface((await hre.artifacts.readArtifact("DocumentRegistry")).abi);
+async function compiledInterface(): Promise<EthersInterface> {
+  return new EthersInterface((await hre.artifacts.readArtifact("DocumentRegistry")).abi);
 }
 
 describe("registry anchoring ABI", function () {
@@ -38,5 +45,42 @@ describe("registry anchoring ABI", function () {
     for (const name of EVENTS) {
       expect(registryAnchoringInterface.getEvent(name)!.topicHash).to.equal(compiled.getEvent(name)!.topicHash);
     }
+  });
+
+  describe("anchorBatch calldata", function () {
+    const digestsOf = (count: number): Hex32[] => randomShas(count).map(toBytes32);
+
+    it("is written as ethers' ABI coder writes it, and read back to the same digests", function () {
+      for (const count of [1, 2, 3, 100, 3900]) {
+        const digests = digestsOf(count);
+        const [root] = digestsOf(1);
+        const data = anchorBatchCalldata(root, digests);
+        expect(data, `${count} digests`).to.equal(
+          registryAnchoringInterface.encodeFunctionData("anchorBatch", [root, digests]),
+        );
+        expect(anchorBatchDigests(data)).to.deep.equal(digests);
+        expect(anchorBatchDigests(data.toUpperCase().replace(/^0X/, "0x"))).to.deep.equal(digests);
+      }
+    });
+
+    it("reads a layout other than the usual one as ethers' decoder does", function () {
+      const digests = digestsOf(3);
+      const [root] = digestsOf(1);
+      const selector = registryAnchoringInterface.getFunction("anchorBatch")!.selector;
+      // The array placed one word further on, behind a padding word: valid ABI, not the usual layout.
+      const head = AbiCoder.defaultAbiCoder().encode(["bytes32", "uint256", "uint256"], [root, 96, 0]).slice(2);
+      const tail = AbiCoder.defaultAbiCoder()
+        .encode(["bytes32[]"], [digests])
+        .slice(2 + 64);
+      expect(anchorBatchDigests(`${selector}${head}${tail}`)).to.deep.equal(digests);
+      const trailing = `${anchorBatchCalldata(root, digests)}${"00".repeat(32)}`;
+      expect(anchorBatchDigests(trailing)).to.deep.equal(digests);
+    });
+
+    it("answers undefined for another call", function () {
+      const [digest] = digestsOf(1);
+      expect(anchorBatchDigests(registryAnchoringInterface.encodeFunctionData("anchor", [digest]))).to.equal(undefined);
+      expect(anchorBatchDigests("0x")).to.equal(undefined);
+    });
   });
 });

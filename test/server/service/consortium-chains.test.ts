@@ -195,6 +195,9 @@ describe("the service on chains that behave like consortium networks (Anvil)", f
       await rpc(chain, "evm_mine");
       const head = Number(await rpc<string>(chain, "eth_blockNumber"));
       await rpc(chain, "anvil_rollback", [head - old.blockNumber + 1]);
+      // Another member's block first, where the anchoring was: noticing the rollback sets the service
+      // anchoring the document again at once, which must land in a later block than before.
+      await rpc(chain, "evm_mine");
 
       await harness.service.indexer.runOnce();
       const rolledBack = harness.logs
@@ -206,8 +209,6 @@ describe("the service on chains that behave like consortium networks (Anvil)", f
       expect(refused.body.type).to.equal("urn:docproof:problem:chain-rolled-back");
       expect((await verifyWith(harness, sha256, old)).status).to.equal("receipt-superseded");
 
-      // Another member's transaction first: the document is anchored again in a later block than before.
-      await rpc(chain, "evm_mine");
       await harness.service.anchorer.runOnce();
       const now = (await documentOf(harness, sha256)).body;
       expect(now.status).to.equal("anchored");
