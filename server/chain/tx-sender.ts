@@ -49,7 +49,6 @@ export interface SendingAccount {
   waitForReceipt(txHash: string, confirmations: number, timeoutMs: number): Promise<TransactionReceipt | null>;
 }
 
-/** A wallet connected to a provider, as a sending account. */
 /** How often a sent transaction is looked at while it waits for its confirmations. */
 const CONFIRMATION_POLL_MS = 250;
 
@@ -98,11 +97,6 @@ export interface TxSenderOptions {
 }
 
 /**
- * Sends transactions from one key, one at a time. The nonce is read from the node ("pending")
- * before each transaction and nothing else sends from this key, so there are no gaps: automining
- * nodes reject gaps, and a gap would stall every later transaction on other chains.
- */
-/**
  * A transaction built for a nonce: its hash, and how to send it. A transaction signed but not yet
  * sent has `broadcast`, so its hash is recorded before it leaves; one without was sent already.
  */
@@ -111,6 +105,11 @@ export interface BuiltTransaction {
   broadcast?: () => Promise<unknown>;
 }
 
+/**
+ * Sends transactions from one key, signed one at a time in nonce order. The nonce is read from the
+ * node ("pending") before each transaction and nothing else sends from this key, so there are no
+ * gaps: automining nodes reject gaps, and a gap would stall every later transaction on other chains.
+ */
 export class TxSender {
   /** Signing and sending, one transaction at a time in nonce order; waiting runs beside it. */
   private queue: Promise<unknown> = Promise.resolve();
