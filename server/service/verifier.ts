@@ -106,7 +106,6 @@ export class Verifier {
     if (indexed === undefined || (anchoring.revocation !== undefined && indexed.revocation === undefined)) {
       return undefined;
     }
-    const claim = this.ports.receipts.receiptOf(sha256, anchoring);
     const base: Verdict = {
       valid: true,
       status: "anchored",
@@ -117,7 +116,7 @@ export class Verifier {
       anchoredAt: indexed.timestamp,
       blockNumber: indexed.blockNumber,
       txHash: indexed.txHash,
-      registrar: claim.registrar,
+      registrar: indexed.registrar,
       checkedAt: { blockNumber: cursor.number, blockHash: cursor.hash },
     };
     const revocation = indexed.revocation;
