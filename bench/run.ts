@@ -30,6 +30,7 @@ import {
   catchUpLine,
   categoryShare,
   cliLine,
+  cpuPerRequestUs,
   formatResults,
   functionShare,
   gasLine,
@@ -246,9 +247,17 @@ function missedTargets(f: RunFigures): string[] {
           `(the same tree over bytes with hash-wasm's keccak: ${ms(c.bytesTreeMs)}), ethers' calldata encoding ` +
           `${ms(c.ethersEncodeMs)} (written directly: ${ms(c.directEncodeMs)}), and decoding it again, as the index ` +
           `does for every anchoring it reads, ${ms(c.ethersDecodeMs)} (read directly: ${ms(c.directDecodeMs)}). ` +
-          `${fmt(b.documents / c.size, 0)} batches × (${ms(c.buildBatchMs + c.ethersEncodeMs + c.ethersDecodeMs)}) ≈ ` +
-          `${fmt(((b.documents / c.size) * (c.buildBatchMs + c.ethersEncodeMs + c.ethersDecodeMs)) / 1000, 1)} s of the ` +
-          `${fmt(b.totalMs / 1000, 1)} s.`,
+          `${fmt(Math.ceil(b.documents / c.size))} batches × ${ms(c.buildBatchMs + c.ethersEncodeMs + c.ethersDecodeMs)} ≈ ` +
+          `${fmt((Math.ceil(b.documents / c.size) * (c.buildBatchMs + c.ethersEncodeMs + c.ethersDecodeMs)) / 1000, 1)} s of the ` +
+          `${fmt(b.totalMs / 1000, 1)} s, on one thread.` +
+          (b.ceiling.docsPerSecond < TARGETS.bulkDocsPerSecond
+            ? ` The chain would cap it next: with ${b.ceiling.inFlight} batches in flight, each waiting a block for its ` +
+              `receipt, the node itself took ${fmt(b.ceiling.docsPerSecond)} docs/s` +
+              (b.ceilingFull === undefined
+                ? "."
+                : `; with ${b.ceilingFull.inFlight} in flight, ${fmt(b.ceilingFull.docsPerSecond)} docs/s ` +
+                  `(full blocks: ${fmt(b.theoreticalDocsPerSecond ?? 0)}).`)
+            : ""),
       );
     } else {
       parts.push(
@@ -274,17 +283,20 @@ function missedTargets(f: RunFigures): string[] {
       `**Verification (p99 ${ms(v.verify.p99Ms)} at ${v.connections} clients, target ≤ 20 ms).** The service's CPU ` +
         `per request bounds it: ${fmt(v.verify.requestsPerSecond)} req/s with the service at ` +
         `${pct(v.verify.shares.cpu.service)} of a core (waiting for a core ${pct(v.verify.shares.waitingForCpu.service)} ` +
-        `of the time) is ${ms((v.verify.shares.cpu.service / v.verify.requestsPerSecond) * 1000)} of CPU per request; ` +
+        `of the time) is ${fmt(cpuPerRequestUs(v.verify))} µs of CPU per request; ` +
         `the floor answered ${fmt(v.floor.requestsPerSecond)} req/s at ` +
-        `${ms((v.floor.shares.cpu.service / v.floor.requestsPerSecond) * 1000)} per request, with p99 ${ms(v.floor.p99Ms)}. ` +
+        `${fmt(cpuPerRequestUs(v.floor))} µs per request, with p99 ${ms(v.floor.p99Ms)}. ` +
         "No call to the node is made (its CPU stayed near zero); the store-only status lookup, which skips the " +
         `verdict, reached ${fmt(v.lookup.requestsPerSecond)} req/s, p99 ${ms(v.lookup.p99Ms)}. In the profile (§2): ` +
         `building the receipt only to read its registrar (\`receiptOf\`, inclusive) ${pct(functionShare(p, "receiptOf"))}, ` +
         `of which rebuilding batch trees (\`buildBatch\`, once per batch and restart) ${pct(functionShare(p, "buildBatch"))}; ` +
         `logging (pino, one line per request) ${share(/^logging/)} plus the writes it causes; express and body parsing ` +
-        `${share(/^express/)}; Node's HTTP ${share(/^Node/)}; SQLite ${share(/^SQLite/)}; zod ${share(/^zod/)}; ` +
-        `helmet ${share(/^helmet/)}; rate limit ${share(/^rate limit/)}; JSON ${share(/^JSON/)}; garbage collection ` +
-        `${share(/^garbage/)} (${load}).`,
+        `${share(/^express/)}; Node's HTTP ${share(/^Node/)}; ` +
+        `helmet ${share(/^helmet/)}; rate limit ${share(/^rate limit/)}; zod ${share(/^zod/)}; SQLite (inclusive, ` +
+        `the store's \`guard\`) ${pct(functionShare(p, "guard"))}; garbage collection ${share(/^garbage/)}. ` +
+        `The first verification of a document in a batch builds that batch's whole tree: ${fmt(v.batches)} batches ` +
+        `of up to ${fmt(f.bulk[0].batchMax)}, each ${ms(f.codec.buildBatchMs)} of the event loop (§1), which every ` +
+        `request waiting behind it feels (${load}).`,
     );
   }
 

@@ -42,6 +42,39 @@ export interface ProfileSummary {
   inclusive: { name: string; where: string; totalMs: number; share: number }[];
 }
 
+/** Express and the small packages it is made of. */
+const EXPRESS_PACKAGES = [
+  "express",
+  "router",
+  "body-parser",
+  "raw-body",
+  "finalhandler",
+  "send",
+  "serve-static",
+  "type-is",
+  "on-finished",
+  "content-type",
+  "iconv-lite",
+  "statuses",
+  "http-errors",
+  "mime-types",
+  "etag",
+  "fresh",
+  "accepts",
+  "negotiator",
+  "vary",
+  "proxy-addr",
+  "parseurl",
+  "encodeurl",
+  "escape-html",
+  "path-to-regexp",
+  "qs",
+  "depd",
+  "content-disposition",
+  "cookie",
+  "range-parser",
+];
+
 /** Native functions better-sqlite3 exposes to JavaScript: their self time is SQLite's. */
 const SQLITE_NATIVE = new Set(["get", "all", "run", "iterate", "prepare", "exec", "pluck", "raw", "bind"]);
 
@@ -59,23 +92,28 @@ export function categoryOf(functionName: string, url: string): string {
   if (inModule("helmet")) return "helmet";
   if (inModule("express-rate-limit")) return "rate limit";
   if (inModule("zod")) return "zod";
+  // NOTE: better-sqlite3's native calls get no frame of their own: their time is the self time of
+  // the store's functions that call them (see the inclusive time of the store's `guard`).
   if (inModule("better-sqlite3") || (u === "" && SQLITE_NATIVE.has(functionName))) return "SQLite";
   if (u === "" && (functionName === "parse" || functionName === "stringify")) return "JSON";
-  if (
-    ["express", "router", "body-parser", "raw-body", "finalhandler", "send", "serve-static", "type-is"].some(inModule)
-  )
-    return "express and body parsing";
-  if (["on-finished", "content-type", "iconv-lite", "statuses", "http-errors", "mime-types"].some(inModule))
-    return "express and body parsing";
+  if (EXPRESS_PACKAGES.some(inModule)) return "express and body parsing";
   if (inModule("prom-client")) return "metrics (prom-client)";
   if (["ethers", "@noble", "@adraffy"].some(inModule)) return "ethers (keccak, ABI, RPC)";
-  if (inModule("@openzeppelin")) return "Merkle tree (@openzeppelin/merkle-tree)";
+  if (["@openzeppelin", "@metamask", "ethereum-cryptography"].some(inModule)) {
+    return "Merkle tree (@openzeppelin/merkle-tree and its ABI coder)";
+  }
   if (inModule("ts-node") || inModule("typescript")) return "ts-node (start-up)";
   if (u.includes("/node_modules/")) return "other dependencies";
   if (u.startsWith("node:")) return "Node (http, net, streams)";
   if (u.includes("/server/")) return "Docproof (server/)";
+  if (functionName.startsWith("RegExp:")) return "regular expressions";
   if (u === "") return `native: ${functionName || "(anonymous)"}`;
   return "other";
+}
+
+/** A name cut to 60 characters (regular expressions name themselves by their source). */
+function short(name: string): string {
+  return name.length <= 60 ? name : `${name.slice(0, 57)}…`;
 }
 
 function shortPath(url: string): string {
@@ -123,7 +161,7 @@ export function summariseProfile(
     if (category === "idle") continue;
     busyUs += us;
     const where = url === "" ? "(native)" : `${shortPath(url)}:${lineNumber + 1}`;
-    const name = functionName || "(anonymous)";
+    const name = short(functionName || "(anonymous)");
     const key = `${name}@${where}`;
     const entry = functions.get(key) ?? { name, where, category, us: 0 };
     entry.us += us;
