@@ -67,9 +67,10 @@ interface Sample {
 interface MinuteFigures {
   minute: number;
   rss: number;
-  /** The least heap in use sampled in the minute: the floor garbage collection returns to. */
-  heapFloor?: number;
-  heapLast?: number;
+  /** Heap still referenced, read right after a full collection in this minute. */
+  heapLive?: number;
+  /** Documents verified or looked up at least once so far: what the service's receipt cache holds. */
+  distinctVerified: number;
   fds: number;
   handles?: number;
   kinds: Record<Kind, { requests: number; p50Ms: number; p99Ms: number; failures: number; skipped: number }>;
@@ -192,12 +193,20 @@ function fdCount(pid: number): number {
   }
 }
 
-/** The memory probe's newest line, if it wrote one. */
-function probeReading(file: string): { heapUsed: number; handles: number } | undefined {
-  if (!existsSync(file)) return undefined;
-  const lines = readFileSync(file, "utf8").trim().split("\n");
-  const last = lines[lines.length - 1];
-  return last === "" ? undefined : (JSON.parse(last) as { heapUsed: number; handles: number });
+interface ProbeLine {
+  atMs: number;
+  afterGc: boolean;
+  heapUsed: number;
+  handles: number;
+}
+
+/** Every line the memory probe wrote so far. */
+function probeLines(file: string): ProbeLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as ProbeLine);
 }
 
 export async function soak(chain: BenchChain, minutes: number, machine: Machine): Promise<SoakResult> {
@@ -206,7 +215,8 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
   const probeFile = path.join(probeDir, "memory.jsonl");
   const service: BenchService = await startService(chain, {
     rateLimits: "active",
-    nodeArgs: ["--require", PROBE],
+    // --expose-gc only lets the probe collect once a minute before it reads the heap.
+    nodeArgs: ["--expose-gc", "--require", PROBE],
     env: { BENCH_MEMORY_PROBE_FILE: probeFile, BENCH_MEMORY_PROBE_MS: String(SAMPLE_MS) },
   });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -216,6 +226,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
   /** Accepted at least 15 s ago: anchored by now (a batch a second, a block a second). */
   const settled: Sha256Hex[] = [];
   let invalidVerdicts = 0;
+  const verified = new Set<string>();
   const timers: NodeJS.Timeout[] = [];
   try {
     const batchMax = serviceBatchMax(service);
@@ -277,6 +288,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       verify: () => {
         if (settled.length === 0) return;
         const sha256 = settled[randomInt(settled.length)];
+        verified.add(sha256);
         send("verify", async () => {
           const answer = await request(
             agent,
@@ -293,6 +305,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       status: () => {
         if (accepted.length === 0) return;
         const sha256 = accepted[randomInt(accepted.length)];
+        verified.add(sha256);
         send("status", async () =>
           expect(await request(agent, service.baseUrl, "GET", `/api/v1/documents/${sha256}`), [200]),
         );
@@ -314,7 +327,8 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
 
     const samples: Sample[] = [];
     const sample = () => {
-      const reading = probeReading(probeFile);
+      const lines = probeLines(probeFile);
+      const reading = lines[lines.length - 1];
       samples.push({
         atMs: performance.now(),
         rss: procStatusBytes(service.pid, "VmRSS"),
@@ -337,13 +351,13 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       sample();
       const inMinute = samples.filter((s) => s.atMs >= minuteStart);
       const last = inMinute[inMinute.length - 1];
-      const heaps = inMinute.flatMap((s) => (s.heapUsed === undefined ? [] : [s.heapUsed]));
+      const collected = probeLines(probeFile).filter((line) => line.afterGc);
       const after = cpuPressureUs();
       const figures: MinuteFigures = {
         minute,
         rss: last.rss,
-        heapFloor: heaps.length === 0 ? undefined : Math.min(...heaps),
-        heapLast: last.heapUsed,
+        heapLive: collected[collected.length - 1]?.heapUsed,
+        distinctVerified: verified.size,
         fds: last.fds,
         handles: last.handles,
         kinds: recorder.take(),
@@ -354,7 +368,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       };
       perMinute.push(figures);
       console.log(
-        `minute ${minute}: RSS ${fmt(figures.rss / MIB, 1)} MiB, heap ${fmt((figures.heapFloor ?? 0) / MIB, 1)} MiB, ` +
+        `minute ${minute}: RSS ${fmt(figures.rss / MIB, 1)} MiB, live heap ${figures.heapLive === undefined ? "?" : fmt(figures.heapLive / MIB, 1)} MiB, ` +
           `fds ${figures.fds}, handles ${figures.handles ?? "?"}; ` +
           (Object.entries(figures.kinds) as [Kind, MinuteFigures["kinds"][Kind]][])
             .map(([kind, k]) => `${kind} ${k.requests} p99 ${ms(k.p99Ms)}${k.failures ? ` ${k.failures} failed` : ""}`)
@@ -382,9 +396,9 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
     const warm = perMinute[Math.min(WARM_UP_MINUTES, perMinute.length) - 1];
     const end = perMinute[perMinute.length - 1];
     const heapGrowth =
-      warm.heapFloor === undefined || end.heapFloor === undefined
+      warm.heapLive === undefined || end.heapLive === undefined
         ? undefined
-        : (end.heapFloor - warm.heapFloor) / warm.heapFloor;
+        : (end.heapLive - warm.heapLive) / warm.heapLive;
     return {
       machine,
       date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
@@ -466,9 +480,12 @@ export function formatSoak(r: SoakResult): string {
     `| status lookup of an accepted document | ${RATES.status}/s |`,
     `| upload of ${UPLOAD_MIB.join(" or ")} MiB of random bytes (multipart) | one every ${1 / RATES.upload} s |`,
     "",
-    "Every 5 s: the service's resident set (VmRSS) and open file descriptors from /proc, and its heap in use and " +
-      "active handles from inside it (`bench/lib/memory-probe.js`, loaded with `node --require`; the service's code " +
-      "is unchanged). Heap is the least sampled in each minute, the floor garbage collection returns to.",
+    "Every 5 s: the service's resident set (VmRSS) and open file descriptors from /proc, and its active handles from " +
+      "inside it (`bench/lib/memory-probe.js`, loaded with `node --require`; the service's code is unchanged). Once a " +
+      "minute the probe collects garbage (the process runs with `--expose-gc`) and reads the heap still referenced: " +
+      "the live heap. RSS and live heap are each minute's last reading. The service caches the receipts of the " +
+      '20,000 documents last verified or looked up: "documents read", the distinct documents verified or looked up ' +
+      "so far, shows how full that cache is.",
     "",
     "## Verdicts",
     "",
@@ -481,11 +498,11 @@ export function formatSoak(r: SoakResult): string {
     "",
     "## Per minute",
     "",
-    `| minute | RSS MiB | heap MiB | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
-    `| ---: | ---: | ---: | ---: | ---: | ---: | ${kinds.map(() => "---:").join(" | ")} | ---: |`,
+    `| minute | RSS MiB | live heap MiB | documents read | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${kinds.map(() => "---:").join(" | ")} | ---: |`,
     ...r.perMinute.map(
       (m) =>
-        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} | ${m.heapFloor === undefined ? "?" : fmt(m.heapFloor / MIB, 1)} | ${m.fds} | ` +
+        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${fmt(m.distinctVerified)} | ${m.fds} | ` +
         `${m.handles ?? "?"} | ${m.machinePressure === undefined ? "?" : pct(m.machinePressure)} | ` +
         kinds.map((k) => `${ms(m.kinds[k].p50Ms)} / ${ms(m.kinds[k].p99Ms)}`).join(" | ") +
         ` | ${kinds.reduce((n, k) => n + m.kinds[k].failures, 0)} |`,
@@ -495,6 +512,25 @@ export function formatSoak(r: SoakResult): string {
       "the machine is shared, and latency follows it.",
     "",
   ];
+  const warm = r.perMinute[Math.min(WARM_UP_MINUTES, r.perMinute.length) - 1];
+  const end = r.perMinute[r.perMinute.length - 1];
+  if (!v.flat && warm.heapLive !== undefined && end.heapLive !== undefined && end.minute > warm.minute) {
+    const grown = end.heapLive - warm.heapLive;
+    const newlyVerified = end.distinctVerified - warm.distinctVerified;
+    lines.push(
+      "## Memory growth",
+      "",
+      `From minute ${warm.minute} to ${end.minute} the live heap grew ${fmt(grown / MIB, 1)} MiB and RSS ` +
+        `${fmt((end.rss - warm.rss) / MIB, 1)} MiB, while ${fmt(newlyVerified)} more documents were verified or looked ` +
+        `up for the first time (${fmt(end.distinctVerified)} in all): ` +
+        (newlyVerified > 0 ? `${fmt(grown / newlyVerified)} bytes of live heap per newly read document. ` : "") +
+        "The service keeps the receipts of the last 20,000 documents it was asked about (server/service/receipt-book.ts " +
+        "RECEIPT_CACHE_SIZE, and the verifier's VERDICT_CACHE_SIZE for verdicts read from the node), so until that many " +
+        "distinct documents have been read its heap grows by design; a run long enough to fill the cache shows " +
+        "whether it then stays flat.",
+      "",
+    );
+  }
   if (r.errorLines.length > 0) {
     lines.push("## Error lines", "", "```", ...r.errorLines.slice(0, 20), "```", "");
   }
