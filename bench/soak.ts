@@ -514,11 +514,11 @@ export function formatSoak(r: SoakResult): string {
   ];
   const warm = r.perMinute[Math.min(WARM_UP_MINUTES, r.perMinute.length) - 1];
   const end = r.perMinute[r.perMinute.length - 1];
-  if (!v.flat && warm.heapLive !== undefined && end.heapLive !== undefined && end.minute > warm.minute) {
+  if (warm.heapLive !== undefined && end.heapLive !== undefined && end.minute > warm.minute) {
     const grown = end.heapLive - warm.heapLive;
     const newlyVerified = end.distinctVerified - warm.distinctVerified;
     lines.push(
-      "## Memory growth",
+      "## Memory",
       "",
       `From minute ${warm.minute} to ${end.minute} the live heap grew ${fmt(grown / MIB, 1)} MiB and RSS ` +
         `${fmt((end.rss - warm.rss) / MIB, 1)} MiB, while ${fmt(newlyVerified)} more documents were verified or looked ` +
