@@ -118,11 +118,12 @@ export function startPhase(pids: Record<string, number>): () => PhaseShares {
     const client = process.cpuUsage(clientCpu);
     const shares: PhaseShares = {
       cpu: { client: (client.user + client.system) / 1000 / wallMs },
-      waitingForCpu: { client: (processSchedMs(process.pid).waitMs - clientSched.waitMs) / wallMs },
+      waitingForCpu: { client: Math.max(0, processSchedMs(process.pid).waitMs - clientSched.waitMs) / wallMs },
     };
     for (const [name, pid] of Object.entries(pids)) {
       shares.cpu[name] = (processCpuMs(pid) - cpu[name]) / wallMs;
-      shares.waitingForCpu[name] = (processSchedMs(pid).waitMs - sched[name].waitMs) / wallMs;
+      // Threads that ended during the phase take their counts with them: never below zero.
+      shares.waitingForCpu[name] = Math.max(0, processSchedMs(pid).waitMs - sched[name].waitMs) / wallMs;
     }
     const after = cpuPressureUs();
     if (pressure !== undefined && after !== undefined) shares.machinePressure = (after - pressure) / 1000 / wallMs;

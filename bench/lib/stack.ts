@@ -301,7 +301,10 @@ export async function waitForAnchored(service: BenchService, count: number, time
 export async function waitForIndex(service: BenchService, block: number, timeoutMs = 1_800_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answer = (await (await fetch(`${service.baseUrl}/api/v1/registrars`)).json()) as { indexedTo?: number };
+    // A service busy with a long step may be slow to answer; only its exit ends the wait early.
+    const answer = (await fetch(`${service.baseUrl}/api/v1/registrars`)
+      .then((response) => response.json())
+      .catch(() => ({}))) as { indexedTo?: number };
     if ((answer.indexedTo ?? -1) >= block) return performance.now();
     if (service.process.hasExited) throw new Error(`the service exited:\n${tail(service.log())}`);
     if (Date.now() > deadline) throw new Error(`the index did not reach block ${block}:\n${tail(service.log())}`);
