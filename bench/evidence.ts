@@ -6,7 +6,8 @@
  *   npx hardhat compile && npx ts-node bench/evidence.ts
  *   BENCH_BLOCKS=50000 npx ts-node bench/evidence.ts      (blocks mined for the accumulator; 20,000)
  *
- * Not part of `npm run bench`; prints its figures as JSON on the last line.
+ * `npm run bench` measures the receipts (measureReceipts); run alone, this also measures the
+ * accumulator, and prints its figures as JSON on the last line.
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { gzipSync } from "node:zlib";
@@ -88,12 +89,29 @@ function composition(receipt: ReceiptV2) {
   };
 }
 
+export interface ReceiptSizes {
+  batch: number;
+  v1Bytes: number;
+  v2Bytes: number;
+  v1CompactBytes: number;
+  v2CompactBytes: number;
+  headerBytes: number;
+  transactionBytes: number;
+  transactionProofBytes: number;
+  receiptBytes: number;
+  receiptProofBytes: number;
+  linkJsonBytes: number;
+  buildMs: number;
+  verifyFirstMs: number;
+  verifyMedianMs: number;
+}
+
 /**
  * Receipt v2 against v1 and an OpenTimestamps proof, for one document anchored alone and a member of
  * a 1,000-document batch, on a fresh Anvil node: sizes (indented as served, and compact), what the
  * evidence is made of, and the time to build it and to verify it offline with a checkpoint.
  */
-export async function measureReceipts() {
+export async function measureReceipts(): Promise<ReceiptSizes[]> {
   const { node, rpcUrl, chainId } = await startNode("anvil");
   try {
     const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true });

@@ -7,12 +7,14 @@ import { randomBytes } from "node:crypto";
 import { DocumentStore } from "../server/store/document-store";
 import type { Sha256Hex } from "../server/proof/digest";
 import { runLoad } from "./lib/load";
-import { metric, REGISTRAR, startService, type BenchChain, type BenchService } from "./lib/stack";
+import { checkAnchorings } from "./lib/anchorings";
+import { serviceBatchMax, startService, tail, waitForAnchored, type BenchChain, type BenchService } from "./lib/stack";
 import { percentile } from "./lib/stats";
 
 export interface NotarizeSettings {
   documents: number;
-  batchMax: number;
+  /** BATCH_MAX; undefined leaves it unset (sized to the chain). */
+  batchMax?: number;
   concurrency: number;
   batchIntervalMs?: number;
   /** Runs with the service still up once everything is anchored (the verification benchmark). */
@@ -21,7 +23,10 @@ export interface NotarizeSettings {
 
 export interface NotarizeResult {
   documents: number;
+  /** BATCH_MAX, or the size the service chose for the chain. */
   batchMax: number;
+  /** False when BATCH_MAX was left unset. */
+  batchMaxSet: boolean;
   concurrency: number;
   /** From the first submission to the last document anchored, in ms. */
   totalMs: number;
@@ -48,7 +53,8 @@ export function randomSha256(): Sha256Hex {
 export async function benchNotarize(chain: BenchChain, settings: NotarizeSettings): Promise<NotarizeResult> {
   const digests = Array.from({ length: settings.documents }, randomSha256);
   const fromBlock = (await chain.provider.getBlockNumber()) + 1;
-  const service = await startService(chain, { batchMax: settings.batchMax, batchIntervalMs: settings.batchIntervalMs });
+  const serviceSettings = { batchMax: settings.batchMax, batchIntervalMs: settings.batchIntervalMs };
+  const service = await startService(chain, serviceSettings);
   let stopped = false;
   try {
     let index = 0;
@@ -62,26 +68,29 @@ export async function benchNotarize(chain: BenchChain, settings: NotarizeSetting
           : undefined,
       check: (status) => status === 202 || `status ${status}`,
     });
-    if (load.failures > 0) throw new Error(`${load.failures} submissions failed: ${load.firstFailure}`);
+    if (load.failures > 0) {
+      throw new Error(`${load.failures} submissions failed: ${load.firstFailure}\n${tail(service.log())}`);
+    }
     const submitMs = performance.now() - started;
 
-    const deadline = Date.now() + 600_000;
-    while ((await metric(service.baseUrl, "docproof_documents_anchored_total")) < digests.length) {
-      if (service.process.hasExited) throw new Error(`the service exited:\n${service.process.log}`);
-      if (Date.now() > deadline) throw new Error(`not every document was anchored in time:\n${service.process.log}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const totalMs = performance.now() - started;
+    const totalMs = (await waitForAnchored(service, digests.length)) - started;
+    const batchMax = serviceBatchMax(service, serviceSettings);
 
     await settings.whileUp?.(service, digests);
     await service.stop();
     stopped = true;
 
-    const chainFacts = await checkAnchorings(chain, digests, settings.batchMax, fromBlock);
+    const { transactions, largestBatch, smallestBatch, gasTotal, gasPerDocument, gasLargestTx } = await checkAnchorings(
+      chain,
+      digests,
+      batchMax,
+      fromBlock,
+    );
     const anchorTimes = timesToAnchor(service.dataDir, digests);
     return {
       documents: digests.length,
-      batchMax: settings.batchMax,
+      batchMax,
+      batchMaxSet: settings.batchMax !== undefined,
       concurrency: settings.concurrency,
       totalMs,
       submitMs,
@@ -91,53 +100,17 @@ export async function benchNotarize(chain: BenchChain, settings: NotarizeSetting
       acceptP99Ms: percentile(load.latenciesMs, 99),
       anchorP50Ms: percentile(anchorTimes, 50),
       anchorP99Ms: percentile(anchorTimes, 99),
-      ...chainFacts,
+      transactions,
+      largestBatch,
+      smallestBatch,
+      gasTotal,
+      gasPerDocument,
+      gasLargestTx,
     };
   } finally {
     if (!stopped) await service.stop();
     service.removeData();
   }
-}
-
-/**
- * Reads every anchoring by the service's key since `fromBlock` from the chain: each submitted digest
- * must be in exactly one transaction's calldata, nothing else may be, and no batch may exceed
- * `batchMax`. Answers the transactions and their gas.
- */
-async function checkAnchorings(chain: BenchChain, digests: readonly Sha256Hex[], batchMax: number, fromBlock: number) {
-  const anchorings = await chain.registry.anchorings(REGISTRAR, fromBlock);
-  const expected = new Set(digests.map((d) => `0x${d}`));
-  const seen = new Set<string>();
-  let gasTotal = 0n;
-  let gasLargestTx = 0n;
-  const txs = new Set<string>();
-  for (const anchoring of anchorings) {
-    if (anchoring.digests.length > batchMax) {
-      throw new Error(
-        `batch ${anchoring.root} holds ${anchoring.digests.length} documents, over BATCH_MAX ${batchMax}`,
-      );
-    }
-    for (const digest of anchoring.digests) {
-      if (!expected.has(digest)) throw new Error(`digest ${digest} was anchored but never submitted`);
-      if (seen.has(digest)) throw new Error(`digest ${digest} was anchored twice`);
-      seen.add(digest);
-    }
-    if (txs.has(anchoring.txHash)) throw new Error(`transaction ${anchoring.txHash} anchored two batches`);
-    txs.add(anchoring.txHash);
-    const receipt = await chain.provider.getTransactionReceipt(anchoring.txHash);
-    gasTotal += receipt!.gasUsed;
-    if (receipt!.gasUsed > gasLargestTx) gasLargestTx = receipt!.gasUsed;
-  }
-  if (seen.size !== expected.size) throw new Error(`${expected.size - seen.size} documents are not on chain`);
-  const sizes = anchorings.map((a) => a.digests.length);
-  return {
-    transactions: anchorings.length,
-    largestBatch: Math.max(...sizes),
-    smallestBatch: Math.min(...sizes),
-    gasTotal,
-    gasPerDocument: Number(gasTotal) / digests.length,
-    gasLargestTx,
-  };
 }
 
 /** Each document's time from acceptance to its anchoring being recorded, as the service recorded both. */

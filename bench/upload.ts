@@ -38,7 +38,7 @@ export interface UploadResult {
 }
 
 /** Writes `bytes` of random data to a new file in a fresh temporary folder. */
-function randomFile(bytes: number): { file: string; dir: string } {
+export function randomFile(bytes: number): { file: string; dir: string } {
   const dir = mkdtempSync(path.join(tmpdir(), "docproof-upload-"));
   const file = path.join(dir, "random.bin");
   const fd = openSync(file, "w");
@@ -130,9 +130,10 @@ async function curlInstalled(): Promise<boolean> {
 
 export async function benchUpload(
   chain: BenchChain,
-  options: { bytes: number; rounds: number },
+  options: { bytes: number; rounds: number; file?: string },
 ): Promise<UploadResult> {
-  const { file, dir } = randomFile(options.bytes);
+  const own = options.file === undefined ? randomFile(options.bytes) : undefined;
+  const file = options.file ?? own!.file;
   const service = await startService(chain);
   try {
     // Warm-up: the first upload loads and compiles the multipart path; it is not measured.
@@ -214,6 +215,6 @@ export async function benchUpload(
   } finally {
     await service.stop();
     service.removeData();
-    rmSync(dir, { recursive: true, force: true });
+    if (own !== undefined) rmSync(own.dir, { recursive: true, force: true });
   }
 }

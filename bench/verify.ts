@@ -1,138 +1,204 @@
 /**
- * Verification: verify-by-digest (POST /api/v1/verify with JSON {"sha256"}) of anchored documents
- * at a fixed number of concurrent clients for a fixed time. The reference, in the same run and at
- * the same concurrency, is the status lookup GET /api/v1/documents/{sha256}, which reads the store
- * only: the difference is the cost of checking against the chain. A second reference is that check
- * alone: the registry's `verify` view called on the node directly, at the same concurrency.
+ * Verification by digest at 50 concurrent clients: `POST /api/v1/verify` with JSON {"sha256"} of
+ * documents the index of the whole registry holds, so the service answers without calling the node
+ * (the verdict names the block it states, `checkedAt`). Documents are picked at random, so most are
+ * verified for the first time during the run.
+ *
+ * References in the same run, same clients (autocannon in this process), same connections and
+ * duration: the floor, a bare Node `http` server in its own process answering a fixed JSON body of
+ * the verdict's size; and the store-only status lookup `GET /api/v1/documents/{sha256}`.
+ *
+ * Then the service is restarted on the same data under `node --cpu-prof` and loaded again, to show
+ * where its time goes.
  */
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Sha256Hex } from "../server/proof/digest";
-import { runLoad, type LoadResult } from "./lib/load";
-import type { ReceiptV1 } from "../server/proof/receipt";
-import { processCpuMs } from "./lib/rss";
-import type { BenchChain } from "./lib/stack";
-import { percentile } from "./lib/stats";
+import { freePort, ManagedProcess } from "../test/support/processes";
+import { cannon, type LoadFigures } from "./lib/cannon";
+import { runLoad } from "./lib/load";
+import { profileIn, summariseProfile, type ProfileSummary } from "./lib/profile";
+import { startService, tail, waitForAnchored, waitForIndex, type BenchChain, type BenchService } from "./lib/stack";
 
-export interface VerifyFigures {
-  /** CPU time over wall time of the service and of the chain node while it ran. */
-  serviceCpuShare: number;
-  chainCpuShare: number;
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
+const TS_NODE = require.resolve("ts-node/dist/bin.js");
+
+export interface VerifySettings {
+  documents: number;
+  connections: number;
+  durationS: number;
+  /** Seconds of load on the profiled service. */
+  profileS: number;
 }
 
 export interface VerifyResult {
-  concurrency: number;
-  durationMs: number;
-  verify: VerifyFigures;
-  /** Verification requests that named a document for the first time in the run: none could be cached. */
+  documents: number;
+  batches: number;
+  indexedTo: number;
+  connections: number;
+  durationS: number;
+  verify: LoadFigures;
+  /** Documents verified at least once during the verification load (the first of each was uncached). */
   firstVerifications: number;
-  lookup: VerifyFigures;
-  /** The registry's `verify` view called on the node directly (eth_call), without the service. */
-  chainCall: VerifyFigures;
+  lookup: LoadFigures;
+  floor: LoadFigures;
+  /** Bytes of the verdict, and so of the floor's fixed body. */
+  verdictBytes: number;
+  /** The profiled service: its figures under the profiler, and the profile of that load. */
+  profiled: { verify: LoadFigures; profile: ProfileSummary };
 }
 
-/** Runs `load` and reads how much CPU the service and the node used meanwhile. */
-async function measured(pids: { service: number; chain: number }, load: () => Promise<LoadResult>) {
-  const service = processCpuMs(pids.service);
-  const chain = processCpuMs(pids.chain);
-  const result = await load();
-  return {
-    result,
-    serviceCpuShare: (processCpuMs(pids.service) - service) / result.elapsedMs,
-    chainCpuShare: (processCpuMs(pids.chain) - chain) / result.elapsedMs,
-  };
-}
+const randomSha256 = () => randomBytes(32).toString("hex") as Sha256Hex;
 
-function figures({
-  result: load,
-  serviceCpuShare,
-  chainCpuShare,
-}: Awaited<ReturnType<typeof measured>>): VerifyFigures {
-  return {
-    serviceCpuShare,
-    chainCpuShare,
-    requests: load.requests,
-    requestsPerSecond: load.requests / (load.elapsedMs / 1000),
-    p50Ms: percentile(load.latenciesMs, 50),
-    p99Ms: percentile(load.latenciesMs, 99),
-  };
-}
+export async function benchVerify(chain: BenchChain, settings: VerifySettings): Promise<VerifyResult> {
+  const digests = Array.from({ length: settings.documents }, randomSha256);
+  // The rate limiters run (their cost is part of every request) with limits this load never reaches.
+  const service = await startService(chain, { rateLimits: "active" });
+  let profiledService: BenchService | undefined;
+  const profileDir = mkdtempSync(path.join(tmpdir(), "docproof-profile-"));
+  try {
+    // Anchored in lists of 10,000, then the index must have followed the chain past the last batch.
+    let next = 0;
+    const load = await runLoad({
+      baseUrl: service.baseUrl,
+      concurrency: 2,
+      next: () =>
+        next < digests.length
+          ? { method: "POST", path: "/api/v1/documents", json: { sha256: digests.slice(next, (next += 10_000)) } }
+          : undefined,
+      check: (status) => status === 202 || `status ${status}`,
+    });
+    if (load.failures > 0) throw new Error(`notarizing failed: ${load.firstFailure}\n${tail(service.log())}`);
+    await waitForAnchored(service, digests.length);
+    const head = await chain.provider.getBlockNumber();
+    await waitForIndex(service, head);
+    const batches = Number(
+      (await (await fetch(`${service.baseUrl}/metrics`)).text()).match(/^docproof_batch_size_count (\d+)$/m)?.[1],
+    );
 
-export async function benchVerify(
-  baseUrl: string,
-  chain: BenchChain,
-  pids: { service: number; chain: number },
-  anchored: readonly Sha256Hex[],
-  options: { concurrency: number; durationMs: number },
-): Promise<VerifyResult> {
-  const pick = () => anchored[randomInt(anchored.length)];
-  const verified = new Set<string>();
-  const pickForVerify = () => {
-    const sha256 = pick();
-    verified.add(sha256);
-    return sha256;
-  };
-  const verifyRun = await measured(pids, () =>
-    runLoad({
-      baseUrl,
-      concurrency: options.concurrency,
-      durationMs: options.durationMs,
-      next: () => ({ method: "POST", path: "/api/v1/verify", json: { sha256: pickForVerify() } }),
-      check: (status, body) => (status === 200 && body.includes('"valid":true')) || `status ${status}: ${body}`,
-    }),
-  );
-  const verify = verifyRun.result;
-  if (verify.failures > 0) throw new Error(`${verify.failures} verifications failed: ${verify.firstFailure}`);
-  const lookupRun = await measured(pids, () =>
-    runLoad({
-      baseUrl,
-      concurrency: options.concurrency,
-      durationMs: options.durationMs,
-      next: () => ({ method: "GET", path: `/api/v1/documents/${pick()}` }),
-      check: (status, body) => (status === 200 && body.includes('"status":"anchored"')) || `status ${status}: ${body}`,
-    }),
-  );
-  const lookup = lookupRun.result;
-  if (lookup.failures > 0) throw new Error(`${lookup.failures} lookups failed: ${lookup.firstFailure}`);
+    // Every answer of the load is checked for `"valid":true`; a sample first for the index's block too.
+    const sample = await verdict(service.baseUrl, digests[0]);
+    if (sample.json.checkedAt === undefined) {
+      throw new Error(`the verdict does not come from the index: ${sample.text}`);
+    }
+    const pick = () => digests[randomInt(digests.length)];
+    const verified = new Set<string>();
+    const verifyBody = () => {
+      const sha256 = pick();
+      verified.add(sha256);
+      return JSON.stringify({ sha256 });
+    };
+    const common = { connections: settings.connections, durationS: settings.durationS };
+    const pids = { service: service.pid, node: chain.node.pid };
+    const verify = await cannon({
+      ...common,
+      url: `${service.baseUrl}/api/v1/verify`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      nextBody: verifyBody,
+      verifyBody: (body) => body.includes('"valid":true'),
+      pids,
+    });
+    const firstVerifications = verified.size;
+    const lookup = await cannon({
+      ...common,
+      url: `${service.baseUrl}/api/v1/documents`,
+      nextPath: () => `/api/v1/documents/${pick()}`,
+      verifyBody: (body) => body.includes('"status":"anchored"'),
+      pids,
+    });
+    const floor = await floorLoad(sample.text, { ...common, nextBody: verifyBody });
 
-  // The node's side alone: the same view call the service makes, for a sample of the documents.
-  const calls: string[] = [];
-  for (const sha256 of anchored.slice(0, 500)) {
-    const view = (await (await fetch(`${baseUrl}/api/v1/documents/${sha256}`)).json()) as { receipt: ReceiptV1 };
-    const { merkleRoot, proof } = view.receipt;
-    calls.push(chain.contract.interface.encodeFunctionData("verify", [`0x${sha256}`, merkleRoot, proof]));
+    await service.stop();
+    profiledService = await startService(chain, {
+      dataDir: service.dataDir,
+      indexFromBlock: service.indexFromBlock,
+      rateLimits: "active",
+      nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+    });
+    const profiledStart = performance.now();
+    const profiledVerify = await cannon({
+      connections: settings.connections,
+      durationS: settings.profileS,
+      url: `${profiledService.baseUrl}/api/v1/verify`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      nextBody: verifyBody,
+      verifyBody: (body) => body.includes('"valid":true'),
+      pids: { service: profiledService.pid },
+    });
+    const profiledEnd = performance.now();
+    await profiledService.stop();
+    const profile = summariseProfile(profileIn(profileDir), {
+      fromMs: profiledStart - profiledService.startedAt,
+      toMs: profiledEnd - profiledService.startedAt,
+    });
+    return {
+      documents: digests.length,
+      batches,
+      indexedTo: head,
+      connections: settings.connections,
+      durationS: settings.durationS,
+      verify,
+      firstVerifications,
+      lookup,
+      floor,
+      verdictBytes: Buffer.byteLength(sample.text),
+      profiled: { verify: profiledVerify, profile },
+    };
+  } finally {
+    await service.stop();
+    await profiledService?.stop();
+    service.removeData();
+    profiledService?.removeData();
+    rmSync(profileDir, { recursive: true, force: true });
   }
-  const to = chain.registry.address;
-  const chainCallRun = await measured(pids, () =>
-    runLoad({
-      baseUrl: chain.rpcUrl,
-      concurrency: options.concurrency,
-      durationMs: options.durationMs,
-      next: () => ({
-        method: "POST",
-        path: "/",
-        json: {
-          jsonrpc: "2.0",
-          id: 1,
-          method: "eth_call",
-          params: [{ to, data: calls[randomInt(calls.length)] }, "latest"],
-        },
-      }),
-      check: (status, body) => (status === 200 && body.includes('"result"')) || `status ${status}: ${body}`,
-    }),
-  );
-  if (chainCallRun.result.failures > 0) {
-    throw new Error(`${chainCallRun.result.failures} eth_calls failed: ${chainCallRun.result.firstFailure}`);
+}
+
+async function verdict(baseUrl: string, sha256: string): Promise<{ text: string; json: { checkedAt?: unknown } }> {
+  const response = await fetch(`${baseUrl}/api/v1/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sha256 }),
+  });
+  const text = await response.text();
+  const json = JSON.parse(text) as { valid?: boolean; checkedAt?: unknown };
+  if (response.status !== 200 || json.valid !== true) throw new Error(`verification failed: ${text}`);
+  return { text, json };
+}
+
+/** The bare Node server answering `body`, loaded with the same requests as the service. */
+async function floorLoad(
+  body: string,
+  load: { connections: number; durationS: number; nextBody: () => string },
+): Promise<LoadFigures> {
+  const port = await freePort();
+  const server = new ManagedProcess(process.execPath, [TS_NODE, "bench/lib/floor-server.ts"], {
+    env: { ...process.env, FLOOR_PORT: String(port), FLOOR_BODY: body, TS_NODE_TRANSPILE_ONLY: "true" },
+  });
+  try {
+    const url = `http://127.0.0.1:${port}/api/v1/verify`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (server.hasExited) throw new Error(`the floor server exited:\n${server.log}`);
+      if (Date.now() > deadline) throw new Error(`the floor server did not answer:\n${server.log}`);
+      const answered = await fetch(url, { method: "POST", body: "{}" }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (answered) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return await cannon({
+      ...load,
+      url,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      verifyBody: (answer) => answer.includes('"valid":true'),
+      pids: { service: server.pid },
+    });
+  } finally {
+    await server.stop();
   }
-  return {
-    concurrency: options.concurrency,
-    durationMs: options.durationMs,
-    verify: figures(verifyRun),
-    firstVerifications: verified.size,
-    lookup: figures(lookupRun),
-    chainCall: figures(chainCallRun),
-  };
 }
