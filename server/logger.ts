@@ -50,7 +50,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
               write(line.replace(/\n$/, ""))
           )(options.destination),
         }
-      : (options.destination ?? pino.destination({ dest: 1, sync: true }));
+      : // Written asynchronously: lines that come while a write is under way go out together in the
+        // next one, instead of one blocking write per line on the thread that answers requests. The
+        // destination is flushed when the process exits.
+        (options.destination ?? pino.destination({ dest: 1, sync: false }));
   return pino(
     {
       level: options.level ?? "info",

@@ -102,7 +102,9 @@ export class EthersRegistryWriter implements RegistryWriter {
         hash,
         broadcast: async () => {
           try {
-            await this.provider.broadcastTransaction(raw);
+            // Sent as it is: ethers' broadcastTransaction would parse and hash the whole transaction
+            // again, and read the block number and network besides.
+            await this.provider.send("eth_sendRawTransaction", [raw]);
           } catch (error) {
             // An earlier attempt that got through before its answer was lost: the node has it.
             if ((await this.provider.getTransaction(hash).catch(() => null)) === null) throw error;

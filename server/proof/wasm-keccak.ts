@@ -1,3 +1,4 @@
+import { keccak256 } from "ethers";
 import { createKeccak } from "hash-wasm";
 import { useKeccak, type Keccak256 } from "./merkle";
 
@@ -12,7 +13,16 @@ export async function wasmKeccak256(): Promise<Keccak256> {
   };
 }
 
-/** Makes the Merkle batches, leaves and proofs of this process use the WebAssembly keccak-256. */
-export async function useWasmKeccak(): Promise<void> {
-  useKeccak(await wasmKeccak256());
+let installed: Promise<void> | undefined;
+
+/**
+ * Makes this process's keccak-256 the WebAssembly one: the Merkle batches, leaves and proofs, and
+ * ethers' own (transaction signing and hashes, which cover a batch's whole calldata).
+ */
+export function useWasmKeccak(): Promise<void> {
+  installed ??= wasmKeccak256().then((wasm) => {
+    useKeccak(wasm);
+    keccak256.register(wasm);
+  });
+  return installed;
 }
