@@ -104,10 +104,23 @@ const toRevocation = (row: RevocationRow): IndexedRevocation => ({
  * on, so a chain rolled back under it is noticed.
  */
 export class RegistryIndexStore {
+  /**
+   * The cursor as last committed (null: none yet), read on every verdict from the index. Only this
+   * store writes it; a value read inside a transaction, which may still roll back, is not kept.
+   */
+  private committedCursor: { number: number; hash: string } | null | undefined;
+
   constructor(private readonly sql: SqliteConnection) {}
 
   /** The last block the index is complete up to, or undefined before the first step. */
   cursor(): { number: number; hash: string } | undefined {
+    if (this.committedCursor !== undefined) return this.committedCursor ?? undefined;
+    const cursor = this.readCursor();
+    if (!this.sql.db.inTransaction) this.committedCursor = cursor ?? null;
+    return cursor;
+  }
+
+  private readCursor(): { number: number; hash: string } | undefined {
     const rows = this.sql.guard(
       "read the index cursor",
       () =>
@@ -162,6 +175,7 @@ export class RegistryIndexStore {
   }
 
   private setCursor(cursor: { number: number; hash: string }): void {
+    this.committedCursor = undefined;
     const upsert = this.sql.statement(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
