@@ -18,7 +18,6 @@ import type { Sha256Hex } from "../server/proof/digest";
 import { checkAnchorings, type AnchoringFacts } from "./lib/anchorings";
 import { runLoad } from "./lib/load";
 import { profileIn, summariseProfile, type ProfileSummary } from "./lib/profile";
-import { anchorBatchCalldata, checkParity, fastBatch } from "./lib/fast-batch";
 import { startPhase, type PhaseShares } from "./lib/rss";
 import {
   DEFAULT_BATCHES_IN_FLIGHT,
@@ -31,6 +30,8 @@ import {
   type BenchChain,
 } from "./lib/stack";
 import { percentile } from "./lib/stats";
+import { batchCalldata } from "./lib/batches";
+import { useWasmKeccak } from "../server/proof/wasm-keccak";
 
 /** Calldata floor of one document in a batch: 32 bytes at 40 gas each (EIP-7623). */
 export const CALLDATA_GAS_PER_DOCUMENT = 1_280;
@@ -209,12 +210,11 @@ export async function feedChain(
   chain: BenchChain,
   options: { documents: number; batchSize: number; inFlight: number },
 ): Promise<ChainCeiling> {
-  const registry = chain.contract.interface;
-  await checkParity(registry);
+  await useWasmKeccak();
   const calldata: string[] = [];
   for (let left = options.documents; left > 0; left -= options.batchSize) {
     const digests = Array.from({ length: Math.min(left, options.batchSize) }, () => randomBytes(32));
-    calldata.push(anchorBatchCalldata(registry, await fastBatch(digests)));
+    calldata.push(batchCalldata(digests));
   }
   const raws = await signCalls(chain, calldata);
   const end = startPhase({ node: chain.node.pid });

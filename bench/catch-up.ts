@@ -13,11 +13,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { anchorBatchCalldata, checkParity, fastBatch } from "./lib/fast-batch";
 import { profileIn, summariseProfile, type ProfileSummary } from "./lib/profile";
 import { startPhase, type PhaseShares } from "./lib/rss";
 import { rpc, startChain, startService, waitForIndex, type BenchChain } from "./lib/stack";
 import { sendAll, signCalls } from "./bulk";
+import { batchCalldata } from "./lib/batches";
+import { useWasmKeccak } from "../server/proof/wasm-keccak";
 
 export interface CatchUpSettings {
   batches: number;
@@ -103,14 +104,13 @@ export async function benchCatchUp(settings: CatchUpSettings): Promise<CatchUpRe
 
 /** Anchors the batches directly, signing ahead in slices so memory stays bounded. */
 async function fill(chain: BenchChain, settings: CatchUpSettings): Promise<void> {
-  const registry = chain.contract.interface;
-  await checkParity(registry);
+  await useWasmKeccak();
   const slice = 100;
   for (let done = 0; done < settings.batches; done += slice) {
     const calldata: string[] = [];
     for (let i = done; i < Math.min(settings.batches, done + slice); i++) {
       const digests = Array.from({ length: settings.batchSize }, () => randomBytes(32));
-      calldata.push(anchorBatchCalldata(registry, await fastBatch(digests)));
+      calldata.push(batchCalldata(digests));
     }
     await sendAll(chain.rpcUrl, await signCalls(chain, calldata), settings.inFlight);
   }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { REVOCATION_REASON_NAMES } from "../api/wire";
+// The reason names from the proof core, not the wire schemas: registering a command loads no zod or ethers.
+import { listedRevocationReasons } from "../proof/revocation-reasons";
 import type { CliContext } from "./cli-context";
 import { positiveInteger } from "./option-parsers";
 
@@ -21,7 +22,12 @@ export function registerRevoke(program: Command, context: CliContext): void {
     .command("revoke")
     .description("revoke a notarized document (final), through the service or directly on chain")
     .argument("<file|sha256>", "the document, or its SHA-256")
-    .option("--reason <reason>", `a reason code or its name: ${REVOCATION_REASON_NAMES.join(", ")}`)
+    .option(
+      "--reason <reason>",
+      `a reason code or its name: ${listedRevocationReasons()
+        .map((reason) => reason.name)
+        .join(", ")}`,
+    )
     .option("--api <url>", "through the Docproof service at this URL (which revokes as its registrar)")
     .option("--api-key <key>", "the service's API key (default: $DOCPROOF_API_KEY)")
     .option("--rpc <url>", "directly on chain, with the anchoring registrar's or the admin's key")
