@@ -8,3 +8,16 @@ export function parseDer(bytes: Uint8Array): asn1js.AsnType {
   if (decoded.offset !== bytes.length) throw new Error("trailing bytes after the ASN.1 value");
   return decoded.result;
 }
+
+/**
+ * An ASN.1 value kept as the DER bytes it was encoded to once, and written as they are wherever
+ * asn1js encodes it, inside a larger value or alone.
+ */
+export class EncodedValue extends asn1js.RawData {
+  override toBER(sizeOnly?: boolean, writer?: asn1js.ViewWriter): ArrayBuffer {
+    const bytes = super.toBER(sizeOnly);
+    if (writer === undefined) return bytes;
+    writer.write(bytes);
+    return new ArrayBuffer(0);
+  }
+}

@@ -185,6 +185,19 @@ describe("TimeStampAuthority", function () {
       });
     });
 
+    it("issues token after token from the same parts: each verifies and carries the certificate byte for byte", async function () {
+      const der = await query(fixture, "again.tsq", "-data", fixture.document, "-sha256", "-cert");
+      const [signerDer] = fixture.credentials.certificates;
+      for (const round of [1, 2, 3]) {
+        const name = save(fixture, `again-${round}.tsr`, await fixture.tsa.issueTimeStamp(der));
+        const reply = Buffer.from(readFileSync(path.join(fixture.dir, name)));
+        expect(reply.indexOf(Buffer.from(signerDer)), `token ${round}: the certificate`).to.be.greaterThan(0);
+        const args = ["-verify", "-data", fixture.document, "-in", name, "-CAfile", fixture.caFile];
+        const result = await ts(fixture, ...args);
+        expect(result.output, `token ${round}`).to.contain("Verification: OK");
+      }
+    });
+
     describe("when the request has no certReq", function () {
       before(async function () {
         const der = await query(fixture, "nocert.tsq", "-data", fixture.document, "-sha256");
