@@ -19,7 +19,7 @@ import { readChainId } from "./chain/provider";
 import { composeServer, type ChainTarget, type DocproofServer } from "./compose";
 import { loadConfig, type ServiceConfig } from "./config";
 import { ApiKeys } from "./http/auth";
-import { answerParserErrors } from "./http/parser-errors";
+import { prepareListener } from "./http/listener";
 import { createLogger, type Logger } from "./logger";
 import { reindex } from "./service/reindex";
 import { PACKAGE_ROOT } from "./version";
@@ -172,9 +172,7 @@ async function main(command: string | undefined) {
   }
 
   const listener = server.app.listen(config.port, config.host);
-  answerParserErrors(listener);
-  // Node's own cap on a whole request, as a backstop behind the body deadlines, which answer first.
-  listener.requestTimeout = config.bodyTimeouts.totalMs + 60_000;
+  prepareListener(listener, { requestTimeoutMs: config.bodyTimeouts.totalMs + 60_000 });
   await new Promise<void>((resolve, reject) => {
     listener.once("listening", resolve);
     listener.once("error", reject);

@@ -12,7 +12,7 @@ import * as pkijs from "pkijs";
 import { EMPTY_CONTENT_SHA256 } from "../../../server/api/empty-content";
 import { OID } from "../../../server/timestamp/oids";
 import { decodeTimeStampReply } from "../../../server/timestamp/token-verification";
-import { answerParserErrors } from "../../../server/http/parser-errors";
+import { prepareListener } from "../../../server/http/listener";
 import type { ReceiptV1 } from "../../../server/proof/receipt";
 import { ROOT } from "../../support/processes";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
@@ -94,7 +94,7 @@ describe("bad input catalogue (docs/bad-input.md)", function () {
       protection: { bodyTimeouts: { idleMs: IDLE_MS, totalMs: TOTAL_MS } },
     });
     server = createServer(harness.service.app);
-    answerParserErrors(server);
+    prepareListener(server, { requestTimeoutMs: TOTAL_MS + 60_000 });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as AddressInfo).port;
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
-import { answerParserErrors } from "../../../server/http/parser-errors";
+import { prepareListener } from "../../../server/http/listener";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
 
 interface RawAnswer {
@@ -23,7 +23,7 @@ describe("Expect headers", function () {
     harness = await openTestService(chain);
     // As server/main.ts serves the application.
     server = createServer(harness.service.app);
-    answerParserErrors(server);
+    prepareListener(server, { requestTimeoutMs: 120_000 });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as AddressInfo).port;
   });
