@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import * as prettier from "prettier";
 import type { Sha256Hex } from "../server/proof/digest";
+import { RECEIPT_CACHE_SIZE } from "../server/service/receipt-book";
 import { checkAnchorings } from "./lib/anchorings";
 import { describeMachine, type Machine } from "./lib/machine";
 import { cpuPressureUs, procStatusBytes } from "./lib/rss";
@@ -69,8 +70,8 @@ interface MinuteFigures {
   rss: number;
   /** Heap still referenced, read right after a full collection in this minute. */
   heapLive?: number;
-  /** Documents verified or looked up at least once so far: what the service's receipt cache holds. */
-  distinctVerified: number;
+  /** Documents looked up by status at least once so far: what fills the service's receipt cache. */
+  distinctLookedUp: number;
   fds: number;
   handles?: number;
   kinds: Record<Kind, { requests: number; p50Ms: number; p99Ms: number; failures: number; skipped: number }>;
@@ -226,7 +227,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
   /** Accepted at least 15 s ago: anchored by now (a batch a second, a block a second). */
   const settled: Sha256Hex[] = [];
   let invalidVerdicts = 0;
-  const verified = new Set<string>();
+  const lookedUp = new Set<string>();
   const timers: NodeJS.Timeout[] = [];
   try {
     const batchMax = serviceBatchMax(service);
@@ -288,7 +289,6 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       verify: () => {
         if (settled.length === 0) return;
         const sha256 = settled[randomInt(settled.length)];
-        verified.add(sha256);
         send("verify", async () => {
           const answer = await request(
             agent,
@@ -305,7 +305,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       status: () => {
         if (accepted.length === 0) return;
         const sha256 = accepted[randomInt(accepted.length)];
-        verified.add(sha256);
+        lookedUp.add(sha256);
         send("status", async () =>
           expect(await request(agent, service.baseUrl, "GET", `/api/v1/documents/${sha256}`), [200]),
         );
@@ -357,7 +357,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
         minute,
         rss: last.rss,
         heapLive: collected[collected.length - 1]?.heapUsed,
-        distinctVerified: verified.size,
+        distinctLookedUp: lookedUp.size,
         fds: last.fds,
         handles: last.handles,
         kinds: recorder.take(),
@@ -483,9 +483,10 @@ export function formatSoak(r: SoakResult): string {
     "Every 5 s: the service's resident set (VmRSS) and open file descriptors from /proc, and its active handles from " +
       "inside it (`bench/lib/memory-probe.js`, loaded with `node --require`; the service's code is unchanged). Once a " +
       "minute the probe collects garbage (the process runs with `--expose-gc`) and reads the heap still referenced: " +
-      "the live heap. RSS and live heap are each minute's last reading. The service caches the receipts of the " +
-      '20,000 documents last verified or looked up: "documents read", the distinct documents verified or looked up ' +
-      "so far, shows how full that cache is.",
+      "the live heap. RSS and live heap are each minute's last reading. A document's status carries its receipt, " +
+      `and the service caches the receipts of the ${fmt(RECEIPT_CACHE_SIZE)} documents last asked for (verdicts come ` +
+      'from the index and build none): "documents looked up", the distinct documents looked up so far, shows how ' +
+      "full that cache is.",
     "",
     "## Verdicts",
     "",
@@ -498,11 +499,11 @@ export function formatSoak(r: SoakResult): string {
     "",
     "## Per minute",
     "",
-    `| minute | RSS MiB | live heap MiB | documents read | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
+    `| minute | RSS MiB | live heap MiB | documents looked up | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${kinds.map(() => "---:").join(" | ")} | ---: |`,
     ...r.perMinute.map(
       (m) =>
-        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${fmt(m.distinctVerified)} | ${m.fds} | ` +
+        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${fmt(m.distinctLookedUp)} | ${m.fds} | ` +
         `${m.handles ?? "?"} | ${m.machinePressure === undefined ? "?" : pct(m.machinePressure)} | ` +
         kinds.map((k) => `${ms(m.kinds[k].p50Ms)} / ${ms(m.kinds[k].p99Ms)}`).join(" | ") +
         ` | ${kinds.reduce((n, k) => n + m.kinds[k].failures, 0)} |`,
@@ -516,18 +517,22 @@ export function formatSoak(r: SoakResult): string {
   const end = r.perMinute[r.perMinute.length - 1];
   if (warm.heapLive !== undefined && end.heapLive !== undefined && end.minute > warm.minute) {
     const grown = end.heapLive - warm.heapLive;
-    const newlyVerified = end.distinctVerified - warm.distinctVerified;
+    const newlyLookedUp = end.distinctLookedUp - warm.distinctLookedUp;
+    const cacheFull = end.distinctLookedUp >= RECEIPT_CACHE_SIZE;
     lines.push(
       "## Memory",
       "",
       `From minute ${warm.minute} to ${end.minute} the live heap grew ${fmt(grown / MIB, 1)} MiB and RSS ` +
-        `${fmt((end.rss - warm.rss) / MIB, 1)} MiB, while ${fmt(newlyVerified)} more documents were verified or looked ` +
-        `up for the first time (${fmt(end.distinctVerified)} in all): ` +
-        (newlyVerified > 0 ? `${fmt(grown / newlyVerified)} bytes of live heap per newly read document. ` : "") +
-        "The service keeps the receipts of the last 20,000 documents it was asked about (server/service/receipt-book.ts " +
-        "RECEIPT_CACHE_SIZE, and the verifier's VERDICT_CACHE_SIZE for verdicts read from the node), so until that many " +
-        "distinct documents have been read its heap grows by design; a run long enough to fill the cache shows " +
-        "whether it then stays flat.",
+        `${fmt((end.rss - warm.rss) / MIB, 1)} MiB, while ${fmt(newlyLookedUp)} more documents were looked up for ` +
+        `the first time (${fmt(end.distinctLookedUp)} in all)` +
+        (newlyLookedUp > 0
+          ? `: ${fmt(grown / newlyLookedUp)} bytes of live heap per newly looked-up document. `
+          : ". ") +
+        `The service keeps the receipts of the last ${fmt(RECEIPT_CACHE_SIZE)} documents asked for ` +
+        "(server/service/receipt-book.ts RECEIPT_CACHE_SIZE), so its heap grows by design until that many distinct " +
+        (cacheFull
+          ? "documents have been looked up, which this run reached."
+          : "documents have been looked up, which this run did not reach."),
       "",
     );
   }
