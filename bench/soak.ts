@@ -57,9 +57,17 @@ const UPLOAD_MIB = [2, 4];
 /** A kind with this many requests unanswered skips its next ones (counted), so a stall cannot snowball. */
 const MAX_OUTSTANDING = 200;
 
+/** The resident set and its parts (/proc/<pid>/status): anonymous (heaps, malloc), file-backed, shared (SQLite's -shm). */
+interface Resident {
+  rss: number;
+  anon: number;
+  file: number;
+  shmem: number;
+}
+
 interface Sample {
   atMs: number;
-  rss: number;
+  resident: Resident;
   fds: number;
   heapUsed?: number;
   handles?: number;
@@ -68,6 +76,7 @@ interface Sample {
 interface MinuteFigures {
   minute: number;
   rss: number;
+  resident: Resident;
   /** Heap still referenced, read right after a full collection in this minute. */
   heapLive?: number;
   /** Documents looked up by status at least once so far: what fills the service's receipt cache. */
@@ -331,7 +340,12 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       const reading = lines[lines.length - 1];
       samples.push({
         atMs: performance.now(),
-        rss: procStatusBytes(service.pid, "VmRSS"),
+        resident: {
+          rss: procStatusBytes(service.pid, "VmRSS"),
+          anon: procStatusBytes(service.pid, "RssAnon"),
+          file: procStatusBytes(service.pid, "RssFile"),
+          shmem: procStatusBytes(service.pid, "RssShmem"),
+        },
         fds: fdCount(service.pid),
         heapUsed: reading?.heapUsed,
         handles: reading?.handles,
@@ -355,7 +369,8 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       const after = cpuPressureUs();
       const figures: MinuteFigures = {
         minute,
-        rss: last.rss,
+        rss: last.resident.rss,
+        resident: last.resident,
         heapLive: collected[collected.length - 1]?.heapUsed,
         distinctLookedUp: lookedUp.size,
         fds: last.fds,
@@ -499,11 +514,11 @@ export function formatSoak(r: SoakResult): string {
     "",
     "## Per minute",
     "",
-    `| minute | RSS MiB | live heap MiB | documents looked up | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
+    `| minute | RSS MiB (anonymous / file / shared) | live heap MiB | documents looked up | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
     `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${kinds.map(() => "---:").join(" | ")} | ---: |`,
     ...r.perMinute.map(
       (m) =>
-        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${fmt(m.distinctLookedUp)} | ${m.fds} | ` +
+        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} (${fmt(m.resident.anon / MIB, 1)} / ${fmt(m.resident.file / MIB, 1)} / ${fmt(m.resident.shmem / MIB, 1)}) | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${fmt(m.distinctLookedUp)} | ${m.fds} | ` +
         `${m.handles ?? "?"} | ${m.machinePressure === undefined ? "?" : pct(m.machinePressure)} | ` +
         kinds.map((k) => `${ms(m.kinds[k].p50Ms)} / ${ms(m.kinds[k].p99Ms)}`).join(" | ") +
         ` | ${kinds.reduce((n, k) => n + m.kinds[k].failures, 0)} |`,
@@ -519,6 +534,10 @@ export function formatSoak(r: SoakResult): string {
     const grown = end.heapLive - warm.heapLive;
     const newlyLookedUp = end.distinctLookedUp - warm.distinctLookedUp;
     const cacheFull = end.distinctLookedUp >= RECEIPT_CACHE_SIZE;
+    const full = r.perMinute.find((m) => m.distinctLookedUp >= RECEIPT_CACHE_SIZE);
+    const mib = (bytes: number) => `${bytes >= 0 ? "+" : ""}${fmt(bytes / MIB, 1)} MiB`;
+    const signedPct = (now: number | undefined, then: number | undefined) =>
+      now === undefined || then === undefined ? "not read" : `${now >= then ? "+" : ""}${pct((now - then) / then)}`;
     lines.push(
       "## Memory",
       "",
@@ -533,6 +552,17 @@ export function formatSoak(r: SoakResult): string {
         (cacheFull
           ? "documents have been looked up, which this run reached."
           : "documents have been looked up, which this run did not reach."),
+      "",
+      `Of the RSS growth: anonymous memory (V8's heaps, malloc) ${mib(end.resident.anon - warm.resident.anon)}, ` +
+        `file-backed pages ${mib(end.resident.file - warm.resident.file)}, shared memory (SQLite's write-ahead ` +
+        `log indexes) ${mib(end.resident.shmem - warm.resident.shmem)}.` +
+        (full === undefined || full.minute >= end.minute
+          ? ""
+          : ` From minute ${full.minute}, the first with ${fmt(RECEIPT_CACHE_SIZE)} documents looked up, to ` +
+            `${end.minute}: live heap ${signedPct(end.heapLive, full.heapLive)}, RSS ` +
+            `${signedPct(end.rss, full.rss)} (anonymous ${mib(end.resident.anon - full.resident.anon)}, ` +
+            `file-backed ${mib(end.resident.file - full.resident.file)}, shared ` +
+            `${mib(end.resident.shmem - full.resident.shmem)}).`),
       "",
     );
   }

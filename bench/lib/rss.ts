@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
-/** A field of /proc/<pid>/status in bytes (VmRSS, VmHWM, …). */
-export function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
+/** A field of /proc/<pid>/status in bytes: the resident set, its peak, and its anonymous, file-backed and shared parts. */
+export function procStatusBytes(pid: number, field: "VmRSS" | "VmHWM" | "RssAnon" | "RssFile" | "RssShmem"): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (match === null) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]) * 1024;
