@@ -57,7 +57,7 @@ const UPLOAD_MIB = [2, 4];
 /** A kind with this many requests unanswered skips its next ones (counted), so a stall cannot snowball. */
 const MAX_OUTSTANDING = 200;
 
-/** The resident set and its parts (/proc/<pid>/status): anonymous (heaps, malloc), file-backed, shared (SQLite's -shm). */
+/** The resident set and its parts (/proc/<pid>/status): anonymous (heaps, malloc), file-backed (code, mapped files), shared. */
 interface Resident {
   rss: number;
   anon: number;
@@ -554,8 +554,8 @@ export function formatSoak(r: SoakResult): string {
           : "documents have been looked up, which this run did not reach."),
       "",
       `Of the RSS growth: anonymous memory (V8's heaps, malloc) ${mib(end.resident.anon - warm.resident.anon)}, ` +
-        `file-backed pages ${mib(end.resident.file - warm.resident.file)}, shared memory (SQLite's write-ahead ` +
-        `log indexes) ${mib(end.resident.shmem - warm.resident.shmem)}.` +
+        `file-backed pages (code, and mapped files such as SQLite's write-ahead log indexes) ` +
+        `${mib(end.resident.file - warm.resident.file)}, shared memory ${mib(end.resident.shmem - warm.resident.shmem)}.` +
         (full === undefined || full.minute >= end.minute
           ? ""
           : ` From minute ${full.minute}, the first with ${fmt(RECEIPT_CACHE_SIZE)} documents looked up, to ` +
