@@ -5,11 +5,13 @@ import type { BatchRecord, RevocationRecord } from "../store/document-store";
 import { BoundedCache } from "./bounded-cache";
 
 /**
- * Leaves of the batch trees kept built (about 600 bytes of heap each, so some 40 MB in all):
- * rebuilding a 3,900-document tree takes about 20 ms of the event loop. Counted in leaves, not
- * trees, so that a chain of large batches cannot make the cache hold hundreds of MB.
+ * Leaves of the batch trees kept built (about 600 bytes of heap each, so at most some 40 MB):
+ * rebuilding a 3,900-document tree takes about 20 ms of the event loop. Counted in leaves, so that
+ * a chain of large batches cannot make the cache hold hundreds of MB; a tree counts as at least
+ * TREE_MIN_WEIGHT leaves, so that small ones are kept 64 at most, and rebuilt in microseconds.
  */
 export const TREE_CACHE_LEAVES = 65_536;
+const TREE_MIN_WEIGHT = TREE_CACHE_LEAVES / 64;
 /**
  * Receipts of the most recently asked documents (about 1.5 KB of heap each). A receipt takes tens of
  * microseconds to rebuild from its batch's cached tree, so this only spares clients that ask again
@@ -46,7 +48,9 @@ export interface DocumentAnchoring {
 
 /** The receipts of anchored documents. A receipt never changes once anchored, so receipts and trees are cached. */
 export class ReceiptBook {
-  private readonly trees = new BoundedCache<Hex32, MerkleBatch>(TREE_CACHE_LEAVES, (tree) => tree.digests.length);
+  private readonly trees = new BoundedCache<Hex32, MerkleBatch>(TREE_CACHE_LEAVES, (tree) =>
+    Math.max(tree.digests.length, TREE_MIN_WEIGHT),
+  );
   private readonly receipts = new BoundedCache<string, ReceiptV1>(RECEIPT_CACHE_SIZE);
 
   constructor(private readonly registry: { readonly chainId: number; readonly address: string }) {}

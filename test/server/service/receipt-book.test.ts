@@ -38,7 +38,7 @@ describe("ReceiptBook", function () {
     expect(batch.reads).to.equal(1);
   });
 
-  it("keeps trees up to a number of leaves, not of trees, so that large batches cannot pile up", function () {
+  it("keeps trees up to a number of leaves, so that large batches cannot pile up, and 64 small ones at most", function () {
     this.timeout(60_000);
     const book = new ReceiptBook(REGISTRY);
     const [first, second] = [anchoringOf(TREE_CACHE_LEAVES / 2 + 1, 1), anchoringOf(TREE_CACHE_LEAVES / 2 + 1, 2)];
@@ -55,5 +55,10 @@ describe("ReceiptBook", function () {
       small.map((batch) => batch.reads),
       "64 small trees fit",
     ).to.deep.equal(small.map(() => 1));
+    // And no more than 64, however small: the 65th lets the oldest go.
+    const extra = anchoringOf(4, 200);
+    book.receiptOf(extra.docs[0], extra);
+    book.receiptOf(small[0].docs[2], small[0]);
+    expect(small[0].reads).to.equal(2);
   });
 });
