@@ -131,6 +131,7 @@ const EnvSchema = z
     WEBHOOK_RETRY_FOR_MS: nonNegativeInt(3 * 24 * 3_600_000),
     WEBHOOK_BACKOFF_MS: positiveInt(10_000),
     WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+    WEBHOOK_KEEP_FOR_MS: positiveInt(30 * 24 * 3_600_000),
   })
   .superRefine((env, ctx) => {
     if ((env.TSA_KEY_FILE === undefined) !== (env.TSA_CERT_FILE === undefined)) {
@@ -171,6 +172,8 @@ export interface WebhookConfig {
   retryForMs: number;
   backoffMs: number;
   timeoutMs: number;
+  /** How long finished deliveries stay listed before they are forgotten. */
+  keepForMs: number;
   /** How often the outbox is looked at (not configurable from the environment; tests shorten it). */
   pollMs: number;
 }
@@ -289,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
       retryForMs: e.WEBHOOK_RETRY_FOR_MS,
       backoffMs: e.WEBHOOK_BACKOFF_MS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      keepForMs: e.WEBHOOK_KEEP_FOR_MS,
       pollMs: 1_000,
     },
   };

@@ -350,6 +350,7 @@ export function openApiDocument(version: string) {
       "/api/v1/webhooks/deliveries": {
         get: {
           summary: "Deliveries to this API key's webhooks, newest first (status=failed: the undeliverable)",
+          description: "Finished deliveries are listed for WEBHOOK_KEEP_FOR_MS (30 days), then forgotten.",
           security: [{ apiKey: [] }, {}],
           parameters: [
             {

@@ -6,6 +6,8 @@ import type { WebhookMetrics } from "./webhook-metrics";
 
 /** The longest wait between two attempts, however many failed. */
 const MAX_BACKOFF_MS = 3_600_000;
+/** How often finished deliveries older than `keepForMs` are forgotten (more often when that is shorter). */
+const FORGET_EVERY_MS = 3_600_000;
 
 /**
  * The signature of one attempt: HMAC-SHA256, keyed with the registration's secret (its UTF-8
@@ -28,7 +30,10 @@ export interface WebhookTransport {
   deliver(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<DeliveryOutcome>;
 }
 
-export type WebhookOutbox = Pick<WebhookStore, "due" | "fixBody" | "markDelivered" | "markAttemptFailed">;
+export type WebhookOutbox = Pick<
+  WebhookStore,
+  "due" | "fixBody" | "markDelivered" | "markAttemptFailed" | "forgetFinished"
+>;
 
 export interface WebhookDispatcherOptions {
   /** How long after an event a delivery is retried before it is given up (failed). */
@@ -41,6 +46,8 @@ export interface WebhookDispatcherOptions {
   pollMs: number;
   /** Attempts in flight at once. */
   concurrency: number;
+  /** How long a finished delivery (delivered, failed, cancelled) stays listed before it is forgotten. */
+  keepForMs: number;
 }
 
 export interface WebhookDispatcherPorts {
@@ -79,6 +86,7 @@ export class WebhookDispatcher {
   private readonly now: Clock;
   private readonly random: () => number;
   private lastFailureLogMs = Number.NEGATIVE_INFINITY;
+  private lastForgetMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ports: WebhookDispatcherPorts,
@@ -109,8 +117,10 @@ export class WebhookDispatcher {
   }
 
   private fill(once = false): void {
+    if (!this.running && !once) return;
+    this.forgetOld();
     const free = this.options.concurrency - this.inFlight.size;
-    if (free <= 0 || (!this.running && !once)) return;
+    if (free <= 0) return;
     let due: DueDelivery[];
     try {
       due = this.ports.outbox.due(this.now(), free, new Set(this.inFlight.keys()));
@@ -126,6 +136,21 @@ export class WebhookDispatcher {
           if (this.running) this.fill();
         });
       this.inFlight.set(delivery.id, attempt);
+    }
+  }
+
+  /** The outbox would otherwise keep every event and delivery, and deleted registrations' secrets, for good. */
+  private forgetOld(): void {
+    const now = this.now();
+    if (now - this.lastForgetMs < Math.min(FORGET_EVERY_MS, this.options.keepForMs)) return;
+    this.lastForgetMs = now;
+    try {
+      const forgotten = this.ports.outbox.forgetFinished(now - this.options.keepForMs);
+      if (forgotten.deliveries + forgotten.events + forgotten.webhooks > 0) {
+        this.ports.log.info(forgotten, "finished notifications forgotten");
+      }
+    } catch (error) {
+      this.logFailure(error);
     }
   }
 

@@ -470,6 +470,33 @@ export class WebhookStore {
   }
 
   /** Deliveries by state, for the metrics. */
+  /**
+   * Forgets what finished before `beforeMs`: deliveries delivered, failed or cancelled then, the
+   * events no delivery refers to any more, and deleted registrations (their secrets with them) that
+   * have no delivery left. Pending deliveries are never forgotten.
+   */
+  forgetFinished(beforeMs: number): { deliveries: number; events: number; webhooks: number } {
+    return this.sql.guard("forget finished deliveries", () =>
+      this.sql.db.transaction(() => ({
+        deliveries: this.sql
+          .statement("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND finished_at_ms < ?")
+          .run(beforeMs).changes,
+        events: this.sql
+          .statement(
+            `DELETE FROM webhook_events WHERE occurred_at_ms < ?
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)`,
+          )
+          .run(beforeMs).changes,
+        webhooks: this.sql
+          .statement(
+            `DELETE FROM webhooks WHERE deleted_at_ms < ?
+               AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = webhooks.id)`,
+          )
+          .run(beforeMs).changes,
+      }))(),
+    );
+  }
+
   counts(): Record<DeliveryState, number> {
     const rows = this.sql.guard(
       "count the deliveries",

@@ -105,7 +105,7 @@ describe("loadConfig", function () {
   });
 
   describe("certificates and notifications", function () {
-    it("allows no webhook host, retries for three days, and has no public URL by default", function () {
+    it("allows no webhook host, retries for three days, keeps finished deliveries 30 days, and has no public URL by default", function () {
       const config = loadConfig({});
       expect(config.publicUrl).to.equal(undefined);
       expect(config.webhooks).to.deep.include({
@@ -113,6 +113,7 @@ describe("loadConfig", function () {
         retryForMs: 259_200_000,
         backoffMs: 10_000,
         timeoutMs: 10_000,
+        keepForMs: 2_592_000_000,
       });
     });
 
@@ -123,13 +124,19 @@ describe("loadConfig", function () {
         WEBHOOK_RETRY_FOR_MS: "60000",
         WEBHOOK_BACKOFF_MS: "500",
         WEBHOOK_TIMEOUT_MS: "2000",
+        WEBHOOK_KEEP_FOR_MS: "86400000",
       });
       expect(config.publicUrl).to.equal("https://notary.example/docproof/");
       expect(loadConfig({ PUBLIC_URL: "https://notary.example/docproof" }).publicUrl).to.equal(
         "https://notary.example/docproof/",
       );
       expect(config.webhooks.allowedHosts.map((entry) => entry.kind)).to.deep.equal(["name", "suffix", "network"]);
-      expect(config.webhooks).to.deep.include({ retryForMs: 60_000, backoffMs: 500, timeoutMs: 2_000 });
+      expect(config.webhooks).to.deep.include({
+        retryForMs: 60_000,
+        backoffMs: 500,
+        timeoutMs: 2_000,
+        keepForMs: 86_400_000,
+      });
     });
   });
 
@@ -183,6 +190,7 @@ describe("loadConfig", function () {
         /WEBHOOK_ALLOWED_HOSTS "https:\/\/x.example" is not/,
       ],
       ["a zero webhook timeout", { WEBHOOK_TIMEOUT_MS: "0" }, /WEBHOOK_TIMEOUT_MS must be a positive integer/],
+      ["a zero keeping time", { WEBHOOK_KEEP_FOR_MS: "0" }, /WEBHOOK_KEEP_FOR_MS must be a positive integer/],
     ];
     for (const [name, env, message] of cases) {
       it(`refuses ${name}, naming the variable`, function () {

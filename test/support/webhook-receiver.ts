@@ -22,6 +22,8 @@ export class WebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
   private server!: Server;
   private behaviours: ReceiverBehaviour[] = [204];
+  /** Behaviours for one path, which take precedence over the others. */
+  private readonly byPath = new Map<string, ReceiverBehaviour[]>();
   private readonly hanging = new Set<ServerResponse>();
   url = "";
 
@@ -36,7 +38,8 @@ export class WebhookReceiver {
           body: Buffer.concat(chunks).toString("utf8"),
           receivedAtMs: Date.now(),
         });
-        const behaviour = this.behaviours.length > 1 ? this.behaviours.shift()! : this.behaviours[0];
+        const behaviours = this.byPath.get(req.url ?? "") ?? this.behaviours;
+        const behaviour = behaviours.length > 1 ? behaviours.shift()! : behaviours[0];
         if (behaviour === "hang") {
           this.hanging.add(res);
           return;
@@ -53,6 +56,11 @@ export class WebhookReceiver {
   /** Answers the next requests with these, in turn; the last one for every request after. */
   answer(...behaviours: ReceiverBehaviour[]): void {
     this.behaviours = behaviours;
+  }
+
+  /** Answers the next requests to `path` with these, in turn, whatever the others get. */
+  answerAt(path: string, ...behaviours: ReceiverBehaviour[]): void {
+    this.byPath.set(path, behaviours);
   }
 
   /** Requests to `path`. */

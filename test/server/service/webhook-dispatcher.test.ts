@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -341,6 +342,53 @@ describe("notifications (webhooks), through the real service", function () {
     });
   });
 
+  describe("when deliveries finished longer ago than WEBHOOK_KEEP_FOR_MS", function () {
+    it("forgets them and deleted registrations left with nothing, and keeps pending deliveries and their events", async function () {
+      const harness = await service({
+        webhooks: { ...FAST, keepForMs: 1_500, backoffMs: 60_000, retryForMs: 600_000 },
+      });
+      const done = await register(harness, "/kept-briefly");
+      const waiting = await register(harness, "/still-down");
+      receiver.answerAt("/still-down", 500);
+      await notarize(harness, randomSha());
+      await arrived("/kept-briefly", 1);
+      await arrived("/still-down", 1);
+      const listed = async () =>
+        (await request(harness.service.app).get("/api/v1/webhooks/deliveries").set(bearer(KEY))).body.deliveries as {
+          webhookId: string;
+          status: string;
+        }[];
+      await poll("the delivery recorded", async () =>
+        (await listed()).some((d) => d.webhookId === done.id && d.status === "delivered") ? true : undefined,
+      );
+      await request(harness.service.app).delete(`/api/v1/webhooks/${done.id}`).set(bearer(KEY)).expect(204);
+      await poll(
+        "the delivered one forgotten",
+        async () => ((await listed()).some((d) => d.webhookId === done.id) ? undefined : true),
+        15_000,
+      );
+      expect((await listed()).filter((d) => d.webhookId === waiting.id).map((d) => d.status)).to.deep.equal([
+        "pending",
+      ]);
+      expect(harness.service.store.webhooks.counts()).to.include({ delivered: 0, pending: 1 });
+      // The deleted registration (and its secret) goes once nothing refers to it; the event stays
+      // while the pending delivery needs it.
+      const rows = () => {
+        const db = new Database(path.join(harness.dataDir, "docproof.sqlite"), { readonly: true });
+        try {
+          const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+          return { webhooks: count("webhooks"), events: count("webhook_events") };
+        } finally {
+          db.close();
+        }
+      };
+      await poll("the deleted registration forgotten", async () => (rows().webhooks === 1 ? true : undefined), 15_000);
+      expect(rows()).to.deep.equal({ webhooks: 1, events: 1 });
+      expect(harness.logs.join("\n")).to.include("finished notifications forgotten");
+      receiver.answerAt("/still-down", 204);
+    });
+  });
+
   describe("when a URL is not one the operator allows", function () {
     for (const [url, status, type] of [
       ["http://localhost:9/hook", 403, "webhook-url-not-allowed"],
@@ -380,11 +428,16 @@ describe("WebhookDispatcher, on fakes", function () {
   };
 
   /** A dispatcher whose clock is `clock.now`, with an outbox holding one delivery and recording what is done to it. */
-  function fixture(options: { bodyOf?: () => string; outcome?: { ok: boolean; status?: number; error?: string } }) {
+  function fixture(options: {
+    bodyOf?: () => string;
+    outcome?: { ok: boolean; status?: number; error?: string };
+    forgetFails?: boolean;
+  }) {
     const clock = { now: 1_000_000 };
     const recorded: { id: number; next: number | undefined; error?: string }[] = [];
     let attempts = 0;
     let dueAt: number | undefined = clock.now;
+    const forgotten: number[] = [];
     const outbox = {
       due: (now: number) =>
         dueAt !== undefined && dueAt <= now
@@ -399,6 +452,11 @@ describe("WebhookDispatcher, on fakes", function () {
         dueAt = next;
         recorded.push({ id, next, error: outcome.error });
       },
+      forgetFinished: (beforeMs: number) => {
+        if (options.forgetFails) throw new Error("disk I/O error");
+        forgotten.push(beforeMs);
+        return { deliveries: 0, events: 0, webhooks: 0 };
+      },
     };
     const registry = new Registry();
     const dispatcher = new WebhookDispatcher(
@@ -412,9 +470,9 @@ describe("WebhookDispatcher, on fakes", function () {
         now: () => clock.now,
         random: () => 0.5,
       },
-      { retryForMs: 10_000, backoffMs: 1_000, timeoutMs: 1_000, pollMs: 1_000, concurrency: 1 },
+      { retryForMs: 10_000, backoffMs: 1_000, timeoutMs: 1_000, pollMs: 1_000, concurrency: 1, keepForMs: 5_000 },
     );
-    return { clock, recorded, dispatcher };
+    return { clock, recorded, forgotten, dispatcher };
   }
 
   it("doubles the wait after each failure and gives up when the next attempt would pass WEBHOOK_RETRY_FOR_MS", async function () {
@@ -427,6 +485,22 @@ describe("WebhookDispatcher, on fakes", function () {
       r.next === undefined ? undefined : r.next - (i === 0 ? 1_000_000 : recorded[i - 1].next!),
     );
     expect(waits).to.deep.equal([1_000, 2_000, 4_000, undefined]);
+  });
+
+  it("forgets deliveries finished more than keepForMs ago, once per keepForMs (at most an hour)", async function () {
+    const { clock, forgotten, dispatcher } = fixture({ outcome: { ok: true, status: 204 } });
+    await dispatcher.runOnce();
+    clock.now += 4_999;
+    await dispatcher.runOnce();
+    clock.now += 1;
+    await dispatcher.runOnce();
+    expect(forgotten).to.deep.equal([1_000_000 - 5_000, 1_005_000 - 5_000]);
+  });
+
+  it("still delivers when forgetting fails", async function () {
+    const { recorded, dispatcher } = fixture({ forgetFails: true });
+    await dispatcher.runOnce();
+    expect(recorded).to.have.length(1);
   });
 
   it("counts an event whose body cannot be built as a failed attempt, not a loop", async function () {
