@@ -221,6 +221,7 @@ export async function composeServer(
       onAccepted: () => anchorer.notifyAccepted(),
       durability: runtime.durability,
       witnessOf,
+      roles: store.index,
     });
     const verifier = new Verifier({
       anchorings,

@@ -17,6 +17,7 @@ export type DocproofErrorCode =
   | "chain-mismatch"
   | "chain-rolled-back"
   | "revocation-forbidden"
+  | "registrar-inactive"
   | "store-unavailable"
   | "checkpoint-unavailable"
   | "witness-not-final"

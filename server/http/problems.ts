@@ -68,6 +68,7 @@ export const PROBLEMS: Record<ProblemCode, { status: number; title: string }> = 
   "chain-mismatch": { status: 503, title: "The chain is not the one this service was set up for" },
   "chain-rolled-back": { status: 503, title: "The chain was rolled back; the document is being anchored again" },
   "revocation-forbidden": { status: 403, title: "Only the anchoring registrar or the admin can revoke this" },
+  "registrar-inactive": { status: 503, title: "This service's registrar no longer holds the registrar role" },
   "store-unavailable": { status: 503, title: "The document store is unavailable" },
   "checkpoint-unavailable": { status: 503, title: "No checkpoint of the chain's history is available yet" },
   "witness-not-final": { status: 409, title: "The block is not final on this member's node yet" },

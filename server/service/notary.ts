@@ -35,6 +35,8 @@ export interface NotaryPorts {
   now?: Clock;
   /** The first outside TSA token over an anchoring's block, shown beside it. */
   witnessOf?: WitnessLookup;
+  /** Whether a registrar holds the role, as far as the index has followed (RegistryIndexStore). */
+  roles?: { holdsRole(registrar: string): boolean | undefined };
 }
 
 /** Notarization: documents accepted into the durable queue, their status and receipts, revocation. */
@@ -55,6 +57,7 @@ export class Notary {
     // The queue is durable, so documents are accepted while the chain is unreachable; not while the
     // node is known to be another chain, whose return nobody can promise.
     this.ports.guard.refuseIfWrongChain();
+    this.refuseIfRoleRevoked();
     const created = await new Promise<boolean>((resolve, reject) => {
       if (this.accepting.length === 0) setImmediate(() => this.commitAccepted());
       this.accepting.push({ sha256, acceptedAtMs: this.now(), resolve, reject });
@@ -68,6 +71,7 @@ export class Notary {
    */
   async submitMany(digests: readonly Sha256Hex[]): Promise<{ created: number; documents: DocumentView[] }> {
     this.ports.guard.refuseIfWrongChain();
+    this.refuseIfRoleRevoked();
     const acceptedAtMs = this.now();
     const created = this.ports.queue.acceptMany(digests.map((sha256) => ({ sha256, acceptedAtMs })));
     const count = created.filter(Boolean).length;
@@ -83,6 +87,21 @@ export class Notary {
         created[i] ? { sha256, status: "pending", acceptedAt } : this.document(sha256),
       ),
     };
+  }
+
+  /**
+   * A document accepted while the registry's admin has revoked this service's role would wait for
+   * good: say so instead. Verification, receipts and the documents already anchored are unaffected.
+   */
+  private refuseIfRoleRevoked(): void {
+    const { roles, writer, registry } = this.ports;
+    if (roles?.holdsRole(writer.registrar) !== false) return;
+    throw new DocproofError(
+      "registrar-inactive",
+      `This service's registrar ${writer.registrar} no longer holds the registrar role of registry ` +
+        `${registry.address}, so it cannot anchor documents. Verification still works; the registry's admin ` +
+        "can grant the role again.",
+    );
   }
 
   private commitAccepted(): void {

@@ -234,6 +234,19 @@ export class RegistryIndexStore {
     );
   }
 
+  /** Whether `registrar` holds the registrar role as far as the index has followed; undefined when no grant or revocation of it was seen. */
+  holdsRole(registrar: string): boolean | undefined {
+    return this.sql.guard("read the registrar role", () => {
+      const role = this.sql
+        .statement(
+          `SELECT granted FROM registrar_roles WHERE registrar = ? COLLATE NOCASE
+           ORDER BY block_number DESC, log_index DESC LIMIT 1`,
+        )
+        .get(registrar) as { granted: number } | undefined;
+      return role === undefined ? undefined : role.granted === 1;
+    });
+  }
+
   /** The directory: every registrar named, granted the role, or seen anchoring, with its activity. */
   registrars(): RegistrarEntry[] {
     return this.sql.guard("read the directory", () => {

@@ -47,6 +47,7 @@ function notaryFixture() {
     metrics,
     onAccepted: () => accepted++,
     now: () => nowMs,
+    roles: store.index,
   });
   const anchorer = new BatchAnchorer(
     { ledger: store, writer: registry, guard, log: silentLogger, metrics },
@@ -151,6 +152,30 @@ describe("Notary", function () {
         expect(error.code).to.equal("chain-mismatch");
         expect(f.acceptCalls).to.deep.equal([]);
         expect(f.store.countUnbatched()).to.equal(0);
+      });
+    });
+
+    describe("when the index shows this service's registrar without the role", function () {
+      it("refuses one digest and a list with registrar-inactive, naming the registrar, and queues nothing", async function () {
+        const role = (granted: boolean, blockNumber: number) => ({
+          anchorings: [],
+          revocations: [],
+          organisations: [],
+          roles: [{ registrar: f.registry.registrar, granted, blockNumber, logIndex: 0 }],
+          blocks: [],
+          cursor: { number: blockNumber, hash: `0x${blockNumber.toString(16).padStart(64, "0")}` },
+        });
+        f.store.index.apply(role(true, 1));
+        expect((await f.notary.submit(randomSha())).created, "while it holds the role").to.equal(true);
+        f.store.index.apply(role(false, 2));
+        for (const attempt of [f.notary.submit(randomSha()), f.notary.submitMany(randomShas(3))]) {
+          const error = await rejectionOf(attempt);
+          expect(error.code).to.equal("registrar-inactive");
+          expect(error.message).to.include(f.registry.registrar).and.include("can grant the role again");
+        }
+        expect(f.store.countUnbatched()).to.equal(1);
+        f.store.index.apply(role(true, 3));
+        expect((await f.notary.submitMany(randomShas(2))).created, "once granted again").to.equal(2);
       });
     });
 

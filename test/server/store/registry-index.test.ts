@@ -154,6 +154,24 @@ describe("RegistryIndexStore", function () {
     });
   });
 
+  describe("holdsRole", function () {
+    it("answers the latest grant or revocation of an address, in any case, and undefined for one never seen", function () {
+      store.index.apply(
+        update(30, {
+          roles: [
+            { registrar: A, granted: true, blockNumber: 1, logIndex: 1 },
+            { registrar: B, granted: true, blockNumber: 2, logIndex: 1 },
+            { registrar: B, granted: false, blockNumber: 25, logIndex: 0 },
+          ],
+        }),
+      );
+      expect([store.index.holdsRole(A), store.index.holdsRole(B.toLowerCase())]).to.deep.equal([true, false]);
+      expect(store.index.holdsRole("0x90F79bf6EB2c4f870365E785982E1f101E93b906")).to.equal(undefined);
+      store.index.apply(update(31, { roles: [{ registrar: B, granted: true, blockNumber: 31, logIndex: 0 }] }));
+      expect(store.index.holdsRole(B)).to.equal(true);
+    });
+  });
+
   describe("rollBackTo", function () {
     it("forgets everything above the block, keeps the removed anchorings as superseded, and moves the cursor back", function () {
       const [x, y] = randomShas(2);
