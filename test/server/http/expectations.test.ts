@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
-import { prepareListener } from "../../../server/http/listener";
+import { connect } from "node:net";
+import { listenAsMain } from "./listening";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
 
 interface RawAnswer {
@@ -15,21 +14,17 @@ describe("Expect headers", function () {
   this.timeout(60_000);
   const chain = new InProcessHardhatChain();
   let harness: ServiceHarness;
-  let server: Server;
+  let listening: Awaited<ReturnType<typeof listenAsMain>>;
   let port: number;
 
   before(async () => {
     await chain.start();
     harness = await openTestService(chain);
-    // As server/main.ts serves the application.
-    server = createServer(harness.service.app);
-    prepareListener(server, { requestTimeoutMs: 120_000 });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as AddressInfo).port;
+    listening = await listenAsMain(harness.service.app);
+    port = listening.port;
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await listening.close();
     await harness.close();
   });
 

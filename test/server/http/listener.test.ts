@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { createServer, type Server } from "node:http";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KEEP_ALIVE_TIMEOUT_MS, prepareListener } from "../../../server/http/listener";
+import { KEEP_ALIVE_TIMEOUT_MS } from "../../../server/http/listener";
+import { listenAsMain } from "./listening";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
 
 /** Node's own idle keep-alive timeout, which the service replaces. */
@@ -12,20 +12,17 @@ describe("the service's HTTP listener", function () {
   this.timeout(60_000);
   const chain = new InProcessHardhatChain();
   let harness: ServiceHarness;
-  let server: Server;
+  let listening: Awaited<ReturnType<typeof listenAsMain>>;
   let port: number;
 
   before(async () => {
     await chain.start();
     harness = await openTestService(chain);
-    server = createServer(harness.service.app);
-    prepareListener(server, { requestTimeoutMs: 120_000 });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.address() as AddressInfo).port;
+    listening = await listenAsMain(harness.service.app);
+    port = listening.port;
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await listening.close();
     await harness.close();
   });
 
