@@ -469,7 +469,6 @@ export class WebhookStore {
     }));
   }
 
-  /** Deliveries by state, for the metrics. */
   /**
    * Forgets what finished before `beforeMs`: deliveries delivered, failed or cancelled then, the
    * events no delivery refers to any more, and deleted registrations (their secrets with them) that
@@ -497,6 +496,7 @@ export class WebhookStore {
     );
   }
 
+  /** Deliveries by state, for the metrics. */
   counts(): Record<DeliveryState, number> {
     const rows = this.sql.guard(
       "count the deliveries",
