@@ -262,12 +262,6 @@ export class RegistryIndexStore {
       return distinct
         .map((address): RegistrarEntry => {
           const organisation = this.organisationOf(address);
-          const role = this.sql
-            .statement(
-              `SELECT granted FROM registrar_roles WHERE registrar = ? COLLATE NOCASE
-               ORDER BY block_number DESC, log_index DESC LIMIT 1`,
-            )
-            .get(address) as { granted: number } | undefined;
           const counts = this.sql
             .statement(
               "SELECT count(*) AS n, coalesce(sum(leaf_count), 0) AS docs FROM anchorings WHERE registrar = ? COLLATE NOCASE",
@@ -282,7 +276,7 @@ export class RegistryIndexStore {
           return {
             address,
             ...(organisation === undefined ? {} : { name: organisation.name, uri: organisation.uri }),
-            active: role?.granted === 1,
+            active: this.holdsRole(address) === true,
             anchorings: counts.n,
             documents: counts.docs,
             ...(last === undefined
