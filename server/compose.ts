@@ -15,6 +15,7 @@ import { ChainGuard } from "./chain/chain-guard";
 import { buildReceiptV2 } from "./chain/evidence-builder";
 import { nodeBlockHashLookup } from "./chain/history-accumulator";
 import { ConsortiumWitnesses } from "./chain/witness-peers";
+import { httpJsonRpc } from "./chain/json-rpc";
 import { createProvider } from "./chain/provider";
 import { RegistryClient } from "./chain/registry-client";
 import { EthersRegistryWriter } from "./chain/registry-writer";
@@ -147,9 +148,12 @@ export async function composeServer(
   // Batches of thousands are hashed on the one thread that also answers requests.
   await useWasmKeccak();
   const provider = runtime.provider ?? createProvider(target.rpcUrl, target.chainId, config.rpcTimeoutMs);
+  // Batch transactions, about 250,000 characters of hex each, are sent and read back over plain
+  // HTTP: ethers' provider would convert each between strings and bytes in JavaScript.
+  const rpc = runtime.provider ?? httpJsonRpc(target.rpcUrl, config.rpcTimeoutMs);
   let store: DocumentStore | undefined;
   try {
-    const registry = new RegistryClient(provider, target.registryAddress, target.chainId);
+    const registry = new RegistryClient(provider, target.registryAddress, target.chainId, rpc);
     if (!(await registry.hasCode())) {
       throw new DocproofError(
         "chain-mismatch",
@@ -169,6 +173,7 @@ export async function composeServer(
       );
     }
     const writer = new EthersRegistryWriter(registry, wallet, {
+      rpc,
       confirmations: config.confirmations,
       maxInFlight: config.batchesInFlight,
     });

@@ -5,6 +5,7 @@ import type { Hex32 } from "../proof/digest";
 import { leafOf } from "../proof/merkle";
 import { anchorBatchDigests } from "../proof/registry-abi";
 import type { AnchoringClaim, OnChainStatus } from "../proof/verification";
+import type { JsonRpcPort } from "./json-rpc";
 import { chainIdOf, onChain } from "./provider";
 import type {
   AnchoringEvent,
@@ -24,11 +25,14 @@ export class RegistryClient implements RegistryView, RegistryEvents {
   readonly chainId: number;
   readonly address: string;
   private readonly provider: JsonRpcApiProvider;
+  /** Where batch transactions are read, the provider unless given (see `EthersRegistryWriter`). */
+  private readonly rpc: JsonRpcPort;
   private readonly contract: DocumentRegistry;
   private registrarRole: string | undefined;
 
-  constructor(provider: JsonRpcApiProvider, address: string, chainId: number) {
+  constructor(provider: JsonRpcApiProvider, address: string, chainId: number, rpc: JsonRpcPort = provider) {
     this.provider = provider;
+    this.rpc = rpc;
     this.address = address;
     this.chainId = chainId;
     this.contract = DocumentRegistry__factory.connect(address, provider);
@@ -259,9 +263,12 @@ export class RegistryClient implements RegistryView, RegistryEvents {
         if (call === undefined) {
           // NOTE: a batch anchored through another contract (a multisig) has its digests only in call
           // traces: the anchoring is indexed without members, and its documents need their receipts.
-          call = this.provider
-            .getTransaction(txHash)
-            .then((tx) => (tx === null ? undefined : anchorBatchDigests(tx.data)));
+          call = this.rpc.send("eth_getTransactionByHash", [txHash]).then((tx) => {
+            // `input` per the JSON-RPC specification; some older nodes name it `data`.
+            const found = tx as { input?: unknown; data?: unknown } | null;
+            const input = found?.input ?? found?.data;
+            return typeof input === "string" ? anchorBatchDigests(input) : undefined;
+          });
           batchCalls.set(txHash, call);
         }
         return call;

@@ -1,22 +1,24 @@
-import {
-  keccak256,
-  type ContractTransaction,
-  type JsonRpcApiProvider,
-  type TransactionReceipt,
-  type Wallet,
-} from "ethers";
+import { getBytes, type JsonRpcApiProvider, type TransactionReceipt, type Wallet } from "ethers";
 import { DocumentRegistry__factory, type DocumentRegistry } from "../../typechain-types";
 import { DocproofError } from "../errors";
 import type { Hex32 } from "../proof/digest";
 import type { MerkleBatch } from "../proof/merkle";
 import { anchorBatchCalldata } from "../proof/registry-abi";
+import type { JsonRpcPort } from "./json-rpc";
 import { onChain } from "./provider";
+import { signCall, type GasFees } from "./raw-transaction";
 import type { AnchorBatchOptions, AnchoredBatch, RegistryWriter } from "./registry";
 import type { RegistryClient } from "./registry-client";
 import { TxSender, walletAccount, type BuiltTransaction, type TxSenderOptions } from "./tx-sender";
 
 /** What became of a transaction sent earlier. */
 type TransactionState = "pending" | "mined" | "unknown";
+
+/** A call to the registry, before its nonce, gas and fees. */
+interface RegistryCall {
+  to: string;
+  data: string;
+}
 
 /**
  * The registry written with the registrar's key: one transaction at a time from one key (TxSender),
@@ -26,16 +28,25 @@ export class EthersRegistryWriter implements RegistryWriter {
   private readonly contract: DocumentRegistry;
   private readonly sender: TxSender;
   private readonly provider: JsonRpcApiProvider;
+  /** The node's JSON-RPC for the calls that carry a whole batch: estimating, sending, looking up. */
+  private readonly rpc: JsonRpcPort;
+  private readonly privateKey: Uint8Array;
 
+  /**
+   * `rpc` is the port the large calls go through, the wallet's provider unless given: a plain
+   * HTTP client (`httpJsonRpc`) leaves a batch's calldata to native JSON and UTF-8 code.
+   */
   constructor(
     private readonly reader: RegistryClient,
     private readonly wallet: Wallet,
-    options: TxSenderOptions,
+    options: TxSenderOptions & { rpc?: JsonRpcPort },
   ) {
     if (wallet.provider === null) throw new Error("The registrar's wallet has no provider.");
     this.provider = wallet.provider as JsonRpcApiProvider;
+    this.rpc = options.rpc ?? this.provider;
+    this.privateKey = getBytes(wallet.privateKey);
     this.contract = DocumentRegistry__factory.connect(reader.address, wallet);
-    this.sender = new TxSender(walletAccount(wallet), options);
+    this.sender = new TxSender(walletAccount(wallet, this.rpc), options);
   }
 
   get registrar(): string {
@@ -91,27 +102,48 @@ export class EthersRegistryWriter implements RegistryWriter {
   /**
    * A transaction for the registry, signed for a nonce but not yet sent: its hash is known (and
    * recorded by the caller) before it leaves. Sending it again is harmless: the node knows it.
+   * Gas is estimated and fees chosen as ethers' signer does (EIP-1559 where the chain has a base
+   * fee, a gas price elsewhere); the calldata stays a string for JSON and bytes for signing.
    */
-  private signed(call: () => Promise<ContractTransaction>): (nonce: number) => Promise<BuiltTransaction> {
+  private signed(call: () => Promise<RegistryCall>): (nonce: number) => Promise<BuiltTransaction> {
     return async (nonce) => {
-      const populated = await this.wallet.populateTransaction({ ...(await call()), nonce });
-      const raw = await this.wallet.signTransaction(populated);
-      // A signed transaction's hash is the keccak-256 of its bytes, whatever its type.
-      const hash = keccak256(raw);
+      const { to, data } = await call();
+      const [gasLimit, fees] = await Promise.all([
+        this.rpc.send("eth_estimateGas", [{ from: this.wallet.address, to, data }]),
+        this.gasFees(),
+      ]);
+      const { raw, hash } = signCall(
+        {
+          chainId: this.reader.chainId,
+          nonce,
+          to,
+          data: bytesOf(data),
+          gasLimit: quantity(gasLimit, "eth_estimateGas"),
+          fees,
+        },
+        this.privateKey,
+      );
       return {
         hash,
         broadcast: async () => {
           try {
-            // Sent as it is: ethers' broadcastTransaction would parse and hash the whole transaction
-            // again, and read the block number and network besides.
-            await this.provider.send("eth_sendRawTransaction", [raw]);
+            await this.rpc.send("eth_sendRawTransaction", [raw]);
           } catch (error) {
             // An earlier attempt that got through before its answer was lost: the node has it.
-            if ((await this.provider.getTransaction(hash).catch(() => null)) === null) throw error;
+            if ((await this.rpc.send("eth_getTransactionByHash", [hash]).catch(() => null)) == null) throw error;
           }
         },
       };
     };
+  }
+
+  private async gasFees(): Promise<GasFees> {
+    const fees = await this.provider.getFeeData();
+    if (fees.maxFeePerGas !== null && fees.maxPriorityFeePerGas !== null) {
+      return { maxFeePerGas: fees.maxFeePerGas, maxPriorityFeePerGas: fees.maxPriorityFeePerGas };
+    }
+    if (fees.gasPrice === null) throw new DocproofError("chain-unavailable", "The node reports no gas price.");
+    return { gasPrice: fees.gasPrice };
   }
 
   /** The anchoring a mined transaction made, as the chain now records it; throws if it made none of `root`. */
@@ -135,7 +167,19 @@ export class EthersRegistryWriter implements RegistryWriter {
   private transactionState(txHash: Hex32): Promise<TransactionState> {
     return onChain("read the transaction", async () => {
       if ((await this.provider.getTransactionReceipt(txHash)) !== null) return "mined";
-      return (await this.provider.getTransaction(txHash)) !== null ? "pending" : "unknown";
+      return (await this.rpc.send("eth_getTransactionByHash", [txHash])) != null ? "pending" : "unknown";
     });
   }
+}
+
+function quantity(answer: unknown, method: string): bigint {
+  if (typeof answer !== "string" || !/^0x[0-9a-f]+$/i.test(answer)) {
+    throw new DocproofError("chain-unavailable", `The node answered ${method} with ${JSON.stringify(answer)}.`);
+  }
+  return BigInt(answer);
+}
+
+/** 0x-prefixed hex as bytes, converted natively: a batch's calldata is about 250,000 characters. */
+function bytesOf(hex: string): Uint8Array {
+  return Buffer.from(hex.slice(2), "hex");
 }

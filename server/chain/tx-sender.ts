@@ -1,6 +1,7 @@
 import type { TransactionReceipt, Wallet } from "ethers";
 import { DocproofError, isDocproofError } from "../errors";
 import type { Hex32 } from "../proof/digest";
+import type { JsonRpcPort } from "./json-rpc";
 
 export interface RetryPolicy {
   attempts: number;
@@ -12,10 +13,20 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMs: 250, ma
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Errors worth another try: the node or the network, not the transaction itself. */
+/**
+ * Errors worth another try: the node or the network, not the transaction itself. A failure of the
+ * plain JSON-RPC client is typed already, with what the network said as its cause.
+ */
 function isTransient(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return isTransientItself(error) || (cause !== undefined && cause !== error && isTransient(cause));
+}
+
+function isTransientItself(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
   const code = (error as { code?: string }).code;
   return (
+    (error as { name?: string }).name === "TimeoutError" ||
     code === "NETWORK_ERROR" ||
     code === "SERVER_ERROR" ||
     code === "TIMEOUT" ||
@@ -56,8 +67,10 @@ const CONFIRMATION_POLL_MS = 250;
  * A wallet connected to a provider, as a sending account. Waiting for confirmations polls the
  * receipt itself rather than through ethers' waitForTransaction, which neither notices a transaction
  * a reorganisation dropped (it waits until its timeout) nor re-reads a receipt once it has one.
+ * Whether the node still knows a pending transaction is asked through `rpc`: the answer carries
+ * the whole transaction, a batch's calldata with it, which ethers would convert in JavaScript.
  */
-export function walletAccount(wallet: Wallet): SendingAccount {
+export function walletAccount(wallet: Wallet, rpc: JsonRpcPort): SendingAccount {
   const provider = wallet.provider;
   if (provider === null) throw new Error("The wallet has no provider.");
   return {
@@ -75,7 +88,7 @@ export function walletAccount(wallet: Wallet): SendingAccount {
             const block = await provider.getBlock(receipt.blockNumber);
             if (block?.hash === receipt.blockHash) return receipt;
           }
-        } else if ((await provider.getTransaction(txHash)) === null) {
+        } else if ((await rpc.send("eth_getTransactionByHash", [txHash])) == null) {
           throw new DocproofError(
             "chain-unavailable",
             `Transaction ${txHash} is no longer known to the node: a reorganisation dropped it, or the node restarted.`,

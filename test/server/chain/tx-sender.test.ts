@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import type { TransactionReceipt } from "ethers";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { httpJsonRpc } from "../../../server/chain/json-rpc";
 import { TxSender, withRetry, type SendingAccount } from "../../../server/chain/tx-sender";
 import { DocproofError, isDocproofError } from "../../../server/errors";
 import { rejectionOf, settle } from "../../support/unit-fixtures";
@@ -27,6 +30,52 @@ describe("withRetry", function () {
       }).catch((e: Error) => e);
       expect((error as Error).message).to.equal("server error");
       expect(calls).to.equal(FAST.attempts);
+    });
+  });
+
+  describe("through the plain JSON-RPC client", function () {
+    let server: Server;
+    let url: string;
+    let requests = 0;
+
+    before(async function () {
+      // A node that refuses every call, as it refuses a transaction with a nonce used already.
+      server = createServer((request, response) => {
+        requests++;
+        request.resume().on("end", () => {
+          response.setHeader("content-type", "application/json");
+          response.end(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32000, message: "nonce too low" } }));
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+
+    after(function () {
+      server.close();
+    });
+
+    it("tries again when the node cannot be reached (the failure typed, the network's error its cause)", async function () {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const rpc = httpJsonRpc(`http://127.0.0.1:${port}`);
+      let calls = 0;
+      const error = await withRetry(FAST, () => {
+        calls++;
+        return rpc.send("eth_sendRawTransaction", ["0x00"]);
+      }).catch((e: unknown) => e);
+      expect(isDocproofError(error) && error.code).to.equal("chain-unavailable");
+      expect(calls).to.equal(FAST.attempts);
+    });
+
+    it("does not try again when the node answers with a refusal", async function () {
+      const rpc = httpJsonRpc(url);
+      const before = requests;
+      const error = await withRetry(FAST, () => rpc.send("eth_sendRawTransaction", ["0x00"])).catch((e: unknown) => e);
+      expect((error as Error).message).to.contain("nonce too low");
+      expect(requests - before).to.equal(1);
     });
   });
 
