@@ -64,9 +64,16 @@ export class ChainGuard implements ChainCheck {
     return this.inFlight;
   }
 
-  /** Like `checkNow()`, but reuses a result younger than `maxAgeMs` (for requests). */
+  /**
+   * Like `checkNow()`, but reuses a result younger than `maxAgeMs` (for requests). A result past
+   * half that age is renewed in the background while it is still used: under steady load no
+   * request waits for the node, and none is answered on a result older than `maxAgeMs`.
+   */
   async checkRecent(): Promise<void> {
-    if (this.now() - this.checkedAtMs > this.maxAgeMs) return this.checkNow();
+    const age = this.now() - this.checkedAtMs;
+    if (age > this.maxAgeMs) return this.checkNow();
+    // Its outcome is the next request's; the state and the log record it.
+    if (age > this.maxAgeMs / 2) this.checkNow().catch(() => undefined);
     if (this.lastError !== undefined) throw this.lastError;
   }
 

@@ -148,11 +148,8 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
     bodyTimeouts: config.bodyTimeouts,
   };
   const { requireKey, limitReads } = guards;
-  app.use("/api/v1", documentListRoutes(services, { requireKey, limitReads }));
-  app.use(
-    "/api/v1",
-    witnessRoutes({ offlineReceipts, witnessCosigning }, { limitReads, bodyTimeouts: config.bodyTimeouts }),
-  );
+  // The routes most requests take (notarize, status, verify) first: every router a request passes
+  // on its way costs it a match per route.
   app.use(
     "/api/v1",
     apiRoutes(
@@ -167,6 +164,11 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
       { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
       guards,
     ),
+  );
+  app.use("/api/v1", documentListRoutes(services, { requireKey, limitReads }));
+  app.use(
+    "/api/v1",
+    witnessRoutes({ offlineReceipts, witnessCosigning }, { limitReads, bodyTimeouts: config.bodyTimeouts }),
   );
   mountTimeStampRoutes(app, services, { ...guards, tsaRequiresKey: config.tsa?.requiresKey ?? false });
   app.use("/api/v1", certificateRoutes(certificates, { publicUrl: config.publicUrl, limitReads: guards.limitReads }));

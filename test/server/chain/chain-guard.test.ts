@@ -25,13 +25,15 @@ describe("ChainGuard", function () {
     expected = { chainId: chain.chainId, genesisHash: (await provider.getBlock(0))!.hash! };
   });
 
-  function guardFor(options: { address?: string; expected?: Partial<ExpectedChain> } = {}) {
+  function guardFor(options: { address?: string; expected?: Partial<ExpectedChain>; now?: () => number } = {}) {
     const lines: string[] = [];
     const registry = new RegistryClient(provider, options.address ?? registryAddress, chain.chainId);
     const guard = new ChainGuard(
       registry,
       { ...expected, ...options.expected },
       createLogger({ destination: (line) => lines.push(line) }),
+      1_000,
+      options.now,
     );
     return { guard, lines, logged: () => lines.map((line) => JSON.parse(line) as { level: string; message: string }) };
   }
@@ -121,6 +123,41 @@ describe("ChainGuard", function () {
         expect(calls).to.deep.equal([]);
       } finally {
         provider.send = send;
+      }
+    });
+
+    it("renews a result past half its age without making the request wait, and waits once it is too old", async function () {
+      let nowMs = 0;
+      const { guard } = guardFor({ now: () => nowMs });
+      await guard.checkNow();
+      // A node that answers only when the test lets it.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const calls: string[] = [];
+      const send = provider.send.bind(provider);
+      provider.send = async (method, params) => {
+        calls.push(method);
+        await held;
+        return send(method, params);
+      };
+      try {
+        nowMs = 400;
+        await guard.checkRecent();
+        expect(calls, "younger than half the age: reused").to.deep.equal([]);
+        nowMs = 600;
+        await guard.checkRecent();
+        expect(calls.length, "past half the age: renewed in the background").to.be.greaterThan(0);
+        nowMs = 1_100;
+        let settled = false;
+        const waiting = guard.checkRecent().then(() => (settled = true));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(settled, "too old: waits for the node").to.equal(false);
+        release();
+        await waiting;
+        expect(guard.state).to.equal("ok");
+      } finally {
+        provider.send = send;
+        release();
       }
     });
   });
