@@ -20,9 +20,9 @@ import { runLoad } from "./lib/load";
 import { profileIn, summariseProfile, type ProfileSummary } from "./lib/profile";
 import { startPhase, type PhaseShares } from "./lib/rss";
 import {
-  DEFAULT_BATCHES_IN_FLIGHT,
   REGISTRAR_KEY,
   rpc,
+  serviceBatchesInFlight,
   serviceBatchMax,
   startService,
   tail,
@@ -97,7 +97,7 @@ export async function benchBulk(chain: BenchChain, settings: BulkSettings): Prom
   const ceiling = await feedChain(chain, {
     documents: settings.documents,
     batchSize: run.batchMax,
-    inFlight: DEFAULT_BATCHES_IN_FLIGHT,
+    inFlight: run.batchesInFlight,
   });
   let ceilingFull: ChainCeiling | undefined;
   let theoreticalDocsPerSecond: number | undefined;
@@ -118,7 +118,7 @@ export async function benchBulk(chain: BenchChain, settings: BulkSettings): Prom
     listSize: settings.listSize,
     concurrency: settings.concurrency,
     batchMax: run.batchMax,
-    batchesInFlight: DEFAULT_BATCHES_IN_FLIGHT,
+    batchesInFlight: run.batchesInFlight,
     blockGasLimit,
     totalMs: run.totalMs,
     submitMs: run.submitMs,
@@ -167,6 +167,7 @@ async function submitThroughService(chain: BenchChain, settings: BulkSettings, n
   const service = await startService(chain, { rateLimits: "default", nodeArgs });
   try {
     const batchMax = serviceBatchMax(service);
+    const batchesInFlight = serviceBatchesInFlight(service);
     let next = 0;
     const end = startPhase({ service: service.pid, node: chain.node.pid });
     const started = performance.now();
@@ -189,6 +190,7 @@ async function submitThroughService(chain: BenchChain, settings: BulkSettings, n
     return {
       digests,
       batchMax,
+      batchesInFlight,
       submitMs,
       totalMs,
       latenciesMs: load.latenciesMs,

@@ -82,6 +82,23 @@ export function batchSizeFor(blockGasLimit: bigint): number {
   const fits = usable <= 0n ? 1 : Number(usable / GAS_PER_DOCUMENT);
   return Math.max(1, Math.min(MAX_BATCH_SIZE, DEFAULT_TRANSACTION_DOCUMENTS, fits));
 }
+/**
+ * Most batch transactions in flight by default: Geth guarantees each account 16 executable slots
+ * in its pool (`--txpool.accountslots`), and each batch in flight holds its tree in memory.
+ */
+const MAX_DEFAULT_IN_FLIGHT = 16;
+
+/**
+ * Batch transactions in flight by default: as many as two blocks hold. While the node fills one
+ * block, the next block's batches are waiting in its pool, so a deep queue fills every block
+ * (bench/RESULTS.md: with a fixed 4 on blocks every second, the chain, not the service, bound it).
+ */
+export function batchesInFlightFor(blockGasLimit: bigint, batchMax: number): number {
+  const batchGas = BATCH_BASE_GAS + BigInt(batchMax) * GAS_PER_DOCUMENT;
+  const perBlock = Number(blockGasLimit / batchGas);
+  return Math.max(1, Math.min(MAX_DEFAULT_IN_FLIGHT, 2 * perBlock));
+}
+
 /** Notification attempts in flight at once: a slow receiver holds one, not the queue. */
 const WEBHOOK_CONCURRENCY = 8;
 
@@ -172,19 +189,24 @@ export async function composeServer(
           "grant it with `npm run registrar -- grant <address> --network <name>`.",
       );
     }
+    const blockGasLimit = await registry.blockGasLimit();
+    const batchMax = config.batchMax ?? batchSizeFor(blockGasLimit);
+    if (config.batchMax === undefined) log.info({ batchMax }, "batches sized to the chain's block gas limit");
+    const batchesInFlight = config.batchesInFlight ?? batchesInFlightFor(blockGasLimit, batchMax);
+    if (config.batchesInFlight === undefined) {
+      log.info({ batchesInFlight }, "batch transactions in flight sized to the chain's blocks");
+    }
     const writer = new EthersRegistryWriter(registry, wallet, {
       rpc,
       confirmations: config.confirmations,
-      maxInFlight: config.batchesInFlight,
+      maxInFlight: batchesInFlight,
     });
-    const batchMax = config.batchMax ?? batchSizeFor(await registry.blockGasLimit());
-    if (config.batchMax === undefined) log.info({ batchMax }, "batches sized to the chain's block gas limit");
     const guard = new ChainGuard(registry, { chainId: target.chainId, genesisHash }, log);
     const openStore = store;
     const metrics = createMetrics(() => openStore.countUnbatched());
     const anchorer = new BatchAnchorer(
       { ledger: store, writer, guard, log, metrics, durability: runtime.durability },
-      { intervalMs: config.batchIntervalMs, maxBatchSize: batchMax, inFlight: config.batchesInFlight },
+      { intervalMs: config.batchIntervalMs, maxBatchSize: batchMax, inFlight: batchesInFlight },
     );
     const receipts = new ReceiptBook(registry);
     const anchorings = new DocumentAnchorings(store, store.index);

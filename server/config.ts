@@ -73,7 +73,8 @@ const EnvSchema = z
       (size) => size <= MAX_BATCH_SIZE,
       `must be at most ${MAX_BATCH_SIZE} (the registry's limit)`,
     ),
-    BATCHES_IN_FLIGHT: positiveInt(4),
+    // Unset (0 here): sized to the chain's blocks when the service starts.
+    BATCHES_IN_FLIGHT: positiveInt(0),
     CONFIRMATIONS: positiveInt(1),
     INDEX_FROM_BLOCK: nonNegativeInt(0),
     INDEX_INTERVAL_MS: positiveInt(1_000),
@@ -199,8 +200,11 @@ export interface ServiceConfig extends HttpConfig {
    * registry takes (12,000) and the chain's block gas limit holds.
    */
   batchMax?: number;
-  /** Batch transactions that may wait for their confirmations at once, when the queue is deep. */
-  batchesInFlight: number;
+  /**
+   * Batch transactions that may wait for their confirmations at once, when the queue is deep.
+   * Undefined: as many as two of the chain's blocks hold, at most 16.
+   */
+  batchesInFlight?: number;
   /** Blocks a transaction, and a block the index reads, need on top of them (themselves included). */
   confirmations: number;
   /** The first block the index of the whole registry reads (the registry's deployment block, or 0). */
@@ -262,7 +266,7 @@ export function loadConfig(env: Record<string, string | undefined>): ServiceConf
     bodyTimeouts: { idleMs: e.BODY_IDLE_TIMEOUT_MS, totalMs: e.BODY_TIMEOUT_MS },
     batchIntervalMs: e.BATCH_INTERVAL_MS,
     batchMax: e.BATCH_MAX === 0 ? undefined : e.BATCH_MAX,
-    batchesInFlight: e.BATCHES_IN_FLIGHT,
+    batchesInFlight: e.BATCHES_IN_FLIGHT === 0 ? undefined : e.BATCHES_IN_FLIGHT,
     confirmations: e.CONFIRMATIONS,
     indexFromBlock: e.INDEX_FROM_BLOCK,
     indexIntervalMs: e.INDEX_INTERVAL_MS,

@@ -15,9 +15,6 @@ const TS_NODE = require.resolve("ts-node/dist/bin.js");
 export const REGISTRAR_KEY = devAccount(0).privateKey;
 export const REGISTRAR = devAccount(0).address;
 
-/** The service's default number of batch transactions in flight (BATCHES_IN_FLIGHT, README). */
-export const DEFAULT_BATCHES_IN_FLIGHT = 4;
-
 export interface ChainOptions {
   /** Anvil (the default local chain) or a standalone Hardhat node. */
   kind?: "anvil" | "hardhat";
@@ -109,7 +106,7 @@ export interface ServiceSettings {
   batchMax?: number;
   /** BATCH_INTERVAL_MS; unset (1,000) when undefined. */
   batchIntervalMs?: number;
-  /** BATCHES_IN_FLIGHT; unset (4) when undefined. */
+  /** BATCHES_IN_FLIGHT; unset (sized to the chain's blocks) when undefined. */
   batchesInFlight?: number;
   /**
    * "off" (the default here): every request of a benchmark comes from one address, and the
@@ -277,6 +274,16 @@ export function serviceBatchMax(service: BenchService, settings: ServiceSettings
     throw new Error(`the service did not say how it sized batches:\n${tail(service.log())}`);
   }
   return line.batchMax;
+}
+
+/** The batch transactions in flight the service chose (logged when BATCHES_IN_FLIGHT is unset), or BATCHES_IN_FLIGHT. */
+export function serviceBatchesInFlight(service: BenchService, settings: ServiceSettings = {}): number {
+  if (settings.batchesInFlight !== undefined) return settings.batchesInFlight;
+  const [line] = logLines(service.log(), "batch transactions in flight sized");
+  if (line === undefined || typeof line.batchesInFlight !== "number") {
+    throw new Error(`the service did not say how many batches it keeps in flight:\n${tail(service.log())}`);
+  }
+  return line.batchesInFlight;
 }
 
 /** A counter or gauge from the service's Prometheus metrics. */

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { batchSizeFor } from "../../server/compose";
+import { batchesInFlightFor, batchSizeFor } from "../../server/compose";
 import { loadConfig } from "../../server/config";
 
 const KEY = `0x${"11".repeat(32)}`;
@@ -12,12 +12,12 @@ describe("loadConfig", function () {
         host: "127.0.0.1",
         port: 3000,
         batchIntervalMs: 1000,
-        batchesInFlight: 4,
         confirmations: 1,
         rpcTimeoutMs: 30_000,
       });
       expect(config.rpcUrl).to.equal(undefined);
       expect(config.batchMax, "sized to the chain at start").to.equal(undefined);
+      expect(config.batchesInFlight, "sized to the chain at start").to.equal(undefined);
       expect(config.apiKeys).to.deep.equal([]);
       expect(config.apiKeysFile).to.equal(undefined);
       expect(config.rateLimits).to.deep.equal({ windowMs: 60_000, writes: 600, reads: 3_000 });
@@ -228,5 +228,24 @@ describe("batchSizeFor", function () {
 
   it("anchors one document at a time on a chain whose blocks hold no batch", function () {
     expect(batchSizeFor(50_000n)).to.equal(1);
+  });
+});
+
+describe("batchesInFlightFor", function () {
+  it("keeps two blocks' worth of batches in flight on a chain with large blocks", function () {
+    const batchMax = batchSizeFor(30_000_000n);
+    const inFlight = batchesInFlightFor(30_000_000n, batchMax);
+    // What the registry measured: 1,278 gas per document in a large batch, plus the transaction.
+    const batchGas = batchMax * 1_278 + 60_000;
+    expect(inFlight).to.be.at.least(2 * Math.floor(30_000_000 / batchGas) - 2);
+    expect(inFlight * batchGas, "no more than two blocks hold").to.be.at.most(2 * 30_000_000);
+  });
+
+  it("stays within the 16 slots a Geth pool guarantees an account, however large the blocks", function () {
+    expect(batchesInFlightFor(1_000_000_000n, 3_900)).to.equal(16);
+  });
+
+  it("keeps at least one in flight when a block holds less than one batch", function () {
+    expect(batchesInFlightFor(4_000_000n, 12_000)).to.equal(1);
   });
 });
