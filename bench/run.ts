@@ -240,9 +240,9 @@ function missedTargets(f: RunFigures): string[] {
           `and the service ${pct(b.shares.cpu.service)} (waiting for a core ${pct(b.shares.waitingForCpu.service)} of the time). ` +
           `Accepting the lists took ${fmt(b.submitMs / 1000, 2)} s of the ${fmt(b.totalMs / 1000, 1)} s; the rest is ` +
           "the anchorer's per-batch work on the service's one thread. In the profile (§1): ethers " +
-          `${pct(categoryShare(bp, /^ethers/))} of the busy time in self time (each batch transaction's calldata, ` +
-          "about 125 KB, converted between hex and bytes as it is estimated, signed, sent and read back by the index, " +
-          `and the JSON-RPC around it), garbage collection ${pct(categoryShare(bp, /^garbage/))}, Docproof's own code ` +
+          `${pct(categoryShare(bp, /^ethers/))} of the busy time in self time (its provider's JSON-RPC for receipts, ` +
+          "blocks and fees; batch transactions are signed over bytes and sent over plain HTTP), garbage collection " +
+          `${pct(categoryShare(bp, /^garbage/))}, Docproof's own code ` +
           `${pct(categoryShare(bp, /^Docproof/))}, SQLite ${pct(categoryShare(bp, /^SQLite/))}; building trees ` +
           `(\`buildBatch\`, inclusive) ${pct(functionShare(bp, "buildBatch"))}. Timed alone, for one batch of ` +
           `${fmt(c.size)}: the tree ${ms(c.buildBatchMs)}, its calldata ${ms(c.directEncodeMs)}, read back ` +

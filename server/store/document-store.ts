@@ -202,12 +202,12 @@ export class DocumentStore {
 
   document(sha256: Sha256Hex): DocumentRecord | undefined {
     return this.sql.guard("read the document", () => {
-      const row = this.sql.statement("SELECT * FROM documents WHERE sha256 = ?").get(sha256) as DocumentRow | undefined;
+      // One statement for both: every verification by digest reads them. Their columns' names differ.
+      const row = this.sql
+        .statement("SELECT d.*, b.* FROM documents d LEFT JOIN batches b ON b.id = d.batch_id WHERE d.sha256 = ?")
+        .get(sha256) as (DocumentRow & Partial<BatchRow>) | undefined;
       if (row === undefined) return undefined;
-      const batch =
-        row.batch_id === null
-          ? undefined
-          : toBatch(this.sql.statement("SELECT * FROM batches WHERE id = ?").get(row.batch_id) as BatchRow);
+      const batch = row.batch_id === null ? undefined : toBatch(row as BatchRow);
       const revocation =
         row.revoked_at === null
           ? undefined

@@ -78,6 +78,18 @@ interface RevocationRow {
   revoked_at: number;
 }
 
+/** Registrars whose organisation is kept in memory at most. */
+const MAX_KEPT_ORGANISATIONS = 1_024;
+
+/** A revocation's columns beside its anchoring's (null when the member is not revoked). */
+interface RevocationColumns {
+  revoked_by: string | null;
+  reason: number | null;
+  revocation_tx_hash: string | null;
+  revocation_block_number: number | null;
+  revoked_at: number | null;
+}
+
 const toAnchoring = (row: AnchoringRow): IndexedAnchoring => ({
   root: row.root as Hex32,
   registrar: row.registrar,
@@ -109,6 +121,11 @@ export class RegistryIndexStore {
    * store writes it; a value read inside a transaction, which may still roll back, is not kept.
    */
   private committedCursor: { number: number; hash: string } | null | undefined;
+  /**
+   * Organisations as last committed, by lower-case registrar (null: not named): every verdict
+   * names its registrar's. Emptied whenever the index moves, which is when they can change.
+   */
+  private readonly committedOrganisations = new Map<string, { name: string; uri: string } | null>();
 
   constructor(private readonly sql: SqliteConnection) {}
 
@@ -176,6 +193,7 @@ export class RegistryIndexStore {
 
   private setCursor(cursor: { number: number; hash: string }): void {
     this.committedCursor = undefined;
+    this.committedOrganisations.clear();
     const upsert = this.sql.statement(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     );
@@ -186,18 +204,32 @@ export class RegistryIndexStore {
   /** Every anchoring of `sha256`, oldest first, each with its revocation if any. */
   anchoringsOf(sha256: Sha256Hex): DocumentAnchoring[] {
     return this.sql.guard("read the index", () => {
+      // With its revocation, if any, in the same statement: every verification by digest reads this.
       const rows = this.sql
         .statement(
-          `SELECT a.* FROM anchoring_members m JOIN anchorings a ON a.root = m.root
+          `SELECT a.*, r.revoked_by, r.reason, r.tx_hash AS revocation_tx_hash,
+                  r.block_number AS revocation_block_number, r.revoked_at
+           FROM anchoring_members m JOIN anchorings a ON a.root = m.root
+           LEFT JOIN chain_revocations r ON r.root = m.root AND r.sha256 = m.sha256
            WHERE m.sha256 = ? ORDER BY a.block_number, a.root`,
         )
-        .all(sha256) as AnchoringRow[];
-      return rows.map((row) => {
-        const revoked = this.sql
-          .statement("SELECT * FROM chain_revocations WHERE root = ? AND sha256 = ?")
-          .get(row.root, sha256) as RevocationRow | undefined;
-        return revoked === undefined ? toAnchoring(row) : { ...toAnchoring(row), revocation: toRevocation(revoked) };
-      });
+        .all(sha256) as (AnchoringRow & RevocationColumns)[];
+      return rows.map((row) =>
+        row.revoked_at === null
+          ? toAnchoring(row)
+          : {
+              ...toAnchoring(row),
+              revocation: toRevocation({
+                root: row.root,
+                sha256,
+                revoked_by: row.revoked_by!,
+                reason: row.reason!,
+                tx_hash: row.revocation_tx_hash!,
+                block_number: row.revocation_block_number!,
+                revoked_at: row.revoked_at,
+              }),
+            },
+      );
     });
   }
 
@@ -222,7 +254,10 @@ export class RegistryIndexStore {
 
   /** The organisation's current name and URI, by the latest OrganisationRecorded event. */
   organisationOf(registrar: string): { name: string; uri: string } | undefined {
-    return this.sql.guard(
+    const key = registrar.toLowerCase();
+    const known = this.committedOrganisations.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const organisation = this.sql.guard(
       "read the directory",
       () =>
         this.sql
@@ -232,6 +267,12 @@ export class RegistryIndexStore {
           )
           .get(registrar) as { name: string; uri: string } | undefined,
     );
+    // A value read inside a transaction, which may still roll back, is not kept; nor are more
+    // registrars than a consortium has.
+    if (!this.sql.db.inTransaction && this.committedOrganisations.size < MAX_KEPT_ORGANISATIONS) {
+      this.committedOrganisations.set(key, organisation ?? null);
+    }
+    return organisation;
   }
 
   /** Whether `registrar` holds the registrar role as far as the index has followed; undefined when no grant or revocation of it was seen. */
@@ -324,6 +365,7 @@ export class RegistryIndexStore {
    */
   rollBackTo(block: { number: number; hash: string }, nowMs: number): SupersededAnchoring[] {
     const { sql } = this;
+    this.committedOrganisations.clear();
     return sql.guard("roll back the index", () =>
       sql.db.transaction(() => {
         const removed = (

@@ -78,7 +78,16 @@ describe("RegistryIndexStore", function () {
       expect(index.members(hashOf("r1"))).to.deep.equal([x, y]);
       const ofY = index.anchoringsOf(y);
       expect(ofY.map((a) => a.root)).to.deep.equal([hashOf("r1"), hashOf("r2")]);
-      expect(ofY[0].revocation).to.include({ reason: 1, revokedBy: A });
+      expect(ofY[0].revocation).to.deep.equal({
+        root: hashOf("r1"),
+        sha256: y,
+        revokedBy: A,
+        reason: 1,
+        txHash: hashOf("t3"),
+        blockNumber: 12,
+        revokedAt: 1002,
+      });
+      expect(ofY[0]).to.include({ txHash: hashOf("t1"), blockNumber: 10, timestamp: 1000, registrar: A });
       expect(ofY[1].revocation).to.equal(undefined);
       expect(index.counts()).to.deep.equal({ anchorings: 2, documents: 4, revocations: 1 });
       expect(index.knownBlocks(100, 10).map((b) => b.number)).to.deep.equal([12, 11, 10]);
@@ -151,6 +160,33 @@ describe("RegistryIndexStore", function () {
         name: "Bank A plc",
         uri: "https://a.example",
       });
+    });
+  });
+
+  describe("organisationOf", function () {
+    it("answers a renaming and a rollback at once, though every verdict reads it", function () {
+      store.index.apply(
+        update(10, { organisations: [{ registrar: A, name: "Bank A", uri: "", blockNumber: 5, logIndex: 0 }] }),
+      );
+      expect(store.index.organisationOf(A)).to.deep.equal({ name: "Bank A", uri: "" });
+      expect(store.index.organisationOf(B), "never named").to.equal(undefined);
+      store.index.apply(
+        update(20, {
+          organisations: [
+            { registrar: A, name: "Bank A plc", uri: "https://a.example", blockNumber: 15, logIndex: 0 },
+            { registrar: B, name: "Registry B", uri: "", blockNumber: 16, logIndex: 0 },
+          ],
+          blocks: [block(15), block(16)],
+        }),
+      );
+      expect(store.index.organisationOf(A.toLowerCase())).to.deep.equal({
+        name: "Bank A plc",
+        uri: "https://a.example",
+      });
+      expect(store.index.organisationOf(B)).to.deep.equal({ name: "Registry B", uri: "" });
+      store.index.rollBackTo(block(10), 123);
+      expect(store.index.organisationOf(A)).to.deep.equal({ name: "Bank A", uri: "" });
+      expect(store.index.organisationOf(B)).to.equal(undefined);
     });
   });
 
