@@ -89,6 +89,17 @@ export function bulkLine(r: BulkResult): string {
   );
 }
 
+/** The profiled verification load's garbage-collection pauses, as a sentence. */
+export function gcText(v: VerifyResult): string {
+  const g = v.profiled.gc;
+  return (
+    `**Garbage-collection pauses** in the same load (\`node --trace-gc\`): ${fmt(g.scavenges)} scavenges of the young ` +
+    `generation (median ${ms(g.scavengeMedianMs)}, longest ${ms(g.scavengeMaxMs)}) and ${fmt(g.full)} full ` +
+    `collections (longest ${ms(g.fullMaxMs)}) in ${fmt(v.profiled.verify.durationS)} s: the main thread was paused ` +
+    `${fmt(g.pausedShare * 100)}% of the time, and each pause holds every request in flight.`
+  );
+}
+
 export function verifyLine(r: VerifyResult): string {
   return (
     `verify: ${fmt(r.verify.requestsPerSecond)} req/s at ${r.connections} clients, p50 ${ms(r.verify.p50Ms)} ` +
@@ -390,6 +401,8 @@ export function formatResults(f: RunFigures): string {
       `${ms(v.profiled.verify.p99Ms)} under the profiler; caches cold again, so first verifications are in it):`,
     "",
     ...profileTables(v.profiled.profile, 15),
+    "",
+    gcText(v),
     "",
     "## 3. Soak",
     "",

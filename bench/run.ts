@@ -290,7 +290,9 @@ function missedTargets(f: RunFigures): string[] {
         `logging (pino, one line per request) ${share(/^logging/)} plus the writes it causes; express and body parsing ` +
         `${share(/^express/)}; Node's HTTP ${share(/^Node/)}; ` +
         `helmet ${share(/^helmet/)}; rate limit ${share(/^rate limit/)}; zod ${share(/^zod/)}; garbage collection ` +
-        `${share(/^garbage/)} (${load}).`,
+        `${share(/^garbage/)} (${load}). Pauses add to the tail: ${fmt(v.profiled.gc.scavenges)} scavenges in ` +
+        `${fmt(v.profiled.verify.durationS)} s (median ${ms(v.profiled.gc.scavengeMedianMs)}), each holding the ` +
+        `${v.connections} requests in flight; the main thread was paused ${pct(v.profiled.gc.pausedShare)} of the time.`,
     );
   }
 

@@ -45,8 +45,44 @@ export interface VerifyResult {
   floor: LoadFigures;
   /** Bytes of the verdict, and so of the floor's fixed body. */
   verdictBytes: number;
-  /** The profiled service: its figures under the profiler, and the profile of that load. */
-  profiled: { verify: LoadFigures; profile: ProfileSummary };
+  /** The profiled service: its figures under the profiler, the profile of that load and its GC pauses. */
+  profiled: { verify: LoadFigures; profile: ProfileSummary; gc: GcPauses };
+}
+
+/** Garbage-collection pauses of the service's main thread during a load, from `node --trace-gc`. */
+export interface GcPauses {
+  scavenges: number;
+  scavengeMedianMs: number;
+  scavengeMaxMs: number;
+  /** Full collections: Mark-Compact (and Mark-Sweep, for older V8s). */
+  full: number;
+  fullMaxMs: number;
+  /** Share of the load's wall time the main thread was paused for them. */
+  pausedShare: number;
+}
+
+/** The pauses `--trace-gc` printed between `fromMs` and `toMs` after the process started. */
+export function gcPauses(log: string, fromMs: number, toMs: number): GcPauses {
+  const scavenges: number[] = [];
+  const full: number[] = [];
+  // e.g. "[123:0x55d0]     4845 ms: Scavenge 108.2 (143.1) -> 91.3 (139.4) MB, 2.32 / 0.12 ms  (..."
+  for (const match of log.matchAll(
+    /^\[\d+:0x[0-9a-f]+\]\s+(\d+) ms: (Scavenge|Mark-Compact|Mark-Sweep)\b[^,]*, ([\d.]+) \//gm,
+  )) {
+    const atMs = Number(match[1]);
+    if (atMs < fromMs || atMs > toMs) continue;
+    (match[2] === "Scavenge" ? scavenges : full).push(Number(match[3]));
+  }
+  scavenges.sort((a, b) => a - b);
+  const total = [...scavenges, ...full].reduce((sum, ms) => sum + ms, 0);
+  return {
+    scavenges: scavenges.length,
+    scavengeMedianMs: scavenges[scavenges.length >> 1] ?? 0,
+    scavengeMaxMs: scavenges.at(-1) ?? 0,
+    full: full.length,
+    fullMaxMs: Math.max(0, ...full),
+    pausedShare: total / Math.max(1, toMs - fromMs),
+  };
 }
 
 const randomSha256 = () => randomBytes(32).toString("hex") as Sha256Hex;
@@ -115,7 +151,7 @@ export async function benchVerify(chain: BenchChain, settings: VerifySettings): 
       dataDir: service.dataDir,
       indexFromBlock: service.indexFromBlock,
       rateLimits: "active",
-      nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+      nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--trace-gc"],
     });
     const profiledStart = performance.now();
     const profiledVerify = await cannon({
@@ -130,10 +166,9 @@ export async function benchVerify(chain: BenchChain, settings: VerifySettings): 
     });
     const profiledEnd = performance.now();
     await profiledService.stop();
-    const profile = summariseProfile(profileIn(profileDir), {
-      fromMs: profiledStart - profiledService.startedAt,
-      toMs: profiledEnd - profiledService.startedAt,
-    });
+    const window = { fromMs: profiledStart - profiledService.startedAt, toMs: profiledEnd - profiledService.startedAt };
+    const profile = summariseProfile(profileIn(profileDir), window);
+    const gc = gcPauses(profiledService.log(), window.fromMs, window.toMs);
     return {
       documents: digests.length,
       batches,
@@ -145,7 +180,7 @@ export async function benchVerify(chain: BenchChain, settings: VerifySettings): 
       lookup,
       floor,
       verdictBytes: Buffer.byteLength(sample.text),
-      profiled: { verify: profiledVerify, profile },
+      profiled: { verify: profiledVerify, profile, gc },
     };
   } finally {
     await service.stop();

@@ -158,12 +158,15 @@ export class RegistryIndexStore {
           `INSERT INTO anchorings (root, registrar, tx_hash, block_number, timestamp, leaf_count)
            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (root) DO NOTHING`,
         );
-        const member = sql.statement(
-          "INSERT INTO anchoring_members (sha256, root) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        // An anchoring's members go to SQLite as one JSON array: a batch holds thousands.
+        // ("WHERE true" tells SQLite's parser the ON CONFLICT is not a join's.)
+        const members = sql.statement(
+          `INSERT INTO anchoring_members (sha256, root) SELECT value, ? FROM json_each(?) WHERE true
+           ON CONFLICT DO NOTHING`,
         );
         for (const a of update.anchorings) {
           anchoring.run(a.root, a.registrar, a.txHash, a.blockNumber, a.timestamp, a.leafCount);
-          for (const sha256 of a.members) member.run(sha256, a.root);
+          if (a.members.length > 0) members.run(a.root, JSON.stringify(a.members));
         }
         const revocation = sql.statement(
           `INSERT INTO chain_revocations (root, sha256, revoked_by, reason, tx_hash, block_number, revoked_at)

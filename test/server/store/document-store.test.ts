@@ -172,6 +172,16 @@ describe("DocumentStore", function () {
         });
       });
 
+      describe("when a member is listed twice", function () {
+        it("refuses and records no batch", function () {
+          const [once, twice] = randomShas(2);
+          accept([once, twice]);
+          expect(() => store.prepareBatch(rootOf("twice"), [twice, once, twice], T0)).to.throw(/not waiting/);
+          expect(store.document(twice)?.batch).to.equal(undefined);
+          expect(store.stats().batches).to.equal(0);
+        });
+      });
+
       describe("when a member was never accepted", function () {
         it("refuses and records no batch", function () {
           const [accepted] = randomShas(1);
