@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { connect } from "node:net";
+import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
 
@@ -38,6 +40,34 @@ describe("request log and request ids", function () {
       expect(kept.headers["x-request-id"]).to.equal("client-42.a");
       const replaced = await request(harness.service.app).get("/healthz").set("X-Request-Id", "a b\tc").expect(200);
       expect(replaced.headers["x-request-id"]).to.not.equal("a b\tc");
+    });
+  });
+
+  describe("when the client goes away before the answer", function () {
+    it("logs the request once, as aborted, at warning level", async function () {
+      const server = harness.service.app.listen(0, "127.0.0.1");
+      await new Promise((resolve) => server.once("listening", resolve));
+      try {
+        const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+        await new Promise((resolve) => socket.once("connect", resolve));
+        // A body announced and never sent in full: the service is still reading it when the client leaves.
+        socket.write(
+          "POST /api/v1/verify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+            'Content-Length: 100\r\nX-Request-Id: abort-test-1\r\n\r\n{"sha256":',
+        );
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        socket.destroy();
+        const deadline = Date.now() + 5_000;
+        while (linesFor("abort-test-1").length === 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const lines = linesFor("abort-test-1");
+        expect(lines).to.have.length(1);
+        expect(lines[0]).to.deep.include({ level: "warn", message: "request aborted before its answer was sent" });
+        expect(lines[0].req).to.include({ method: "POST", path: "/api/v1/verify" });
+      } finally {
+        server.close();
+      }
     });
   });
 
