@@ -83,8 +83,10 @@ export function batchSizeFor(blockGasLimit: bigint): number {
   return Math.max(1, Math.min(MAX_BATCH_SIZE, DEFAULT_TRANSACTION_DOCUMENTS, fits));
 }
 /**
- * Most batch transactions in flight by default: Geth guarantees each account 16 executable slots
- * in its pool (`--txpool.accountslots`), and each batch in flight holds its tree in memory.
+ * Most batch transactions in flight by default (each holds its tree in memory). Geth counts its pool
+ * in slots of 32 KiB: it guarantees an account 16 (`--txpool.accountslots`), four batches of 3,900,
+ * and keeps more while the pool has room (5,120 slots by default). A pool that must hold less
+ * (busy, or a client with a stricter limit per sender) needs BATCHES_IN_FLIGHT set (docs/consortium.md).
  */
 const MAX_DEFAULT_IN_FLIGHT = 16;
 

@@ -73,7 +73,11 @@ export class ChainGuard implements ChainCheck {
     const age = this.now() - this.checkedAtMs;
     if (age > this.maxAgeMs) return this.checkNow();
     // Its outcome is the next request's; the state and the log record it.
-    if (age > this.maxAgeMs / 2) this.checkNow().catch(() => undefined);
+    if (age > this.maxAgeMs / 2) {
+      this.checkNow().catch((error: unknown) => {
+        if (!isDocproofError(error)) this.log.error({ error }, "checking the chain failed unexpectedly");
+      });
+    }
     if (this.lastError !== undefined) throw this.lastError;
   }
 

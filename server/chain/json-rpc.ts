@@ -26,16 +26,63 @@ export function sendBatch(port: JsonRpcPort, calls: readonly JsonRpcCall[]): Pro
 interface JsonRpcAnswer {
   id?: unknown;
   result?: unknown;
-  error?: { code?: number; message?: string };
+  error?: { code?: number; message?: string; data?: unknown };
 }
 
-function unavailable(url: string, what: string, cause?: unknown): DocproofError {
-  return new DocproofError("chain-unavailable", `The node at ${url} did not answer ${what}.`, { cause });
+/**
+ * A JSON-RPC error answer: the node refused the call (a revert, a nonce used already, no funds),
+ * which is the call's own failure and not an outage. The error as the node gave it, without the
+ * node's URL, which may carry a key.
+ */
+export class JsonRpcRefusal extends Error {
+  readonly code = "JSON_RPC_REFUSED";
+
+  constructor(
+    readonly method: string,
+    readonly rpcCode: number | undefined,
+    rpcMessage: string,
+    /** The error's `data`: a revert's encoded reason, for one. */
+    readonly data?: unknown,
+  ) {
+    super(`The node refused ${method}: ${rpcMessage} (code ${rpcCode}).`);
+    this.name = "JsonRpcRefusal";
+  }
+
+  /** The node's own trouble, worth another try: JSON-RPC's internal error, and EIP-1474's limit exceeded. */
+  get transient(): boolean {
+    return this.rpcCode === -32603 || this.rpcCode === -32005;
+  }
 }
+
+/** The refusal behind `error`, if the node refused rather than failed to answer. */
+export function refusalIn(error: unknown): JsonRpcRefusal | undefined {
+  if (error instanceof JsonRpcRefusal) return error;
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return isDocproofError(error) && cause instanceof JsonRpcRefusal ? cause : undefined;
+}
+
+/** The node as messages name it: its origin, never the path or credentials a hosted node's URL carries. */
+function nodeName(url: string): string {
+  try {
+    return `the node at ${new URL(url).origin}`;
+  } catch {
+    return "the node";
+  }
+}
+
+function unavailable(node: string, what: string, cause?: unknown): DocproofError {
+  return new DocproofError("chain-unavailable", `${capitalised(node)} did not answer ${what}.`, { cause });
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** A status a node or its proxy answers when it is overloaded or restarting: worth another try. */
+const RETRIED_STATUSES = new Set([429, 502, 503, 504]);
 
 /** A JSON-RPC client over HTTP POST: one call, or a JSON array of calls in one request. */
 export function httpJsonRpc(url: string, timeoutMs = DEFAULT_JSON_RPC_TIMEOUT_MS): JsonRpcPort {
   let nextId = 1;
+  const node = nodeName(url);
   async function post(body: unknown, what: string): Promise<unknown> {
     let response: Response;
     try {
@@ -46,21 +93,32 @@ export function httpJsonRpc(url: string, timeoutMs = DEFAULT_JSON_RPC_TIMEOUT_MS
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      throw unavailable(url, what, error);
+      throw unavailable(node, what, error);
     }
-    if (!response.ok) throw unavailable(url, `${what} (HTTP ${response.status})`);
+    if (!response.ok) {
+      await response.body?.cancel();
+      const status = Object.assign(new Error(`HTTP ${response.status}`), {
+        code: RETRIED_STATUSES.has(response.status) ? "SERVER_ERROR" : "BAD_RESPONSE",
+      });
+      throw unavailable(node, `${what} (HTTP ${response.status})`, status);
+    }
     try {
       return await response.json();
     } catch (error) {
-      throw unavailable(url, `${what} with JSON`, error);
+      throw unavailable(node, `${what} with JSON`, error);
     }
   }
   function resultOf(answer: JsonRpcAnswer | undefined, method: string): unknown {
-    if (answer === undefined) throw unavailable(url, method);
+    if (answer === undefined) throw unavailable(node, method);
     if (answer.error !== undefined) {
+      const { code, message, data } = answer.error;
+      const refusal = new JsonRpcRefusal(method, code, message ?? "no message", data);
       throw new DocproofError(
         "chain-unavailable",
-        `The node at ${url} refused ${method}: ${answer.error.message ?? "no message"} (code ${answer.error.code}).`,
+        `${capitalised(node)} refused ${method}: ${message ?? "no message"} (code ${code}).`,
+        {
+          cause: refusal,
+        },
       );
     }
     return answer.result;
@@ -76,7 +134,7 @@ export function httpJsonRpc(url: string, timeoutMs = DEFAULT_JSON_RPC_TIMEOUT_MS
       nextId += calls.length;
       const body = calls.map(({ method, params }, i) => ({ jsonrpc: "2.0", id: first + i, method, params }));
       const answers = await post(body, `a batch of ${calls.length} calls`);
-      if (!Array.isArray(answers)) throw unavailable(url, `a batch of ${calls.length} calls with a JSON array`);
+      if (!Array.isArray(answers)) throw unavailable(node, `a batch of ${calls.length} calls with a JSON array`);
       // Answers may come in any order: match them to their calls by id.
       const byId = new Map<unknown, JsonRpcAnswer>(answers.map((answer: JsonRpcAnswer) => [answer.id, answer]));
       return calls.map(({ method }, i) => resultOf(byId.get(first + i), method));
@@ -143,6 +201,7 @@ export interface BlockIdentity {
 
 export async function blockAt(url: string, tag: string, timeoutMs = 10_000): Promise<BlockIdentity> {
   const block = await callRpc<BlockIdentity | null>(url, "eth_getBlockByNumber", [tag, false], timeoutMs);
-  if (block === null) throw new DocproofError("chain-unavailable", `The node at ${url} has no block ${tag}.`);
+  if (block === null)
+    throw new DocproofError("chain-unavailable", `${capitalised(nodeName(url))} has no block ${tag}.`);
   return block;
 }

@@ -4,7 +4,7 @@ import { DocproofError } from "../errors";
 import type { Hex32 } from "../proof/digest";
 import type { MerkleBatch } from "../proof/merkle";
 import { anchorBatchCalldata } from "../proof/registry-abi";
-import type { JsonRpcPort } from "./json-rpc";
+import { refusalIn, type JsonRpcPort } from "./json-rpc";
 import { onChain } from "./provider";
 import { signCall, type GasFees } from "./raw-transaction";
 import type { AnchorBatchOptions, AnchoredBatch, RegistryWriter } from "./registry";
@@ -109,7 +109,7 @@ export class EthersRegistryWriter implements RegistryWriter {
     return async (nonce) => {
       const { to, data } = await call();
       const [gasLimit, fees] = await Promise.all([
-        this.rpc.send("eth_estimateGas", [{ from: this.wallet.address, to, data }]),
+        this.call("eth_estimateGas", [{ from: this.wallet.address, to, data }]),
         this.gasFees(),
       ]);
       const { raw, hash } = signCall(
@@ -127,7 +127,7 @@ export class EthersRegistryWriter implements RegistryWriter {
         hash,
         broadcast: async () => {
           try {
-            await this.rpc.send("eth_sendRawTransaction", [raw]);
+            await this.call("eth_sendRawTransaction", [raw]);
           } catch (error) {
             // An earlier attempt that got through before its answer was lost: the node has it.
             if ((await this.rpc.send("eth_getTransactionByHash", [hash]).catch(() => null)) == null) throw error;
@@ -135,6 +135,19 @@ export class EthersRegistryWriter implements RegistryWriter {
         },
       };
     };
+  }
+
+  /**
+   * A call to the node about a transaction. A refusal (a revert while estimating, a nonce used, no
+   * funds) is the transaction's own failure, as ethers' errors said before: thrown as the node's
+   * refusal, not as the outage `chain-unavailable`, and not tried again.
+   */
+  private async call(method: string, params: unknown[]): Promise<unknown> {
+    try {
+      return await this.rpc.send(method, params);
+    } catch (error) {
+      throw refusalIn(error) ?? error;
+    }
   }
 
   private async gasFees(): Promise<GasFees> {

@@ -15,17 +15,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Errors worth another try: the node or the network, not the transaction itself. A failure of the
- * plain JSON-RPC client is typed already, with what the network said as its cause.
+ * plain JSON-RPC client is typed already, with what the network (or the node) said as its cause.
  */
 function isTransient(error: unknown): boolean {
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  return isTransientItself(error) || (cause !== undefined && cause !== error && isTransient(cause));
+  // A few causes deep at most: a chain of causes may loop.
+  for (let e = error, depth = 0; e !== undefined && depth < 4; e = (e as { cause?: unknown })?.cause, depth++) {
+    if (isTransientItself(e)) return true;
+  }
+  return false;
 }
 
 function isTransientItself(error: unknown): boolean {
   if (error === null || typeof error !== "object") return false;
   const code = (error as { code?: string }).code;
   return (
+    (error as { transient?: unknown }).transient === true ||
     (error as { name?: string }).name === "TimeoutError" ||
     code === "NETWORK_ERROR" ||
     code === "SERVER_ERROR" ||
@@ -62,6 +66,11 @@ export interface SendingAccount {
 
 /** How often a sent transaction is looked at while it waits for its confirmations. */
 const CONFIRMATION_POLL_MS = 250;
+/**
+ * Every how many looks the node is asked whether it still knows the transaction (about every 2 s):
+ * its answer is the whole transaction, a batch's calldata with it.
+ */
+const KNOWN_CHECK_EVERY = 8;
 
 /**
  * A wallet connected to a provider, as a sending account. Waiting for confirmations polls the
@@ -78,7 +87,7 @@ export function walletAccount(wallet: Wallet, rpc: JsonRpcPort): SendingAccount 
     pendingNonce: () => wallet.getNonce("pending"),
     async waitForReceipt(txHash, confirmations, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline) {
+      for (let poll = 0; Date.now() < deadline; poll++) {
         const receipt = await provider.getTransactionReceipt(txHash);
         if (receipt !== null) {
           // Confirmed once `confirmations` blocks hold it, counted on the chain as it is now: a
@@ -88,7 +97,7 @@ export function walletAccount(wallet: Wallet, rpc: JsonRpcPort): SendingAccount 
             const block = await provider.getBlock(receipt.blockNumber);
             if (block?.hash === receipt.blockHash) return receipt;
           }
-        } else if ((await rpc.send("eth_getTransactionByHash", [txHash])) == null) {
+        } else if (poll % KNOWN_CHECK_EVERY === 0 && (await rpc.send("eth_getTransactionByHash", [txHash])) == null) {
           throw new DocproofError(
             "chain-unavailable",
             `Transaction ${txHash} is no longer known to the node: a reorganisation dropped it, or the node restarted.`,

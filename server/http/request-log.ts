@@ -36,6 +36,7 @@ export function requestLog(log: Logger): RequestHandler {
     Object.defineProperty(req, "log", {
       configurable: true,
       get: () => (requestLogger ??= log.child({ requestId: id })),
+      set: (logger: Logger) => (requestLogger = logger),
     });
     const started = performance.now();
     const method = req.method;
@@ -45,18 +46,18 @@ export function requestLog(log: Logger): RequestHandler {
     const path = query === -1 ? url : url.slice(0, query);
     const remoteAddress = req.socket.remoteAddress;
     // "close" follows "finish" for an answer sent in full, and comes alone when the connection
-    // closed before that: the client gave up, and the line says so.
+    // closed before that (the client gave up, or the answer failed half-way): no status was sent.
     res.once("close", () => {
-      const fields = {
-        requestId: id,
-        req: { method, path, remoteAddress },
-        res: { status: res.statusCode },
-        responseTime: Math.round(performance.now() - started),
-      };
-      if (!res.writableFinished) log.warn(fields, "request aborted before its answer was sent");
+      const request = { method, path, remoteAddress };
+      const responseTime = Math.round(performance.now() - started);
+      if (!res.writableFinished) {
+        log.warn({ requestId: id, req: request, responseTime }, "request closed before its answer was sent");
+        return;
+      }
+      const fields = { requestId: id, req: request, res: { status: res.statusCode }, responseTime };
       // An outage answers every request with 503, and the chain guard and the store log its start
       // and end: each refused request is a warning. Other 5xx are errors; the rest is routine.
-      else if (res.statusCode === 503) log.warn(fields, "request failed");
+      if (res.statusCode === 503) log.warn(fields, "request failed");
       else if (res.statusCode >= 500) log.error(fields, "request failed");
       else log.info(fields, "request completed");
     });

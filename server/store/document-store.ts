@@ -202,9 +202,14 @@ export class DocumentStore {
 
   document(sha256: Sha256Hex): DocumentRecord | undefined {
     return this.sql.guard("read the document", () => {
-      // One statement for both: every verification by digest reads them. Their columns' names differ.
+      // One statement for both: every verification by digest reads them.
       const row = this.sql
-        .statement("SELECT d.*, b.* FROM documents d LEFT JOIN batches b ON b.id = d.batch_id WHERE d.sha256 = ?")
+        .statement(
+          `SELECT d.sha256, d.accepted_at_ms, d.batch_id, d.revoked_at, d.revocation_reason, d.revoked_by,
+                  d.revocation_tx, b.id, b.root, b.leaf_count, b.state, b.tx_hash, b.block_number, b.timestamp,
+                  b.registrar, b.created_at_ms, b.anchored_at_ms
+           FROM documents d LEFT JOIN batches b ON b.id = d.batch_id WHERE d.sha256 = ?`,
+        )
         .get(sha256) as (DocumentRow & Partial<BatchRow>) | undefined;
       if (row === undefined) return undefined;
       const batch = row.batch_id === null ? undefined : toBatch(row as BatchRow);
@@ -250,16 +255,26 @@ export class DocumentStore {
           .run(root, members.length, nowMs);
         // The members go to SQLite as one JSON array: one statement for a batch of thousands, not
         // one call from JavaScript each.
+        // (`+batch_id`: each member found by its key, not every waiting document scanned.)
+        const list = JSON.stringify(members);
         const { changes } = this.sql
           .statement(
             `UPDATE documents SET batch_id = ?
-             WHERE batch_id IS NULL AND sha256 IN (SELECT value FROM json_each(?))`,
+             WHERE sha256 IN (SELECT value FROM json_each(?)) AND +batch_id IS NULL`,
           )
-          .run(lastInsertRowid, JSON.stringify(members));
+          .run(lastInsertRowid, list);
         // A member listed twice, or one not waiting, leaves fewer rows changed than members.
         if (changes !== members.length) {
+          const stray = this.sql
+            .statement(
+              `SELECT value AS sha256 FROM json_each(?)
+               WHERE value NOT IN (SELECT sha256 FROM documents WHERE batch_id = ?) LIMIT 1`,
+            )
+            .get(list, lastInsertRowid) as { sha256: string } | undefined;
           throw new Error(
-            `${members.length - changes} of the batch's ${members.length} members are not waiting for a batch`,
+            stray === undefined
+              ? "a document is listed twice in the batch"
+              : `document ${stray.sha256} is not waiting for a batch`,
           );
         }
         return this.batch(Number(lastInsertRowid))!;

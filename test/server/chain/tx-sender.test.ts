@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { TransactionReceipt } from "ethers";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { httpJsonRpc } from "../../../server/chain/json-rpc";
+import { httpJsonRpc, refusalIn } from "../../../server/chain/json-rpc";
 import { TxSender, withRetry, type SendingAccount } from "../../../server/chain/tx-sender";
 import { DocproofError, isDocproofError } from "../../../server/errors";
 import { rejectionOf, settle } from "../../support/unit-fixtures";
@@ -39,12 +39,23 @@ describe("withRetry", function () {
     let requests = 0;
 
     before(async function () {
-      // A node that refuses every call, as it refuses a transaction with a nonce used already.
+      // A node that refuses every call as its path says: a nonce used already (/), its own
+      // internal error (/internal), or its proxy overloaded (/busy) or refusing (/bad).
       server = createServer((request, response) => {
         requests++;
         request.resume().on("end", () => {
+          const path = new URL(request.url ?? "/", "http://localhost").pathname;
+          if (path === "/busy" || path === "/bad") {
+            response.statusCode = path === "/busy" ? 503 : 400;
+            response.end("not now");
+            return;
+          }
+          const error =
+            path === "/internal"
+              ? { code: -32603, message: "internal error" }
+              : { code: -32000, message: "nonce too low", data: "0x1234" };
           response.setHeader("content-type", "application/json");
-          response.end(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32000, message: "nonce too low" } }));
+          response.end(JSON.stringify({ jsonrpc: "2.0", id: 1, error }));
         });
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -70,12 +81,30 @@ describe("withRetry", function () {
       expect(calls).to.equal(FAST.attempts);
     });
 
-    it("does not try again when the node answers with a refusal", async function () {
-      const rpc = httpJsonRpc(url);
+    const attempts = async (path: string) => {
+      const rpc = httpJsonRpc(`${url}${path}`);
       const before = requests;
       const error = await withRetry(FAST, () => rpc.send("eth_sendRawTransaction", ["0x00"])).catch((e: unknown) => e);
-      expect((error as Error).message).to.contain("nonce too low");
-      expect(requests - before).to.equal(1);
+      return { error: error as Error, requests: requests - before };
+    };
+
+    it("does not try again when the node answers with a refusal, which it carries whole", async function () {
+      const { error, requests: made } = await attempts("/?key=a-key-in-the-url");
+      expect(made).to.equal(1);
+      expect(error.message).to.contain("nonce too low");
+      expect(refusalIn(error)).to.include({ method: "eth_sendRawTransaction", rpcCode: -32000, data: "0x1234" });
+      expect(error.message, "the node named by its origin only").to.contain(url).and.not.contain("a-key-in-the-url");
+    });
+
+    it("tries again when the node reports its own internal error", async function () {
+      expect((await attempts("/internal")).requests).to.equal(FAST.attempts);
+    });
+
+    it("tries again when the node's proxy answers 503, and not when it answers 400", async function () {
+      expect((await attempts("/busy")).requests).to.equal(FAST.attempts);
+      const bad = await attempts("/bad");
+      expect(bad.requests).to.equal(1);
+      expect(isDocproofError(bad.error) && bad.error.code).to.equal("chain-unavailable");
     });
   });
 

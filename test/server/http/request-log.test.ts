@@ -44,7 +44,7 @@ describe("request log and request ids", function () {
   });
 
   describe("when the client goes away before the answer", function () {
-    it("logs the request once, as aborted, at warning level", async function () {
+    it("logs the request once, as closed without an answer, at warning level", async function () {
       const server = harness.service.app.listen(0, "127.0.0.1");
       await new Promise((resolve) => server.once("listening", resolve));
       try {
@@ -63,8 +63,9 @@ describe("request log and request ids", function () {
         }
         const lines = linesFor("abort-test-1");
         expect(lines).to.have.length(1);
-        expect(lines[0]).to.deep.include({ level: "warn", message: "request aborted before its answer was sent" });
+        expect(lines[0]).to.deep.include({ level: "warn", message: "request closed before its answer was sent" });
         expect(lines[0].req).to.include({ method: "POST", path: "/api/v1/verify" });
+        expect(lines[0], "no status was sent").to.not.have.property("res");
       } finally {
         server.close();
       }

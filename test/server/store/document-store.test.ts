@@ -176,7 +176,7 @@ describe("DocumentStore", function () {
         it("refuses and records no batch", function () {
           const [once, twice] = randomShas(2);
           accept([once, twice]);
-          expect(() => store.prepareBatch(rootOf("twice"), [twice, once, twice], T0)).to.throw(/not waiting/);
+          expect(() => store.prepareBatch(rootOf("twice"), [twice, once, twice], T0)).to.throw(/listed twice/);
           expect(store.document(twice)?.batch).to.equal(undefined);
           expect(store.stats().batches).to.equal(0);
         });
