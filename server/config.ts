@@ -244,6 +244,24 @@ export interface WitnessConfig {
 }
 
 /** Reads and validates the configuration; throws one message naming every bad variable. */
+/**
+ * What the log must never show: the private key, the API keys, and the parts of the chain's URL
+ * that may be a key (a hosted node's path or query, a password), while its host stays readable.
+ */
+export function loggedSecrets(config: Pick<ServiceConfig, "privateKey" | "apiKeys" | "rpcUrl">): string[] {
+  const secrets = [config.privateKey, ...config.apiKeys];
+  if (config.rpcUrl !== undefined) {
+    try {
+      const url = new URL(config.rpcUrl);
+      secrets.push(url.password, `${url.pathname}${url.search}`);
+    } catch {
+      // Not a URL: refused when the chain is first called.
+    }
+  }
+  // Shorter values would hide ordinary text ("/", a port); the logger ignores them too.
+  return secrets.filter((secret): secret is string => secret !== undefined && secret.length >= 8);
+}
+
 export function loadConfig(env: Record<string, string | undefined>): ServiceConfig {
   const result = EnvSchema.safeParse(env);
   if (!result.success) {

@@ -17,7 +17,7 @@ import {
 } from "./chain/local-chain";
 import { readChainId } from "./chain/provider";
 import { composeServer, type ChainTarget, type DocproofServer } from "./compose";
-import { loadConfig, type ServiceConfig } from "./config";
+import { loadConfig, loggedSecrets, type ServiceConfig } from "./config";
 import { ApiKeys } from "./http/auth";
 import { prepareListener } from "./http/listener";
 import { createLogger, type Logger } from "./logger";
@@ -129,7 +129,7 @@ async function main(command: string | undefined) {
     throw new Error(`Unknown command "${command}": use serve (the default) or reindex.`);
   }
   const config = loadConfig(process.env);
-  const log = createLogger({ secrets: [config.privateKey, ...config.apiKeys].filter((s) => s !== undefined) });
+  const log = createLogger({ secrets: loggedSecrets(config) });
   // Read before any chain is started, so a bad keys file stops nothing half-way.
   const keys = new ApiKeys({ keys: config.apiKeys, file: config.apiKeysFile, log });
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { batchesInFlightFor, batchSizeFor } from "../../server/compose";
-import { loadConfig } from "../../server/config";
+import { loadConfig, loggedSecrets } from "../../server/config";
 
 const KEY = `0x${"11".repeat(32)}`;
 
@@ -247,5 +247,23 @@ describe("batchesInFlightFor", function () {
 
   it("keeps at least one in flight when a block holds less than one batch", function () {
     expect(batchesInFlightFor(4_000_000n, 12_000)).to.equal(1);
+  });
+});
+
+describe("loggedSecrets", function () {
+  it("names the key, the API keys and the parts of the chain's URL that may be a key, not its host", function () {
+    const config = loadConfig({
+      PRIVATE_KEY: KEY,
+      API_KEYS: "first-api-key-0123456789,second-api-key-0123456789",
+      RPC_URL: "https://user:a-long-password@node.example:8545/v3/0123456789abcdef?token=xyz",
+    });
+    const secrets = loggedSecrets(config);
+    expect(secrets).to.include.members([KEY, "first-api-key-0123456789", "second-api-key-0123456789"]);
+    expect(secrets).to.include.members(["a-long-password", "/v3/0123456789abcdef?token=xyz"]);
+    expect(secrets.join(" ")).to.not.include("node.example");
+  });
+
+  it("hides nothing of a plain node URL", function () {
+    expect(loggedSecrets(loadConfig({ RPC_URL: "http://127.0.0.1:8545", PRIVATE_KEY: KEY }))).to.deep.equal([KEY]);
   });
 });
