@@ -24,6 +24,7 @@ import { describeMachine, type Machine } from "./lib/machine";
 import { cpuPressureUs, procStatusBytes } from "./lib/rss";
 import {
   metric,
+  serviceBatchesInFlight,
   serviceBatchMax,
   startChain,
   startService,
@@ -94,6 +95,7 @@ export interface SoakResult {
   minutes: number;
   mining: string;
   batchMax: number;
+  batchesInFlight: number;
   accepted: number;
   transactions: number;
   perMinute: MinuteFigures[];
@@ -240,6 +242,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
   const timers: NodeJS.Timeout[] = [];
   try {
     const batchMax = serviceBatchMax(service);
+    const batchesInFlight = serviceBatchesInFlight(service);
     const accept = (digests: Sha256Hex[]) => {
       for (const digest of digests) {
         if (acceptedSet.has(digest)) continue;
@@ -420,6 +423,7 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       minutes,
       mining: chain.mining,
       batchMax,
+      batchesInFlight,
       accepted: accepted.length,
       transactions: facts.transactions,
       perMinute,
@@ -483,7 +487,8 @@ export function formatSoak(r: SoakResult): string {
       `${fmt(r.machine.loadAverage, 2)} at the start and ${fmt(r.loadAverageAtEnd, 2)} at the end (the cores are shared).`,
     "",
     `The service runs as its own process (\`ts-node server/main.ts\`) in its default configuration (batches sized to ` +
-      `the chain: ${fmt(r.batchMax)} documents; BATCH_INTERVAL_MS 1,000; 4 batches in flight; CONFIRMATIONS 1), the ` +
+      `the chain: ${fmt(r.batchMax)} documents; BATCH_INTERVAL_MS 1,000; ${r.batchesInFlight} batches in flight, ` +
+      `as many as two blocks hold; CONFIRMATIONS 1), the ` +
       `rate limiters on with limits this load never reaches, on Anvil with ${r.mining}. Steady load, sent at fixed ` +
       "rates whatever the answers take (an open loop):",
     "",
