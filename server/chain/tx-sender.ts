@@ -64,10 +64,15 @@ export interface SendingAccount {
   waitForReceipt(txHash: string, confirmations: number, timeoutMs: number): Promise<TransactionReceipt | null>;
 }
 
-/** How often a sent transaction is looked at while it waits for its confirmations. */
+/**
+ * How often a sent transaction is looked at while it waits for its confirmations: soon after it is
+ * sent, since a node mining on demand holds it within milliseconds, then every 250 ms.
+ */
+const FIRST_POLL_MS = 10;
 const CONFIRMATION_POLL_MS = 250;
 /**
- * Every how many looks the node is asked whether it still knows the transaction (about every 2 s):
+ * Every how many looks the node is asked whether it still knows the transaction (about every 2 s
+ * once the looks are 250 ms apart):
  * its answer is the whole transaction, a batch's calldata with it.
  */
 const KNOWN_CHECK_EVERY = 8;
@@ -103,7 +108,8 @@ export function walletAccount(wallet: Wallet, rpc: JsonRpcPort): SendingAccount 
             `Transaction ${txHash} is no longer known to the node: a reorganisation dropped it, or the node restarted.`,
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, CONFIRMATION_POLL_MS));
+        const delayMs = Math.min(CONFIRMATION_POLL_MS, FIRST_POLL_MS * 2 ** poll);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
       return null;
     },

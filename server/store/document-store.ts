@@ -193,10 +193,17 @@ export class DocumentStore {
    */
   acceptMany(documents: readonly { sha256: Sha256Hex; acceptedAtMs: number }[]): boolean[] {
     return this.sql.guard("accept the documents", () => {
-      const insert = this.sql.statement(
-        "INSERT INTO documents (sha256, accepted_at_ms) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-      );
-      return this.sql.db.transaction(() => documents.map((d) => insert.run(d.sha256, d.acceptedAtMs).changes === 1))();
+      // The list goes to SQLite as one JSON array of [digest, time] pairs: one statement for a list
+      // of 10,000, not one call from JavaScript each. It answers the digests it inserted.
+      const inserted = this.sql
+        .statement(
+          `INSERT INTO documents (sha256, accepted_at_ms) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+           ON CONFLICT (sha256) DO NOTHING RETURNING sha256`,
+        )
+        .all(JSON.stringify(documents.map((d) => [d.sha256, d.acceptedAtMs]))) as { sha256: string }[];
+      const created = new Set(inserted.map((row) => row.sha256));
+      // A digest repeated in the list is new the first time only.
+      return documents.map((d) => created.delete(d.sha256));
     });
   }
 
