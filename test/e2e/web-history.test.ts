@@ -337,7 +337,14 @@ describe("the web page's history, revocation and small screens, in Chromium", fu
       await page.locator("#service-documents summary").click();
       await page.locator("#service-status").selectOption("revoked");
       await page.getByRole("button", { name: "Show", exact: true }).click();
-      await page.locator(`#service-results .listing-row[data-sha256="${digest}"]`).waitFor();
+      // Opening the panel listed every document first: wait for the filtered list to replace it.
+      await page.waitForFunction((sha256) => {
+        const shown = Array.from(document.querySelectorAll("#service-results .listing-row"));
+        return (
+          shown.some((row) => row.getAttribute("data-sha256") === sha256) &&
+          shown.every((row) => row.getAttribute("data-status") === "revoked")
+        );
+      }, digest);
       expect(await page.locator("#service-results .listing-row").count()).to.equal(1);
       expect(await page.locator("#service-results .listing-name").textContent()).to.equal("policy-v1.pdf");
       await page.screenshot({ path: path.join(ARTIFACTS, "history-revoked.png"), fullPage: true });
