@@ -181,6 +181,6 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   app.use((req, _res, next) => {
     next(new HttpProblem("route-not-found", `No resource at ${req.method} ${req.path}.`));
   });
-  app.use(problemHandler((code) => metrics.errors.inc({ type: code })));
+  app.use(problemHandler(log, (code) => metrics.errors.inc({ type: code })));
   return app;
 }

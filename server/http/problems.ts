@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, Response } from "express";
 import multer from "multer";
 import { problemType } from "../api/problem-type";
 import { isDocproofError, type DocproofErrorCode } from "../errors";
+import type { Logger } from "../logger";
 
 /** Problem types that only the HTTP layer raises. */
 export type HttpProblemCode =
@@ -157,12 +158,12 @@ function classify(error: unknown): { code: ProblemCode; detail: string } {
  * The one error handler: every failure leaves as problem+json. The request's own log line (see
  * request-log.ts) records its status; an unexpected failure is logged here with its cause.
  */
-export function problemHandler(onProblem: (code: ProblemCode) => void): ErrorRequestHandler {
+export function problemHandler(log: Logger, onProblem: (code: ProblemCode) => void): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const { code, detail } = classify(error);
     onProblem(code);
-    if (code === "internal") req.log.error({ error }, "request failed unexpectedly");
+    if (code === "internal") log.error({ requestId: req.id, error }, "request failed unexpectedly");
     if (code === "unauthorized") res.set("WWW-Authenticate", 'Bearer realm="docproof"');
     if (
       code === "chain-unavailable" ||

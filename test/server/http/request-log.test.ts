@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { connect } from "node:net";
 import type { AddressInfo } from "node:net";
+import express from "express";
 import request from "supertest";
+import { problemHandler } from "../../../server/http/problems";
+import { requestLog } from "../../../server/http/request-log";
+import { createLogger } from "../../../server/logger";
 import { InProcessHardhatChain, openTestService, type ServiceHarness } from "../service-fixture";
 
 const KEY = "request-log-test-key-0123456789";
@@ -84,6 +88,34 @@ describe("request log and request ids", function () {
       expect(linesFor(id)).to.have.length(1);
       expect(linesFor(id)[0]).to.deep.include({ res: { status: 400 } });
       expect(harness.logs.join("\n")).to.not.include(KEY);
+    });
+  });
+
+  describe("when a request fails unexpectedly", function () {
+    it("logs the failure with its cause under the request's id, and answers `internal` without it", async function () {
+      const lines: string[] = [];
+      const log = createLogger({ destination: (line) => lines.push(line) });
+      const problems: string[] = [];
+      const app = express();
+      app.use(requestLog(log));
+      app.get("/fails", () => {
+        throw new Error("the disk caught fire", { cause: new Error("sector 7") });
+      });
+      app.use(problemHandler(log, (code) => problems.push(code)));
+
+      const response = await request(app).get("/fails").set("X-Request-Id", "fails-1").expect(500);
+      expect(response.body).to.include({ type: "urn:docproof:problem:internal", requestId: "fails-1" });
+      expect(JSON.stringify(response.body)).to.not.include("fire");
+      expect(problems).to.deep.equal(["internal"]);
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(entries.map((e) => [e.requestId, e.level, e.message])).to.deep.equal([
+        ["fails-1", "error", "request failed unexpectedly"],
+        ["fails-1", "error", "request failed"],
+      ]);
+      expect(entries[0].error).to.deep.include({
+        message: "the disk caught fire",
+        cause: { name: "Error", message: "sector 7" },
+      });
     });
   });
 });
