@@ -52,8 +52,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         }
       : // Written asynchronously: lines that come while a write is under way go out together in the
         // next one, instead of one blocking write per line on the thread that answers requests. The
-        // destination is flushed when the process exits.
-        (options.destination ?? pino.destination({ dest: 1, sync: false }));
+        // destination is flushed when the process exits. Each line appended to a pending chunk has
+        // the chunk's bytes counted, which copies it: chunks of 4 KiB, not 16, bound that copy.
+        (options.destination ?? pino.destination({ dest: 1, sync: false, maxWrite: 4096 }));
   return pino(
     {
       level: options.level ?? "info",

@@ -114,6 +114,33 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
   );
   app.use(refuseUnmetExpectations());
 
+  const windowMs = config.rateLimits.windowMs;
+  // One limiter of each kind: time-stamps count against the same writes as notarizations.
+  const guards = {
+    requireKey: requireApiKey(keys),
+    limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
+    limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
+    bodyTimeouts: config.bodyTimeouts,
+  };
+  const { requireKey, limitReads } = guards;
+  // The routes most requests take (notarize, status, verify) first, before the operations
+  // endpoints: every route a request passes on its way costs it a match.
+  app.use(
+    "/api/v1",
+    apiRoutes(
+      {
+        notary,
+        verifier,
+        directory,
+        offlineReceipts,
+        witnessOf: services.witnessOf,
+        registerCallback: (req, url, sha256) => webhooks.registerCallback(webhookOwner(keys, req), url, sha256),
+      },
+      { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
+      guards,
+    ),
+  );
+
   app.get("/healthz", async (_req, res) => {
     const health = await status.health();
     res
@@ -139,32 +166,6 @@ export function createApp(services: AppServices, config: HttpConfig, runtime: Ap
     });
   }
 
-  const windowMs = config.rateLimits.windowMs;
-  // One limiter of each kind: time-stamps count against the same writes as notarizations.
-  const guards = {
-    requireKey: requireApiKey(keys),
-    limitWrites: rateLimiter("writes", config.rateLimits.writes, windowMs, keys),
-    limitReads: rateLimiter("reads", config.rateLimits.reads, windowMs, keys),
-    bodyTimeouts: config.bodyTimeouts,
-  };
-  const { requireKey, limitReads } = guards;
-  // The routes most requests take (notarize, status, verify) first: every router a request passes
-  // on its way costs it a match per route.
-  app.use(
-    "/api/v1",
-    apiRoutes(
-      {
-        notary,
-        verifier,
-        directory,
-        offlineReceipts,
-        witnessOf: services.witnessOf,
-        registerCallback: (req, url, sha256) => webhooks.registerCallback(webhookOwner(keys, req), url, sha256),
-      },
-      { maxFileBytes: config.maxUploadBytes, maxReceiptBytes: MAX_RECEIPT_BYTES },
-      guards,
-    ),
-  );
   app.use("/api/v1", documentListRoutes(services, { requireKey, limitReads }));
   app.use(
     "/api/v1",

@@ -77,9 +77,15 @@ export function witnessView(record: ChainWitnessRecord): WitnessView {
 export function witnessLookup(witnesses: {
   firstCovering(blockNumber: number): ChainWitnessRecord | undefined;
 }): WitnessLookup {
+  // The store hands out the same record for a block until its witnesses change: its view (the
+  // token in base64, a few KB) is made once, not for every verdict.
+  const views = new WeakMap<ChainWitnessRecord, WitnessView>();
   return (blockNumber) => {
     const record = witnesses.firstCovering(blockNumber);
-    return record === undefined ? undefined : witnessView(record);
+    if (record === undefined) return undefined;
+    let view = views.get(record);
+    if (view === undefined) views.set(record, (view = witnessView(record)));
+    return view;
   };
 }
 

@@ -124,11 +124,21 @@ const toWitness = (row: WitnessRow): ChainWitnessRecord => ({
   witnessedAt: new Date(row.witnessed_at_ms),
 });
 
+/** Blocks whose covering witness is kept in memory at most. */
+const MAX_KEPT_COVERINGS = 1_024;
+
 /**
  * Outside TSA tokens over the chain's final blocks. A witness of a block that a rollback removed
  * is kept, marked superseded: it no longer covers anything on the chain.
  */
 export class ChainWitnessStore {
+  /**
+   * The first witness covering each block asked for, as last committed (null: none). Every verdict
+   * of an anchoring asks for its block's; a batch's documents share one. Emptied whenever a witness
+   * is saved or superseded, the only changes that move an answer.
+   */
+  private readonly coverings = new Map<number, ChainWitnessRecord | null>();
+
   constructor(private readonly sql: SqliteConnection) {}
 
   async latestWitness(): Promise<ChainWitnessRecord | undefined> {
@@ -143,6 +153,7 @@ export class ChainWitnessStore {
   }
 
   async saveWitness(record: ChainWitnessRecord): Promise<void> {
+    this.coverings.clear();
     this.sql.guard("keep the witness", () => {
       this.sql
         .statement(
@@ -163,8 +174,13 @@ export class ChainWitnessStore {
     });
   }
 
-  /** The first witness (lowest block, then earliest token) at `blockNumber` or after it, still on the chain. */
+  /**
+   * The first witness (lowest block, then earliest token) at `blockNumber` or after it, still on the
+   * chain. The record may be shared with other callers: it is not to be changed.
+   */
   firstCovering(blockNumber: number): ChainWitnessRecord | undefined {
+    const known = this.coverings.get(blockNumber);
+    if (known !== undefined) return known ?? undefined;
     const row = this.sql.guard(
       "read the witnesses",
       () =>
@@ -175,11 +191,19 @@ export class ChainWitnessStore {
           )
           .get(blockNumber) as WitnessRow | undefined,
     );
-    return row === undefined ? undefined : toWitness(row);
+    const record = row === undefined ? undefined : toWitness(row);
+    // A value read inside a transaction, which may still roll back, is not kept. A chain that keeps
+    // growing keeps asking for new blocks: the map starts over rather than grow.
+    if (!this.sql.db.inTransaction) {
+      if (this.coverings.size >= MAX_KEPT_COVERINGS) this.coverings.clear();
+      this.coverings.set(blockNumber, record ?? null);
+    }
+    return record;
   }
 
   /** After the chain was rolled back to `block`: the witnesses of the blocks above it cover nothing any more. */
   supersedeAbove(block: number, nowMs: number): number {
+    this.coverings.clear();
     return this.sql.guard(
       "supersede the witnesses",
       () =>

@@ -89,6 +89,14 @@ describe("request log and request ids", function () {
       expect(linesFor(id)[0]).to.deep.include({ res: { status: 400 } });
       expect(harness.logs.join("\n")).to.not.include(KEY);
     });
+
+    it("keeps a credential sent in the path out of the log", async function () {
+      const response = await request(harness.service.app).get(`/api/v1/documents/${KEY}`).expect(400);
+      const lines = linesFor(response.headers["x-request-id"]);
+      expect(lines).to.have.length(1);
+      expect((lines[0].req as { path: string }).path).to.equal("/api/v1/documents/[redacted]");
+      expect(harness.logs.join("\n")).to.not.include(KEY);
+    });
   });
 
   describe("when a request fails unexpectedly", function () {

@@ -4,7 +4,7 @@ import path from "node:path";
 import { isDocproofError } from "../../../server/errors";
 import { DocumentStore } from "../../../server/store/document-store";
 import { SqliteConnection } from "../../../server/store/sqlite";
-import { TimeStampStore } from "../../../server/store/time-stamp-store";
+import { ChainWitnessStore, TimeStampStore } from "../../../server/store/time-stamp-store";
 import type { ChainWitnessRecord } from "../../../server/timestamp/witness-imprint";
 import { randomSha, tempDir, tempStore } from "../../support/unit-fixtures";
 
@@ -138,6 +138,35 @@ describe("ChainWitnessStore", function () {
       expect(witnesses.firstCovering(31)).to.equal(undefined);
       expect(await witnesses.latestWitness()).to.deep.equal(w30);
     } finally {
+      dispose();
+    }
+  });
+
+  it("answers from what is committed: a witness saved or superseded, not one rolled back", async function () {
+    const { store, dir, dispose } = tempStore();
+    store.close();
+    const db = new Database(path.join(dir, "docproof.sqlite"));
+    try {
+      const witnesses = new ChainWitnessStore(new SqliteConnection(db));
+      const [w20, w15, w40] = [witness(20, T0), witness(15, T0), witness(40, T0)];
+      await witnesses.saveWitness(w20);
+      expect(witnesses.firstCovering(11)).to.deep.equal(w20);
+      expect(witnesses.firstCovering(11), "asked again").to.deep.equal(w20);
+      await witnesses.saveWitness(w15);
+      expect(witnesses.firstCovering(11), "after an earlier block's witness").to.deep.equal(w15);
+      witnesses.supersedeAbove(12, T0 + 1);
+      expect(witnesses.firstCovering(11), "after a rollback to block 12").to.equal(undefined);
+
+      expect(() =>
+        db.transaction(() => {
+          void witnesses.saveWitness(w40);
+          expect(witnesses.firstCovering(11)).to.deep.equal(w40);
+          throw new Error("rolled back");
+        })(),
+      ).to.throw("rolled back");
+      expect(witnesses.firstCovering(11), "after the transaction rolled back").to.equal(undefined);
+    } finally {
+      db.close();
       dispose();
     }
   });
