@@ -1,4 +1,4 @@
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { HttpProblem } from "./problems";
 
 /** How long a client may take to send a request body. */
@@ -15,8 +15,18 @@ export interface BodyTimeouts {
  * `Connection: close`, and the connection is closed once it is sent; whatever the parser reports
  * after that is ignored.
  */
+/** True when the whole body the request announced (by `Content-Length`) is buffered. */
+function hasArrived(req: Request): boolean {
+  const announced = req.headers["content-length"];
+  return announced !== undefined && req.readableLength >= Number(announced);
+}
+
 export function withBodyDeadline(parse: RequestHandler, timeouts: BodyTimeouts): RequestHandler {
   return (req, res, next) => {
+    // A body that arrived with its headers (most JSON bodies do) is already whole: nothing to wait
+    // for, so no timers are set for it. Node marks the request complete only once it is read, so
+    // what it holds is compared with what the headers announced.
+    if (req.complete || hasArrived(req)) return parse(req, res, next);
     let settled = false;
     const done = () => {
       settled = true;
