@@ -19,6 +19,7 @@ import type { OfflineReceipts } from "../service/offline-receipts";
 import type { Verifier } from "../service/verifier";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
+import { sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 import { explainUploadError, type UploadFields } from "./upload-errors";
 
@@ -172,7 +173,7 @@ export function apiRoutes(
         }
       });
       const { created, documents } = await notary.submitMany(digests);
-      res.status(documents.some((d) => d.status === "pending") ? 202 : 200).json({ created, documents });
+      sendJsonAnswer(res.status(documents.some((d) => d.status === "pending") ? 202 : 200), { created, documents });
       return;
     }
     const { sha256, callbackUrl } = input(req, false);
@@ -181,11 +182,7 @@ export function apiRoutes(
     const { document } = await notary.submit(sha256);
     const location = `/api/v1/documents/${sha256}`;
     const answer = callback === undefined ? document : { ...document, callback };
-    if (document.status === "pending") {
-      res.status(202).location(location).json(answer);
-    } else {
-      res.status(200).location(location).json(answer);
-    }
+    sendJsonAnswer(res.status(document.status === "pending" ? 202 : 200).location(location), answer);
   });
 
   router.get("/documents/:sha256", limitReads, (req, res) => {
@@ -214,12 +211,12 @@ export function apiRoutes(
       );
     }
     const { reason } = validate(RevokeRequestSchema, req.body);
-    res.json(await notary.revoke(sha256, reason));
+    sendJsonAnswer(res, await notary.revoke(sha256, reason));
   });
 
   router.post("/verify", limitReads, verifyRequestBody, async (req, res) => {
     const { sha256, receipt } = input(req, true);
-    res.json(verdictView(await verifier.verify(sha256, receipt), directory.organisationOf, witnessOf));
+    sendJsonAnswer(res, verdictView(await verifier.verify(sha256, receipt), directory.organisationOf, witnessOf));
   });
 
   router.get("/registrars", limitReads, (_req, res) => {

@@ -4,6 +4,7 @@ import { witnessView, type ChainWitness } from "../service/chain-witness";
 import type { TimeStamping } from "../service/time-stamping";
 import { isTimestampError } from "../timestamp/errors";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
+import { sendBytesAnswer, sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 
 /** Largest time-stamp query accepted: a DER TimeStampReq for a SHA-256 imprint is under 100 bytes. */
@@ -90,7 +91,7 @@ export function mountTimeStampRoutes(
       const answer = await timeStamping.timeStamp(new Uint8Array(query));
       // A failure of the TSA itself (its clock, its store) may pass; a rejection of the query will not.
       if (answer.outcome === "failed") res.set("Retry-After", "5");
-      res.set("Cache-Control", "no-store").type(REPLY_TYPE).send(Buffer.from(answer.response));
+      sendBytesAnswer(res.set("Cache-Control", "no-store").type(REPLY_TYPE), answer.response);
     });
     app.get(`${base}/certificate`, limitReads, (_req, res) => {
       res.type(PEM_CHAIN_TYPE).send(timeStamping.certificateChainPem());
@@ -112,7 +113,7 @@ export function mountTimeStampRoutes(
       if (isTimestampError(error)) throw new HttpProblem("witness-failed", error.message);
       throw error;
     }
-    res.status(result.created ? 201 : 200).json(witnessView(result.record));
+    sendJsonAnswer(res.status(result.created ? 201 : 200), witnessView(result.record));
   });
   app.use("/api/v1/witness", allowOnly({ "/": ["POST"] }));
 }

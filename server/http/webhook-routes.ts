@@ -5,6 +5,7 @@ import { DocproofError } from "../errors";
 import { MAX_DELIVERIES_LISTED, type Webhooks } from "../service/webhooks";
 import { presentedKey, type ApiKeys } from "./auth";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
+import { sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 
 const DeliveriesQuerySchema = z.object({
@@ -51,7 +52,7 @@ export function webhookRoutes(
     }
     const request = parsed(WebhookRequestSchema, req.body, "body");
     const created = webhooks.register(owner(req), request);
-    res.status(201).location(`/api/v1/webhooks/${created.id}`).json(created);
+    sendJsonAnswer(res.status(201).location(`/api/v1/webhooks/${created.id}`), created);
   });
 
   router.get("/webhooks", limitReads, requireKey, (req, res) => {

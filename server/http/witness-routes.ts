@@ -4,6 +4,7 @@ import { DocproofError } from "../errors";
 import type { OfflineReceipts } from "../service/offline-receipts";
 import type { WitnessCosigning } from "../service/witness-cosigning";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
+import { sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 
 /**
@@ -36,7 +37,7 @@ export function witnessRoutes(
       const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`);
       throw new DocproofError("invalid-request", `The JSON body is not valid: ${problems.slice(0, 5).join("; ")}.`);
     }
-    res.json(await witnessCosigning.cosign(parsed.data));
+    sendJsonAnswer(res, await witnessCosigning.cosign(parsed.data));
   });
 
   return router;

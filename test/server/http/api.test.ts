@@ -211,6 +211,19 @@ for (const chain of [new InProcessHardhatChain(), new TestChain()]) {
         }
       });
 
+      it("answers JSON without an ETag, which only a GET's answer carries", async function () {
+        const { digest } = await notarized();
+        const verdict = await request(app()).post("/api/v1/verify").send({ sha256: digest }).expect(200);
+        expect(verdict.headers["content-type"]).to.equal("application/json; charset=utf-8");
+        expect(Number(verdict.headers["content-length"])).to.equal(Buffer.byteLength(verdict.text));
+        expect(verdict.body).to.include({ valid: true, sha256: digest });
+        expect(verdict.headers).to.not.have.property("etag");
+
+        const status = await request(app()).get(`/api/v1/documents/${digest}`).expect(200);
+        expect(status.headers.etag).to.be.a("string");
+        await request(app()).get(`/api/v1/documents/${digest}`).set("If-None-Match", status.headers.etag).expect(304);
+      });
+
       it("refuses the digest of empty content, as notarization does", async function () {
         for (const sha256 of [EMPTY_CONTENT_SHA256, `0x${EMPTY_CONTENT_SHA256.toUpperCase()}`]) {
           const response = await request(app()).post("/api/v1/verify").send({ sha256 });
