@@ -17,6 +17,11 @@ export interface RegistryIndexLookup {
 export interface DocumentStanding {
   record?: DocumentRecord;
   anchoring?: DocumentAnchoring;
+  /**
+   * The index's anchorings of the document, when they were read to find the one that stands: as
+   * current as the index's cursor until the caller next awaits.
+   */
+  indexed?: IndexedDocumentAnchoring[];
 }
 
 /**
@@ -56,9 +61,10 @@ export class DocumentAnchorings {
     }
     const indexed = this.index.anchoringsOf(sha256);
     const chosen = indexed.find((a) => a.revocation === undefined) ?? indexed[0];
-    if (chosen === undefined) return { record };
+    if (chosen === undefined) return { record, indexed };
     return {
       record,
+      indexed,
       anchoring: {
         root: chosen.root,
         leafCount: chosen.leafCount,

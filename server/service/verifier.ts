@@ -57,10 +57,12 @@ export class Verifier {
           : undefined;
       return removed === undefined ? verdict : this.supersededVerdict(sha256, receipt, removed);
     }
-    const { record, anchoring } = anchorings.standing(sha256);
+    await guard.checkRecent();
+    // From here to the verdict from the index nothing awaits: the index's cursor and the anchorings
+    // read with the standing one are of the same moment.
+    const { record, anchoring, indexed } = anchorings.standing(sha256);
     if (anchoring !== undefined) {
-      await guard.checkRecent();
-      const fromIndex = this.fromIndex(sha256, anchoring);
+      const fromIndex = this.fromIndex(sha256, anchoring, indexed);
       if (fromIndex !== undefined) return fromIndex;
       // What the chain says of an anchoring changes only with a new block (or a reorganisation):
       // a verdict stands while the head is the one known before the chain was asked for it.
@@ -74,7 +76,6 @@ export class Verifier {
     }
 
     // Not anchored through this service: a single anchoring by anyone is still on chain.
-    await guard.checkRecent();
     const single = await this.ports.registry.singleAnchoringOf(toBytes32(sha256));
     if (single !== undefined) return verifyClaim(sha256, single, guard.checkedReader());
     return {
@@ -91,17 +92,20 @@ export class Verifier {
   /**
    * The verdict the index of the whole registry gives, with no call to the node: the index holds
    * every anchoring and revocation up to its cursor, a final block, and the verdict names that block.
-   * Undefined when the index does not hold this anchoring (yet).
+   * Undefined when the index does not hold this anchoring (yet). `alreadyRead`: the index's
+   * anchorings of the document, read since the caller last awaited.
    */
-  private fromIndex(sha256: Sha256Hex, anchoring: DocumentAnchoring): Verdict | undefined {
+  private fromIndex(
+    sha256: Sha256Hex,
+    anchoring: DocumentAnchoring,
+    alreadyRead?: IndexedDocumentAnchoring[],
+  ): Verdict | undefined {
     const { index, registry } = this.ports;
     const cursor = index.cursor();
     if (cursor === undefined || cursor.number < anchoring.blockNumber) return undefined;
-    const indexed = index
-      .anchoringsOf(sha256)
-      .find(
-        (a) => a.root === anchoring.root && a.txHash === anchoring.txHash && a.blockNumber === anchoring.blockNumber,
-      );
+    const indexed = (alreadyRead ?? index.anchoringsOf(sha256)).find(
+      (a) => a.root === anchoring.root && a.txHash === anchoring.txHash && a.blockNumber === anchoring.blockNumber,
+    );
     // A revocation this service made and the index has not reached yet: the node knows better.
     if (indexed === undefined || (anchoring.revocation !== undefined && indexed.revocation === undefined)) {
       return undefined;

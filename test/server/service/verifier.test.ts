@@ -172,6 +172,52 @@ describe("Verifier", function () {
         expect(await f.verifier.verify(sha256)).to.include({ valid: false, status: "revoked", revocationReason: 4 });
       });
 
+      it("reads the index once for a document another member anchored", async function () {
+        const [sha256, other] = randomShas(2);
+        const batch = buildBatch([toBytes32(sha256), toBytes32(other)]);
+        const registrar = "0x00000000000000000000000000000000000000aa";
+        const txHash = `0x${"ab".repeat(32)}` as const;
+        f.store.index.apply({
+          anchorings: [
+            {
+              root: batch.root,
+              registrar,
+              txHash,
+              blockNumber: 7,
+              timestamp: 1_700_000_000,
+              leafCount: 2,
+              members: [sha256, other],
+            },
+          ],
+          revocations: [],
+          organisations: [],
+          roles: [],
+          blocks: [],
+          cursor: { number: 9, hash: `0x${"09".padStart(64, "0")}` },
+        });
+        let reads = 0;
+        const index = Object.create(f.store.index, {
+          anchoringsOf: { value: (digest: Sha256Hex) => (reads++, f.store.index.anchoringsOf(digest)) },
+        }) as typeof f.store.index;
+        const verifier = new Verifier({
+          anchorings: new DocumentAnchorings(f.store, index),
+          superseded: index,
+          index,
+          receipts: new ReceiptBook(f.registry),
+          registry: f.registry,
+          guard: f.guard,
+        });
+        expect(await verifier.verify(sha256)).to.deep.include({
+          valid: true,
+          status: "anchored",
+          registrar,
+          txHash,
+          blockNumber: 7,
+          checkedAt: { blockNumber: 9, blockHash: `0x${"09".padStart(64, "0")}` },
+        });
+        expect(reads).to.equal(1);
+      });
+
       it("asks the node when the index has not reached the anchoring's block", async function () {
         const [sha256] = randomShas(1);
         await f.anchored([sha256]);
