@@ -99,6 +99,11 @@ export function apiRoutes(
   // A version 2 receipt carries its anchoring's calldata: the largest batch's is about 1.6 MB.
   const parseVerifyJson = withBodyDeadline(json({ limit: limits.maxReceiptBytes, strict: true }), bodyTimeouts);
 
+  // The requests `body` read as multipart; every other request reaching a route through it was
+  // JSON. Content-Type is matched once a request, not again by each step that needs the answer.
+  const multipartRequests = new WeakSet<Request>();
+  const isMultipart = (req: Request) => multipartRequests.has(req);
+
   /** Multipart (with `fields`, one part each) or JSON, chosen by Content-Type; anything else is 415. */
   const body = (fields: UploadFields, jsonShape: string, parseJsonBody = parseJson): RequestHandler => {
     const multipart = upload.fields(Object.keys(fields).map((name) => ({ name, maxCount: 1 })));
@@ -108,6 +113,7 @@ export function apiRoutes(
       .join(" and ");
     return (req, res, next) => {
       if (req.is("multipart/form-data")) {
+        multipartRequests.add(req);
         return parseMultipart(req, res, (error?: unknown) => next(explainUploadError(error, fields)));
       }
       if (req.is("application/json")) return parseJsonBody(req, res, next);
@@ -138,7 +144,7 @@ export function apiRoutes(
   };
 
   const input = (req: Request, allowReceipt: boolean): DocumentInput => {
-    if (req.is("multipart/form-data")) {
+    if (isMultipart(req)) {
       const files = (req.files ?? {}) as UploadedFiles;
       const file = files.file?.[0];
       if (file?.sha256 === undefined) throw new HttpProblem("missing-file", "Upload the document in the field 'file'.");
@@ -161,7 +167,7 @@ export function apiRoutes(
   };
 
   router.post("/documents", limitWrites, requireKey, documentBody, async (req, res) => {
-    if (req.is("application/json") && Array.isArray((req.body as { sha256?: unknown } | undefined)?.sha256)) {
+    if (!isMultipart(req) && Array.isArray((req.body as { sha256?: unknown } | undefined)?.sha256)) {
       // A list: every digest committed to the durable queue in one transaction before the answer.
       const list = validate(SubmitRequestSchema, req.body).sha256 as string[];
       const digests = list.map((value, i) => {
