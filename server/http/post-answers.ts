@@ -4,7 +4,7 @@ import type { Response } from "express";
  * The answers to POST requests, sent without the ETag that Express's res.json and res.send give
  * every answer. An ETag validates a representation a client may ask for again with GET
  * (If-None-Match); the answer to a POST is no such thing, and making the tag hashes the whole
- * body: about a tenth of a verification's time at 50 clients (bench/RESULTS.md). GET answers keep
+ * body: measured at 4 to 9% of the throughput of verifications at 50 clients. GET answers keep
  * theirs.
  */
 
