@@ -81,24 +81,29 @@ export function buildBatch(digests: readonly Hex32[]): MerkleBatch {
   if (digests.length === 0) throw new RangeError("A batch needs at least one digest.");
   const members = digests.map((digest) => ({ digest, leaf: leafBytes(digest) }));
   members.sort((a, b) => compareBytes(a.leaf, b.leaf));
-  const nodes = new Array<Uint8Array>(2 * members.length - 1);
+  // Every node's 32 bytes in one array, node i at 32i: a batch is kept (receipt-book.ts caches
+  // 65,536 leaves' worth) as one object, not as two small arrays per document.
+  const count = 2 * members.length - 1;
+  const nodes = new Uint8Array(32 * count);
+  const nodeAt = (i: number) => nodes.subarray(32 * i, 32 * i + 32);
   const nodeByDigest = new Map<string, number>();
   members.forEach(({ digest, leaf }, i) => {
-    const node = nodes.length - 1 - i;
+    const node = count - 1 - i;
     if (nodeByDigest.has(digest)) throw new RangeError(`Duplicate digest in batch: ${digest}`);
     nodeByDigest.set(digest, node);
-    nodes[node] = leaf;
+    nodes.set(leaf, 32 * node);
   });
-  for (let i = nodes.length - 1 - members.length; i >= 0; i--) nodes[i] = nodeHash(nodes[2 * i + 1], nodes[2 * i + 2]);
+  for (let i = count - 1 - members.length; i >= 0; i--)
+    nodes.set(nodeHash(nodeAt(2 * i + 1), nodeAt(2 * i + 2)), 32 * i);
   return {
-    root: hexOf(nodes[0]),
+    root: hexOf(nodeAt(0)),
     digests: members.map(({ digest }) => digest),
     proofOf(digest: Hex32): Hex32[] {
       let node = nodeByDigest.get(digest);
       if (node === undefined) throw new RangeError(`Not a member of this batch: ${digest}`);
       // The siblings from the leaf up: node i's sibling is i + 1 when i is odd, else i - 1.
       const proof: Hex32[] = [];
-      for (; node > 0; node = (node - 1) >> 1) proof.push(hexOf(nodes[node % 2 === 1 ? node + 1 : node - 1]));
+      for (; node > 0; node = (node - 1) >> 1) proof.push(hexOf(nodeAt(node % 2 === 1 ? node + 1 : node - 1)));
       return proof;
     },
   };
