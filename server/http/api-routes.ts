@@ -94,10 +94,16 @@ export function apiRoutes(
     },
   });
   const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
+  // The two below run behind `body`, which has matched the Content-Type already: they parse
+  // without matching it again.
+  const alreadyMatched = () => true;
   // A list of 10,000 digests is about 660 KiB of JSON.
-  const parseDigestList = withBodyDeadline(json({ limit: "768kb", strict: true }), bodyTimeouts);
+  const parseDigestList = withBodyDeadline(json({ limit: "768kb", strict: true, type: alreadyMatched }), bodyTimeouts);
   // A version 2 receipt carries its anchoring's calldata: the largest batch's is about 1.6 MB.
-  const parseVerifyJson = withBodyDeadline(json({ limit: limits.maxReceiptBytes, strict: true }), bodyTimeouts);
+  const parseVerifyJson = withBodyDeadline(
+    json({ limit: limits.maxReceiptBytes, strict: true, type: alreadyMatched }),
+    bodyTimeouts,
+  );
 
   // The requests `body` read as multipart; every other request reaching a route through it was
   // JSON. Content-Type is matched once a request, not again by each step that needs the answer.
@@ -105,7 +111,7 @@ export function apiRoutes(
   const isMultipart = (req: Request) => multipartRequests.has(req);
 
   /** Multipart (with `fields`, one part each) or JSON, chosen by Content-Type; anything else is 415. */
-  const body = (fields: UploadFields, jsonShape: string, parseJsonBody = parseJson): RequestHandler => {
+  const body = (fields: UploadFields, jsonShape: string, parseJsonBody: RequestHandler): RequestHandler => {
     const multipart = upload.fields(Object.keys(fields).map((name) => ({ name, maxCount: 1 })));
     const parseMultipart = withBodyDeadline(multipart, bodyTimeouts);
     const accepted = Object.keys(fields)

@@ -11,7 +11,8 @@ import type { Response } from "express";
 /** Sends `value` as JSON with the status already set on `res`. */
 export function sendJsonAnswer(res: Response, value: unknown): void {
   const body = JSON.stringify(value);
-  res.type("application/json").setHeader("Content-Length", Buffer.byteLength(body));
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
   res.end(body);
 }
 
