@@ -197,7 +197,7 @@ function profileTables(p: ProfileSummary, top = 12): string[] {
     "",
     "Self time is where a sample landed. JSON.parse and JSON.stringify are V8 built-ins and better-sqlite3's queries " +
       "native calls: neither gets a frame of its own, so their time is counted in the functions that call them " +
-      "(body parsing and `res.json` for JSON; for SQLite, see the store's `guard` below, inside which every query runs).",
+      "(body parsing and the answer's writing for JSON; for SQLite, see the store's `guard` below, inside which every query runs).",
     "",
     "| function (self time) | where | part | ms | share |",
     "| --- | --- | --- | ---: | ---: |",
