@@ -9,18 +9,18 @@ export interface BodyTimeouts {
   totalMs: number;
 }
 
-/**
- * Runs a body parser under two deadlines, so a client that stalls or trickles its upload cannot hold
- * a connection (and a parser) forever. On expiry the answer is 408 problem+json with
- * `Connection: close`, and the connection is closed once it is sent; whatever the parser reports
- * after that is ignored.
- */
 /** True when the whole body the request announced (by `Content-Length`) is buffered. */
 function hasArrived(req: Request): boolean {
   const announced = req.headers["content-length"];
   return announced !== undefined && req.readableLength >= Number(announced);
 }
 
+/**
+ * Runs a body parser under two deadlines, so a client that stalls or trickles its upload cannot hold
+ * a connection (and a parser) forever. On expiry the answer is 408 problem+json with
+ * `Connection: close`, and the connection is closed once it is sent; whatever the parser reports
+ * after that is ignored.
+ */
 export function withBodyDeadline(parse: RequestHandler, timeouts: BodyTimeouts): RequestHandler {
   return (req, res, next) => {
     // A body that arrived with its headers (most JSON bodies do) is already whole: nothing to wait
