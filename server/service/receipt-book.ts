@@ -5,7 +5,7 @@ import type { BatchRecord, RevocationRecord } from "../store/document-store";
 import { BoundedCache } from "./bounded-cache";
 
 /**
- * Leaves of the batch trees kept built (about 600 bytes of heap each, so at most some 40 MB):
+ * Leaves of the batch trees kept built (about 190 bytes of heap each, so at most some 12 MB):
  * rebuilding a 3,900-document tree takes about 20 ms of the event loop. Counted in leaves, so that
  * a chain of large batches cannot make the cache hold hundreds of MB; a tree counts as at least
  * TREE_MIN_WEIGHT leaves, so that small ones, cheap to rebuild, are kept 64 at most.
