@@ -1,4 +1,4 @@
-import { Router, json, type Request, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler } from "express";
 import multer from "multer";
 import { z } from "zod";
 import { EMPTY_CONTENT_REFUSAL, isEmptyContentDigest } from "../api/empty-content";
@@ -19,6 +19,7 @@ import type { OfflineReceipts } from "../service/offline-receipts";
 import type { Verifier } from "../service/verifier";
 import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
 import { HashingStorage, type HashedUpload } from "./hashing-storage";
+import { jsonBody } from "./json-body";
 import { sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 import { explainUploadError, type UploadFields } from "./upload-errors";
@@ -93,17 +94,12 @@ export function apiRoutes(
       headerPairs: 50,
     },
   });
-  const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), bodyTimeouts);
-  // The two below run behind `body`, which has matched the Content-Type already: they parse
-  // without matching it again.
-  const alreadyMatched = () => true;
+  const parseJson = jsonBody({ limit: 64 * 1024 }, bodyTimeouts);
+  // The two below run behind `body`, which has matched the Content-Type already.
   // A list of 10,000 digests is about 660 KiB of JSON.
-  const parseDigestList = withBodyDeadline(json({ limit: "768kb", strict: true, type: alreadyMatched }), bodyTimeouts);
+  const parseDigestList = jsonBody({ limit: 768 * 1024, typeMatched: true }, bodyTimeouts);
   // A version 2 receipt carries its anchoring's calldata: the largest batch's is about 1.6 MB.
-  const parseVerifyJson = withBodyDeadline(
-    json({ limit: limits.maxReceiptBytes, strict: true, type: alreadyMatched }),
-    bodyTimeouts,
-  );
+  const parseVerifyJson = jsonBody({ limit: limits.maxReceiptBytes, typeMatched: true }, bodyTimeouts);
 
   // The requests `body` read as multipart; every other request reaching a route through it was
   // JSON. Content-Type is matched once a request, not again by each step that needs the answer.

@@ -1,10 +1,11 @@
-import { Router, json, type Request, type RequestHandler } from "express";
+import { Router, type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import { DeliveryStatusSchema, WebhookRequestSchema } from "../api/wire";
 import { DocproofError } from "../errors";
 import { MAX_DELIVERIES_LISTED, type Webhooks } from "../service/webhooks";
 import { presentedKey, type ApiKeys } from "./auth";
-import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
+import type { BodyTimeouts } from "./body-deadline";
+import { jsonBody } from "./json-body";
 import { sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 
@@ -43,7 +44,7 @@ export function webhookRoutes(
 ): Router {
   const { keys, requireKey, limitWrites, limitReads } = guards;
   const router = Router();
-  const parseJson = withBodyDeadline(json({ limit: "64kb", strict: true }), guards.bodyTimeouts);
+  const parseJson = jsonBody({ limit: 64 * 1024 }, guards.bodyTimeouts);
   const owner = (req: Request) => webhookOwner(keys, req);
 
   router.post("/webhooks", limitWrites, requireKey, parseJson, (req, res) => {

@@ -1,9 +1,10 @@
-import { Router, json, type RequestHandler } from "express";
+import { Router, type RequestHandler } from "express";
 import { CosignRequestSchema } from "../api/wire";
 import { DocproofError } from "../errors";
 import type { OfflineReceipts } from "../service/offline-receipts";
 import type { WitnessCosigning } from "../service/witness-cosigning";
-import { withBodyDeadline, type BodyTimeouts } from "./body-deadline";
+import type { BodyTimeouts } from "./body-deadline";
+import { jsonBody } from "./json-body";
 import { sendJsonAnswer } from "./post-answers";
 import { HttpProblem } from "./problems";
 
@@ -16,7 +17,7 @@ export function witnessRoutes(
   guards: { limitReads: RequestHandler; bodyTimeouts: BodyTimeouts },
 ): Router {
   const router = Router();
-  const parseJson = withBodyDeadline(json({ limit: "4kb", strict: true }), guards.bodyTimeouts);
+  const parseJson = jsonBody({ limit: 4 * 1024 }, guards.bodyTimeouts);
 
   router.get("/checkpoint", guards.limitReads, (_req, res) => {
     if (offlineReceipts === undefined) {

@@ -152,10 +152,20 @@ describe("HTTP protection", function () {
       expect(harness.service.store.stats()).to.deep.equal(before);
     });
 
-    it("counts each API key on its own", async function () {
-      for (let i = 0; i < 3; i++) await notarize(keyA).expect(202);
-      await notarize(keyA).expect(429);
-      await notarize(keyB).expect(202);
+    it("counts each API key on its own, each in a partition of its own", async function () {
+      const partition = (answer: { headers: Record<string, string> }) =>
+        /pk=(:[A-Za-z0-9+/=]+:)$/.exec(answer.headers["ratelimit-policy"])?.[1];
+      const partitionsOfA = new Set<string | undefined>();
+      for (let i = 0; i < 3; i++) partitionsOfA.add(partition(await notarize(keyA).expect(202)));
+      const limited = await notarize(keyA).expect(429);
+      partitionsOfA.add(partition(limited));
+      const ofB = partition(await notarize(keyB).expect(202));
+      expect(partitionsOfA.size).to.equal(1);
+      expect([...partitionsOfA][0]).to.be.a("string");
+      expect(ofB)
+        .to.be.a("string")
+        .and.not.equal([...partitionsOfA][0]);
+      expect(limited.headers["ratelimit-policy"]).to.match(/^"writes"; q=3; w=60; pk=:[A-Za-z0-9+/=]+:$/);
     });
 
     it("counts requests without a valid key by address, so guessing keys is limited too", async function () {
