@@ -18,7 +18,6 @@ import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import * as prettier from "prettier";
 import type { Sha256Hex } from "../server/proof/digest";
-import { RECEIPT_CACHE_SIZE } from "../server/service/receipt-book";
 import { checkAnchorings } from "./lib/anchorings";
 import { describeMachine, type Machine } from "./lib/machine";
 import { cpuPressureUs, procStatusBytes } from "./lib/rss";
@@ -80,8 +79,6 @@ interface MinuteFigures {
   resident: Resident;
   /** Heap still referenced, read right after a full collection in this minute. */
   heapLive?: number;
-  /** Documents looked up by status at least once so far: what fills the service's receipt cache. */
-  distinctLookedUp: number;
   fds: number;
   handles?: number;
   kinds: Record<Kind, { requests: number; p50Ms: number; p99Ms: number; failures: number; skipped: number }>;
@@ -238,7 +235,6 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
   /** Accepted at least 15 s ago: anchored by now (a batch a second, a block a second). */
   const settled: Sha256Hex[] = [];
   let invalidVerdicts = 0;
-  const lookedUp = new Set<string>();
   const timers: NodeJS.Timeout[] = [];
   try {
     const batchMax = serviceBatchMax(service);
@@ -317,7 +313,6 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
       status: () => {
         if (accepted.length === 0) return;
         const sha256 = accepted[randomInt(accepted.length)];
-        lookedUp.add(sha256);
         send("status", async () =>
           expect(await request(agent, service.baseUrl, "GET", `/api/v1/documents/${sha256}`), [200]),
         );
@@ -375,7 +370,6 @@ export async function soak(chain: BenchChain, minutes: number, machine: Machine)
         rss: last.resident.rss,
         resident: last.resident,
         heapLive: collected[collected.length - 1]?.heapUsed,
-        distinctLookedUp: lookedUp.size,
         fds: last.fds,
         handles: last.handles,
         kinds: recorder.take(),
@@ -503,10 +497,7 @@ export function formatSoak(r: SoakResult): string {
     "Every 5 s: the service's resident set (VmRSS) and open file descriptors from /proc, and its active handles from " +
       "inside it (`bench/lib/memory-probe.js`, loaded with `node --require`; the service's code is unchanged). Once a " +
       "minute the probe collects garbage (the process runs with `--expose-gc`) and reads the heap still referenced: " +
-      "the live heap. RSS and live heap are each minute's last reading. A document's status carries its receipt, " +
-      `and the service caches the receipts of the ${fmt(RECEIPT_CACHE_SIZE)} documents last asked for (verdicts come ` +
-      'from the index and build none): "documents looked up", the distinct documents looked up so far, shows how ' +
-      "full that cache is.",
+      "the live heap. RSS and live heap are each minute's last reading.",
     "",
     "## Verdicts",
     "",
@@ -519,11 +510,11 @@ export function formatSoak(r: SoakResult): string {
     "",
     "## Per minute",
     "",
-    `| minute | RSS MiB (anonymous / file / shared) | live heap MiB | documents looked up | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
-    `| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ${kinds.map(() => "---:").join(" | ")} | ---: |`,
+    `| minute | RSS MiB (anonymous / file / shared) | live heap MiB | fds | handles | CPU pressure | ${kinds.map((k) => `${k} p50 / p99`).join(" | ")} | failed |`,
+    `| ---: | ---: | ---: | ---: | ---: | ---: | ${kinds.map(() => "---:").join(" | ")} | ---: |`,
     ...r.perMinute.map(
       (m) =>
-        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} (${fmt(m.resident.anon / MIB, 1)} / ${fmt(m.resident.file / MIB, 1)} / ${fmt(m.resident.shmem / MIB, 1)}) | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${fmt(m.distinctLookedUp)} | ${m.fds} | ` +
+        `| ${m.minute} | ${fmt(m.rss / MIB, 1)} (${fmt(m.resident.anon / MIB, 1)} / ${fmt(m.resident.file / MIB, 1)} / ${fmt(m.resident.shmem / MIB, 1)}) | ${m.heapLive === undefined ? "?" : fmt(m.heapLive / MIB, 1)} | ${m.fds} | ` +
         `${m.handles ?? "?"} | ${m.machinePressure === undefined ? "?" : pct(m.machinePressure)} | ` +
         kinds.map((k) => `${ms(m.kinds[k].p50Ms)} / ${ms(m.kinds[k].p99Ms)}`).join(" | ") +
         ` | ${kinds.reduce((n, k) => n + m.kinds[k].failures, 0)} |`,
@@ -537,37 +528,15 @@ export function formatSoak(r: SoakResult): string {
   const end = r.perMinute[r.perMinute.length - 1];
   if (warm.heapLive !== undefined && end.heapLive !== undefined && end.minute > warm.minute) {
     const grown = end.heapLive - warm.heapLive;
-    const newlyLookedUp = end.distinctLookedUp - warm.distinctLookedUp;
-    const cacheFull = end.distinctLookedUp >= RECEIPT_CACHE_SIZE;
-    const full = r.perMinute.find((m) => m.distinctLookedUp >= RECEIPT_CACHE_SIZE);
     const mib = (bytes: number) => `${bytes >= 0 ? "+" : ""}${fmt(bytes / MIB, 1)} MiB`;
-    const signedPct = (now: number | undefined, then: number | undefined) =>
-      now === undefined || then === undefined ? "not read" : `${now >= then ? "+" : ""}${pct((now - then) / then)}`;
     lines.push(
       "## Memory",
       "",
       `From minute ${warm.minute} to ${end.minute} the live heap grew ${fmt(grown / MIB, 1)} MiB and RSS ` +
-        `${fmt((end.rss - warm.rss) / MIB, 1)} MiB, while ${fmt(newlyLookedUp)} more documents were looked up for ` +
-        `the first time (${fmt(end.distinctLookedUp)} in all)` +
-        (newlyLookedUp > 0
-          ? `: ${fmt(grown / newlyLookedUp)} bytes of live heap per newly looked-up document. `
-          : ". ") +
-        `The service keeps the receipts of the last ${fmt(RECEIPT_CACHE_SIZE)} documents asked for ` +
-        "(server/service/receipt-book.ts RECEIPT_CACHE_SIZE), so its heap grows by design until that many distinct " +
-        (cacheFull
-          ? "documents have been looked up, which this run reached."
-          : "documents have been looked up, which this run did not reach."),
-      "",
-      `Of the RSS growth: anonymous memory (V8's heaps, malloc) ${mib(end.resident.anon - warm.resident.anon)}, ` +
-        `file-backed pages (code, and mapped files such as SQLite's write-ahead log indexes) ` +
-        `${mib(end.resident.file - warm.resident.file)}, shared memory ${mib(end.resident.shmem - warm.resident.shmem)}.` +
-        (full === undefined || full.minute >= end.minute
-          ? ""
-          : ` From minute ${full.minute}, the first with ${fmt(RECEIPT_CACHE_SIZE)} documents looked up, to ` +
-            `${end.minute}: live heap ${signedPct(end.heapLive, full.heapLive)}, RSS ` +
-            `${signedPct(end.rss, full.rss)} (anonymous ${mib(end.resident.anon - full.resident.anon)}, ` +
-            `file-backed ${mib(end.resident.file - full.resident.file)}, shared ` +
-            `${mib(end.resident.shmem - full.resident.shmem)}).`),
+        `${fmt((end.rss - warm.rss) / MIB, 1)} MiB. Of the RSS growth: anonymous memory (V8's heaps, malloc) ` +
+        `${mib(end.resident.anon - warm.resident.anon)}, file-backed pages (code, and mapped files such as SQLite's ` +
+        `write-ahead log indexes) ${mib(end.resident.file - warm.resident.file)}, shared memory ` +
+        `${mib(end.resident.shmem - warm.resident.shmem)}.`,
       "",
     );
   }

@@ -126,6 +126,21 @@ export function serializeReceipt(receipt: ReceiptV1 | ReceiptV2): string {
   return `${JSON.stringify(receipt, null, 2)}\n`;
 }
 
+/** Checksummed addresses already made: a consortium's registry and registrars are few. */
+const checksummed = new Map<string, string>();
+const CHECKSUMMED_KEPT = 1_024;
+
+/** `address` in EIP-55 form. Making it hashes the address: a receipt asks for the same two every time. */
+function checksumOf(address: string): string {
+  let result = checksummed.get(address);
+  if (result === undefined) {
+    result = getAddress(address);
+    if (checksummed.size >= CHECKSUMMED_KEPT) checksummed.clear();
+    checksummed.set(address, result);
+  }
+  return result;
+}
+
 export function buildReceipt(sha256: Sha256Hex, proof: readonly Hex32[], facts: AnchoringFacts): ReceiptV1 {
   return {
     version: 1,
@@ -135,10 +150,10 @@ export function buildReceipt(sha256: Sha256Hex, proof: readonly Hex32[], facts: 
     proof: [...proof],
     leafCount: facts.leafCount,
     chainId: facts.chainId,
-    registry: getAddress(facts.registry),
+    registry: checksumOf(facts.registry),
     txHash: facts.txHash,
     blockNumber: facts.blockNumber,
     timestamp: facts.timestamp,
-    registrar: getAddress(facts.registrar),
+    registrar: checksumOf(facts.registrar),
   };
 }

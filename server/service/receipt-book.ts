@@ -12,12 +12,6 @@ import { BoundedCache } from "./bounded-cache";
  */
 export const TREE_CACHE_LEAVES = 65_536;
 const TREE_MIN_WEIGHT = TREE_CACHE_LEAVES / 64;
-/**
- * Receipts of the most recently asked documents (about 1.5 KB of heap each). A receipt takes tens of
- * microseconds to rebuild from its batch's cached tree, so this only spares clients that ask again
- * for the same recent documents; a larger cache held tens of MiB for little gain.
- */
-export const RECEIPT_CACHE_SIZE = 4_096;
 
 /** An anchored batch, as the receipts of its members need it. */
 export type AnchoredBatchRecord = BatchRecord &
@@ -46,30 +40,30 @@ export interface DocumentAnchoring {
   members(): readonly Sha256Hex[];
 }
 
-/** The receipts of anchored documents. A receipt never changes once anchored, so receipts and trees are cached. */
+/**
+ * The receipts of anchored documents, built from their batches' trees, which are cached. Receipts
+ * themselves are not: one takes about 8 µs to build from a cached tree, and a cache of them
+ * kept each for thousands of requests, so every one was promoted to the old generation before it
+ * died (a cache of 4,096 held 7 MiB of live heap in the soak, bench/SOAK.md).
+ */
 export class ReceiptBook {
   private readonly trees = new BoundedCache<Hex32, MerkleBatch>(TREE_CACHE_LEAVES, (tree) =>
     Math.max(tree.digests.length, TREE_MIN_WEIGHT),
   );
-  private readonly receipts = new BoundedCache<string, ReceiptV1>(RECEIPT_CACHE_SIZE);
 
   constructor(private readonly registry: { readonly chainId: number; readonly address: string }) {}
 
   receiptOf(sha256: Sha256Hex, anchoring: DocumentAnchoring): ReceiptV1 {
-    // The block is part of the key: after a rollback the same transaction can be mined again in another block.
-    const key = `${anchoring.root}:${anchoring.txHash}:${anchoring.blockNumber}:${anchoring.timestamp}:${sha256}`;
-    return this.receipts.getOrCreate(key, () =>
-      buildReceipt(sha256, this.tree(anchoring).proofOf(toBytes32(sha256)), {
-        merkleRoot: anchoring.root,
-        leafCount: anchoring.leafCount,
-        chainId: this.registry.chainId,
-        registry: this.registry.address,
-        txHash: anchoring.txHash,
-        blockNumber: anchoring.blockNumber,
-        timestamp: anchoring.timestamp,
-        registrar: anchoring.registrar,
-      }),
-    );
+    return buildReceipt(sha256, this.tree(anchoring).proofOf(toBytes32(sha256)), {
+      merkleRoot: anchoring.root,
+      leafCount: anchoring.leafCount,
+      chainId: this.registry.chainId,
+      registry: this.registry.address,
+      txHash: anchoring.txHash,
+      blockNumber: anchoring.blockNumber,
+      timestamp: anchoring.timestamp,
+      registrar: anchoring.registrar,
+    });
   }
 
   private tree(anchoring: DocumentAnchoring): MerkleBatch {
