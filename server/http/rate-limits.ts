@@ -88,7 +88,7 @@ export function rateLimiter(name: "writes" | "reads", limit: number, windowMs: n
         new HttpProblem(
           "rate-limited",
           `Too many ${name === "writes" ? "notarizations, revocations and time-stamps" : "reads"}: at most ${limit} per ` +
-            `${Math.ceil(windowMs / 1000)} s; retry after ${retryAfter} s.`,
+            `${windowSeconds} s; retry after ${retryAfter} s.`,
         ),
       );
     },
