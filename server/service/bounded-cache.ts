@@ -3,7 +3,7 @@
  * first. An entry weighs 1 unless `weigh` says otherwise: a batch tree weighs its leaves, since a
  * tree of 12,000 leaves holds some 6 MB and one of a single leaf almost nothing. An entry heavier
  * than the whole capacity is still kept, alone, until the next one comes. The service's caches
- * (trees, receipts, verdicts) are all of this kind, each with its own capacity.
+ * (trees, verdicts, block evidence, cosignatures) are all of this kind, each with its own capacity.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, { value: V; weight: number }>();
